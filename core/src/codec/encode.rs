@@ -1,0 +1,1 @@
+//! (codec helper fills this in)

@@ -1,0 +1,17 @@
+//! Layer 1: every MQTT 3.1.1 and 5.0 packet, encoded and decoded. Pure: no I/O, no clock.
+//!
+//! Decoding is strict because its input is untrusted: every length is checked against the
+//! bytes that arrived and against the maximum packet size before anything is allocated.
+
+mod packet;
+mod properties;
+pub mod reason;
+
+mod decode;
+mod encode;
+
+pub use bytestring::ByteString;
+pub use decode::{decode, DecodeError};
+pub use encode::{encode, EncodeError};
+pub use packet::*;
+pub use properties::{Properties, PropertyId};

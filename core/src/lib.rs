@@ -1,0 +1,23 @@
+//! ferromq: one MQTT 3.1.1 and 5.0 client engine, in layers (each uses only those above it):
+//!
+//! 1. [`codec`]: packets to bytes and back; pure and strict.
+//! 2. [`topic`]: topic name and filter rules, and matching.
+//! 3. [`protocol`]: the sans-IO state machine of one connection, driven by packets,
+//!    commands and an `Instant`.
+//! 4. [`transport`]: the byte stream (TCP for now).
+//! 5. [`driver`]: one tokio task per client joining a transport to a state machine.
+//! 6. [`component`]: the documented `mqtt` class — properties, config, methods, events.
+//!
+//! The Rust face of the product is [`Mqtt`].
+
+pub mod codec;
+pub mod component;
+pub mod driver;
+mod error;
+pub mod protocol;
+pub mod topic;
+pub mod transport;
+
+pub use component::event::*;
+pub use component::{EventHandler, EventNotifier, Mqtt};
+pub use error::{code, Error, Result};
