@@ -12,6 +12,6 @@ mod encode;
 
 pub use bytestring::ByteString;
 pub use decode::{decode, DecodeError};
-pub use encode::{encode, EncodeError};
+pub use encode::{encode, encoded_len, EncodeError};
 pub use packet::*;
 pub use properties::{Properties, PropertyId};

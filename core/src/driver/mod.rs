@@ -1,1 +1,1 @@
-//! placeholder until the driver layer lands
+//! Layer 5: one tokio task per client joining a transport to a protocol state machine.

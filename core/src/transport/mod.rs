@@ -1,1 +1,2 @@
-//! placeholder until the transport layer lands
+//! Layer 4: the byte stream under MQTT (plain TCP for now; TLS, WebSockets and proxies
+//! land with the transports issue).

@@ -1,0 +1,1 @@
+//! placeholder: the ffi-c face helper replaces this crate

@@ -1,0 +1,1 @@
+//! placeholder: the node face helper replaces this crate

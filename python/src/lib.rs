@@ -1,0 +1,1 @@
+//! placeholder: the python face helper replaces this crate
