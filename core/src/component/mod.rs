@@ -1,15 +1,32 @@
 //! Layer 6: the documented `mqtt` class. The only layer that knows the documented names.
 //!
-//! CONTRACT SKELETON: these signatures are what the C, Python and Node faces bind to.
-//! Bodies are being written; faces must not depend on anything not listed here.
+//! Methods come in two forms over one implementation. The blocking form waits up to
+//! Timeout seconds and fires event handlers on the calling thread while it waits (pull);
+//! the `*_async` form returns a `'static` future for faces with their own event loop, which
+//! receive events in batches through a notifier (push).
 
+mod completion;
+pub mod config;
 pub mod event;
+mod items;
+mod props;
+mod queue;
+mod shared;
 
-use crate::error::Result;
+use crate::codec::{Properties, Protocol, QoS, SubscribeFilter, Will};
+use crate::driver::{self, ConnectParams, Engine};
+use crate::error::{code, Error, Result};
+use crate::protocol::{Connection, ConnectionConfig};
+use crate::transport::TcpOptions;
 use bytes::Bytes;
+use completion::Completion;
 use event::Event;
+use items::to_event;
+use shared::{Ack, ConnSink, Phase, Shared};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 /// Called for each event on the thread that dispatches it (pull mode: the thread inside a
 /// blocking method or `do_events`). The handler may call any method of the same client.
@@ -19,12 +36,50 @@ pub type EventHandler = Arc<dyn Fn(&mut Event) + Send + Sync>;
 /// block; the face then schedules `take_events` on its own thread (JS thread, asyncio loop).
 pub type EventNotifier = Arc<dyn Fn() + Send + Sync>;
 
+/// Bytes of encoded packets that may wait for the socket before a non-blocking publish
+/// reports "would block" and a blocking one waits.
+const SEND_BUFFER_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The largest packet MQTT can express (a 4-byte remaining length plus the fixed header).
+const MAX_PACKET: u32 = 268_435_460;
+
+/// How long `do_events` waits for an event when none is pending.
+const DO_EVENTS_WAIT: Duration = Duration::from_millis(100);
+
 /// One MQTT client: the documented class. Cheap to clone (a handle); all methods take
 /// `&self` and may be called from several threads. The connection ends when the last
 /// handle is dropped.
 #[derive(Clone)]
 pub struct Mqtt {
-    _inner: Arc<()>,
+    handle: Arc<Handle>,
+}
+
+/// A handle that does not keep the client alive; for handlers that need to call back into
+/// their own client without creating a reference cycle.
+#[derive(Clone)]
+pub struct WeakMqtt {
+    handle: Weak<Handle>,
+}
+
+impl WeakMqtt {
+    pub fn upgrade(&self) -> Option<Mqtt> {
+        self.handle.upgrade().map(|handle| Mqtt { handle })
+    }
+}
+
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let conn = self.shared.link.lock().conn.clone();
+        if let Some((engine, _)) = conn {
+            engine.abort();
+        }
+        *self.shared.handler.write() = None;
+        *self.shared.notifier.write() = None;
+    }
 }
 
 impl Default for Mqtt {
@@ -33,66 +88,743 @@ impl Default for Mqtt {
     }
 }
 
-#[allow(unused_variables)]
+fn qos_from(qos: i32) -> Result<QoS> {
+    u8::try_from(qos)
+        .ok()
+        .and_then(QoS::from_u8)
+        .ok_or_else(|| {
+            Error::new(
+                code::INVALID_QOS,
+                format!("QoS {qos} is not valid: use 0, 1 or 2"),
+            )
+        })
+}
+
+fn not_connected() -> Error {
+    Error::new(code::CONNECT_FIRST, "not connected: call Connect first")
+}
+
+fn locked(code: i32, what: &str) -> Error {
+    Error::new(
+        code,
+        format!("{what} cannot be changed while connected or connecting"),
+    )
+}
+
 impl Mqtt {
     pub fn new() -> Mqtt {
-        unimplemented!()
+        Mqtt {
+            handle: Arc::new(Handle {
+                shared: Arc::new(Shared::new()),
+            }),
+        }
     }
 
-    // ---- properties (issue 2 subset; more land with the class issues) ----
-    pub fn client_id(&self) -> String { unimplemented!() }
-    pub fn set_client_id(&self, v: &str) -> Result<()> { unimplemented!() }
-    pub fn clean_session(&self) -> bool { unimplemented!() }
-    pub fn set_clean_session(&self, v: bool) -> Result<()> { unimplemented!() }
-    pub fn keep_alive_interval(&self) -> i32 { unimplemented!() }
-    pub fn set_keep_alive_interval(&self, v: i32) -> Result<()> { unimplemented!() }
-    pub fn user(&self) -> String { unimplemented!() }
-    pub fn set_user(&self, v: &str) -> Result<()> { unimplemented!() }
-    pub fn password(&self) -> String { unimplemented!() }
-    pub fn set_password(&self, v: &str) -> Result<()> { unimplemented!() }
+    pub fn downgrade(&self) -> WeakMqtt {
+        WeakMqtt {
+            handle: Arc::downgrade(&self.handle),
+        }
+    }
+
+    fn sh(&self) -> &Arc<Shared> {
+        &self.handle.shared
+    }
+
+    fn busy(&self) -> bool {
+        self.sh().link.lock().phase != Phase::Idle
+    }
+
+    /// Set a property that CONNECT carries: refused while a connection exists.
+    fn set_connect_prop(&self, err_code: i32, what: &str, f: impl FnOnce(&mut props::Props)) -> Result<()> {
+        if self.busy() {
+            return Err(locked(err_code, what));
+        }
+        f(&mut self.sh().props.lock());
+        Ok(())
+    }
+
+    // ---- properties ----
+
+    pub fn client_id(&self) -> String {
+        self.sh().props.lock().client_id.clone()
+    }
+    pub fn set_client_id(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::BAD_STATE, "ClientId", |p| p.client_id = v.to_string())
+    }
+    pub fn clean_session(&self) -> bool {
+        self.sh().props.lock().clean_session
+    }
+    pub fn set_clean_session(&self, v: bool) -> Result<()> {
+        self.set_connect_prop(code::BAD_STATE, "CleanSession", |p| p.clean_session = v)
+    }
+    pub fn keep_alive_interval(&self) -> i32 {
+        self.sh().props.lock().keep_alive_interval
+    }
+    pub fn set_keep_alive_interval(&self, v: i32) -> Result<()> {
+        if !(0..=65535).contains(&v) {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!("KeepAliveInterval {v} is out of range: use 0..=65535 seconds"),
+            ));
+        }
+        self.set_connect_prop(code::BAD_STATE, "KeepAliveInterval", |p| p.keep_alive_interval = v)
+    }
+    pub fn user(&self) -> String {
+        self.sh().props.lock().user.clone()
+    }
+    pub fn set_user(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::BAD_STATE, "User", |p| p.user = v.to_string())
+    }
+    pub fn password(&self) -> String {
+        self.sh().props.lock().password.clone()
+    }
+    pub fn set_password(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::BAD_STATE, "Password", |p| p.password = v.to_string())
+    }
     /// 0 = MQTT 3.1.1 (default), 1 = MQTT 5.0.
-    pub fn version(&self) -> i32 { unimplemented!() }
-    pub fn set_version(&self, v: i32) -> Result<()> { unimplemented!() }
-    pub fn remote_host(&self) -> String { unimplemented!() }
-    pub fn set_remote_host(&self, v: &str) -> Result<()> { unimplemented!() }
-    pub fn remote_port(&self) -> i32 { unimplemented!() }
-    pub fn set_remote_port(&self, v: i32) -> Result<()> { unimplemented!() }
+    pub fn version(&self) -> i32 {
+        self.sh().props.lock().version
+    }
+    pub fn set_version(&self, v: i32) -> Result<()> {
+        if !(0..=1).contains(&v) {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!("Version {v} is not valid: use 0 (MQTT 3.1.1) or 1 (MQTT 5.0)"),
+            ));
+        }
+        self.set_connect_prop(code::BAD_STATE, "Version", |p| p.version = v)
+    }
+    pub fn remote_host(&self) -> String {
+        self.sh().props.lock().remote_host.clone()
+    }
+    pub fn set_remote_host(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::REMOTE_HOST_LOCKED, "RemoteHost", |p| {
+            p.remote_host = v.to_string()
+        })
+    }
+    pub fn remote_port(&self) -> i32 {
+        self.sh().props.lock().remote_port
+    }
+    pub fn set_remote_port(&self, v: i32) -> Result<()> {
+        check_port(v)?;
+        self.set_connect_prop(code::REMOTE_PORT_LOCKED, "RemotePort", |p| p.remote_port = v)
+    }
     /// Seconds; 0 = methods return at once and results arrive as events.
-    pub fn timeout(&self) -> i32 { unimplemented!() }
-    pub fn set_timeout(&self, v: i32) -> Result<()> { unimplemented!() }
-    pub fn connected(&self) -> bool { unimplemented!() }
+    pub fn timeout(&self) -> i32 {
+        self.sh().props.lock().timeout
+    }
+    pub fn set_timeout(&self, v: i32) -> Result<()> {
+        if v < 0 {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!("Timeout {v} is negative: use 0 (non-blocking) or a number of seconds"),
+            ));
+        }
+        self.sh().props.lock().timeout = v;
+        Ok(())
+    }
+    pub fn connected(&self) -> bool {
+        self.sh().connected.load(Ordering::SeqCst)
+    }
     /// true = connect(), false = disconnect().
-    pub fn set_connected(&self, v: bool) -> Result<()> { unimplemented!() }
+    pub fn set_connected(&self, v: bool) -> Result<()> {
+        if v {
+            self.connect()
+        } else {
+            self.disconnect()
+        }
+    }
+    pub fn will_topic(&self) -> String {
+        self.sh().props.lock().will_topic.clone()
+    }
+    pub fn set_will_topic(&self, v: &str) -> Result<()> {
+        if !v.is_empty() {
+            crate::topic::validate_topic_name(v)?;
+        }
+        self.set_connect_prop(code::BAD_STATE, "WillTopic", |p| p.will_topic = v.to_string())
+    }
+    pub fn will_message(&self) -> String {
+        self.sh().props.lock().will_message.clone()
+    }
+    pub fn set_will_message(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::BAD_STATE, "WillMessage", |p| {
+            p.will_message = v.to_string()
+        })
+    }
 
     /// `config("Name")` reads a setting, `config("Name=Value")` writes it (returns "").
-    pub fn config(&self, setting: &str) -> Result<String> { unimplemented!() }
+    pub fn config(&self, setting: &str) -> Result<String> {
+        let mut p = self.sh().props.lock();
+        let r = config::apply(&mut p.cfg, setting)?;
+        self.sh().log_level.store(p.cfg.log_level, Ordering::Relaxed);
+        Ok(r)
+    }
 
-    // ---- blocking methods: wait up to Timeout seconds, firing handlers on this thread ----
-    pub fn connect(&self) -> Result<()> { unimplemented!() }
-    pub fn connect_to(&self, host: &str, port: i32) -> Result<()> { unimplemented!() }
-    pub fn disconnect(&self) -> Result<()> { unimplemented!() }
+    // ---- connecting ----
+
+    fn start_connect(&self) -> Result<Completion> {
+        let sh = self.sh();
+        let mut link = sh.link.lock();
+        match link.phase {
+            Phase::Connected => {
+                return Err(Error::new(
+                    code::ALREADY_CONNECTED,
+                    "already connected: call Disconnect first",
+                ))
+            }
+            Phase::Connecting => {
+                return Err(Error::new(
+                    code::ALREADY_CONNECTING,
+                    "a connection attempt is already in progress",
+                ))
+            }
+            Phase::Idle => {}
+        }
+        let (config, params, log_level) = {
+            let mut p = sh.props.lock();
+            if p.remote_host.is_empty() {
+                return Err(Error::new(
+                    code::INVALID_ADDRESS,
+                    "RemoteHost is empty: set it, or call ConnectTo with a host",
+                ));
+            }
+            check_port(p.remote_port)?;
+            if p.client_id.is_empty() {
+                if !p.clean_session {
+                    return Err(Error::new(
+                        code::INVALID_ARGUMENT,
+                        "ClientId is empty while CleanSession is false: a stored session needs a client id",
+                    ));
+                }
+                p.client_id = generate_client_id();
+            }
+            let protocol = if p.version == 1 { Protocol::V5 } else { Protocol::V311 };
+            let will = (!p.will_topic.is_empty()).then(|| Will {
+                topic: p.will_topic.clone(),
+                payload: Bytes::from(p.will_message.clone().into_bytes()),
+                qos: QoS::from_u8(p.cfg.will_qos as u8).unwrap_or(QoS::AtMostOnce),
+                retain: p.cfg.will_retain,
+                properties: Properties::default(),
+            });
+            let config = ConnectionConfig {
+                protocol,
+                client_id: p.client_id.clone(),
+                clean_session: p.clean_session,
+                keep_alive: p.keep_alive_interval as u16,
+                username: (!p.user.is_empty()).then(|| p.user.clone()),
+                password: (!p.password.is_empty())
+                    .then(|| Bytes::from(p.password.clone().into_bytes())),
+                will,
+                connect_properties: Properties::default(),
+                republish_interval: (protocol == Protocol::V311 && p.cfg.republish_interval > 0)
+                    .then(|| Duration::from_secs(p.cfg.republish_interval as u64)),
+                max_packet_size: MAX_PACKET,
+            };
+            let connect_secs = if p.cfg.connection_timeout > 0 {
+                p.cfg.connection_timeout
+            } else {
+                p.timeout
+            };
+            p.cfg.session_present = false;
+            let params = ConnectParams {
+                host: p.remote_host.clone(),
+                port: p.remote_port as u16,
+                tcp: TcpOptions {
+                    nodelay: p.cfg.tcp_no_delay,
+                },
+                connect_timeout: (connect_secs > 0)
+                    .then(|| Duration::from_secs(connect_secs as u64)),
+            };
+            (config, params, p.cfg.log_level)
+        };
+        #[allow(unused_mut)]
+        let mut conn = Connection::new(config);
+        // LOGLEVEL-HOOK: conn.set_log_level(log_level.clamp(0, 3) as u8);
+        let _ = log_level;
+        let engine = Arc::new(Engine::new(conn, SEND_BUFFER_LIMIT));
+        let generation = sh.next_generation();
+        let sink = Arc::new(ConnSink {
+            shared: sh.clone(),
+            generation,
+        });
+        let done = Completion::new();
+        link.phase = Phase::Connecting;
+        link.generation = generation;
+        link.conn = Some((engine.clone(), sink.clone()));
+        link.connect = Some(done.clone());
+        link.close = None;
+        link.transport_up = false;
+        sh.mirror.lock().clear();
+        drop(link);
+        sh.log(
+            1,
+            "Info",
+            format!("connecting to {}:{}", params.host, params.port),
+        );
+        driver::spawn(engine, sink, params);
+        Ok(done)
+    }
+
+    fn abort_connection(&self) {
+        let conn = self.sh().link.lock().conn.clone();
+        if let Some((engine, _)) = conn {
+            engine.abort();
+        }
+    }
+
+    pub fn connect(&self) -> Result<()> {
+        let done = self.start_connect()?;
+        self.finish_blocking(&done, "connecting", true)
+    }
+
+    pub fn connect_to(&self, host: &str, port: i32) -> Result<()> {
+        self.set_target(host, port)?;
+        self.connect()
+    }
+
+    fn set_target(&self, host: &str, port: i32) -> Result<()> {
+        check_port(port)?;
+        self.set_connect_prop(code::ALREADY_CONNECTED, "RemoteHost", |p| {
+            p.remote_host = host.to_string();
+            p.remote_port = port;
+        })
+    }
+
+    fn start_disconnect(&self) -> Option<Completion> {
+        let sh = self.sh();
+        let (engine, sink, done) = {
+            let mut link = sh.link.lock();
+            let (engine, sink) = link.conn.clone()?;
+            let done = Completion::new();
+            link.finished.push(done.clone());
+            (engine, sink, done)
+        };
+        if sh.connected.load(Ordering::SeqCst) {
+            engine.with(&*sink, |c, now| {
+                c.disconnect(now, 0, Properties::default());
+            });
+            sh.announce();
+        } else {
+            engine.abort();
+        }
+        Some(done)
+    }
+
+    pub fn disconnect(&self) -> Result<()> {
+        match self.start_disconnect() {
+            Some(done) => self.finish_blocking(&done, "disconnecting", true),
+            None => Ok(()),
+        }
+    }
+
+    // ---- subscriptions ----
+
+    fn split_filters(&self, topic_filter: &str) -> Result<Vec<String>> {
+        let delim = self.sh().props.lock().cfg.topic_delimiter.clone();
+        let filters: Vec<String> = topic_filter
+            .split(delim.as_str())
+            .map(|f| f.trim_matches(' ').to_string())
+            .collect();
+        if filters.iter().any(|f| f.is_empty()) {
+            return Err(Error::new(
+                code::INVALID_TOPIC_FILTER,
+                format!("topic filter list \"{topic_filter}\" holds an empty filter"),
+            ));
+        }
+        Ok(filters)
+    }
+
+    fn connected_link(&self) -> Result<(Arc<Engine>, Arc<ConnSink>)> {
+        let link = self.sh().link.lock();
+        match (&link.phase, &link.conn) {
+            (Phase::Connected, Some(c)) => Ok(c.clone()),
+            _ => Err(not_connected()),
+        }
+    }
+
+    fn start_subscribe(&self, topic_filter: &str, qos: i32) -> Result<Completion> {
+        let filters = self.split_filters(topic_filter)?;
+        let qos_list = self.sh().props.lock().cfg.topic_qos_array.clone();
+        let qos_list = if qos_list.is_empty() {
+            vec![qos_from(qos)? as u8; filters.len()]
+        } else if qos_list.len() != filters.len() {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!(
+                    "TopicQOSArray has {} values but \"{topic_filter}\" has {} filters",
+                    qos_list.len(),
+                    filters.len()
+                ),
+            ));
+        } else {
+            qos_list
+        };
+        for f in &filters {
+            crate::topic::validate_topic_filter(f)?;
+        }
+        let (engine, sink) = self.connected_link()?;
+        let subs: Vec<SubscribeFilter> = filters
+            .into_iter()
+            .zip(qos_list)
+            .map(|(filter, q)| SubscribeFilter {
+                filter,
+                qos: QoS::from_u8(q).unwrap_or(QoS::AtMostOnce),
+                no_local: false,
+                retain_as_published: false,
+                retain_handling: 0,
+            })
+            .collect();
+        let count = subs.len();
+        let done = Completion::new();
+        // The ack entry must exist before SUBACK can possibly be handled, so it is added
+        // while the engine lock is held by the same call that sends SUBSCRIBE.
+        engine.with(&*sink, |c, now| {
+            let id = c.subscribe(now, subs, Properties::default())?;
+            self.sh().link.lock().acks.insert(
+                id,
+                Ack {
+                    done: done.clone(),
+                    remaining: count,
+                    text: topic_filter.to_string(),
+                },
+            );
+            Ok::<_, Error>(())
+        })?;
+        self.sh().announce();
+        Ok(done)
+    }
+
     /// `topic_filter` holds one or more filters separated by TopicDelimiter (",").
-    pub fn subscribe(&self, topic_filter: &str, qos: i32) -> Result<()> { unimplemented!() }
-    pub fn unsubscribe(&self, topic_filter: &str) -> Result<()> { unimplemented!() }
-    pub fn publish_message(&self, topic: &str, qos: i32, message: &str) -> Result<()> { unimplemented!() }
-    pub fn publish_data(&self, topic: &str, qos: i32, data: impl Into<Bytes>) -> Result<()> { unimplemented!() }
-    /// Fires every pending event; when none is pending waits briefly for one.
-    pub fn do_events(&self) -> Result<()> { unimplemented!() }
+    pub fn subscribe(&self, topic_filter: &str, qos: i32) -> Result<()> {
+        let done = self.start_subscribe(topic_filter, qos)?;
+        self.finish_blocking(&done, "waiting for SUBACK", false)
+    }
 
-    // ---- async methods: for the push faces (Node, Python asyncio). Input is validated
-    // before the future is returned's first poll; the future is 'static and Send. ----
-    pub fn connect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
-    pub fn connect_to_async(&self, host: &str, port: i32) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
-    pub fn disconnect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
-    pub fn subscribe_async(&self, topic_filter: &str, qos: i32) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
-    pub fn unsubscribe_async(&self, topic_filter: &str) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
-    pub fn publish_data_async(&self, topic: &str, qos: i32, data: Bytes) -> impl Future<Output = Result<()>> + Send + 'static { async { unimplemented!() } }
+    fn start_unsubscribe(&self, topic_filter: &str) -> Result<Completion> {
+        let filters = self.split_filters(topic_filter)?;
+        for f in &filters {
+            crate::topic::validate_topic_filter(f)?;
+        }
+        let (engine, sink) = self.connected_link()?;
+        let done = Completion::new();
+        engine.with(&*sink, |c, now| {
+            let id = c.unsubscribe(now, filters, Properties::default())?;
+            self.sh().link.lock().acks.insert(
+                id,
+                Ack {
+                    done: done.clone(),
+                    remaining: 1,
+                    text: topic_filter.to_string(),
+                },
+            );
+            Ok::<_, Error>(())
+        })?;
+        self.sh().announce();
+        Ok(done)
+    }
+
+    pub fn unsubscribe(&self, topic_filter: &str) -> Result<()> {
+        let done = self.start_unsubscribe(topic_filter)?;
+        self.finish_blocking(&done, "waiting for UNSUBACK", false)
+    }
+
+    // ---- publishing ----
+
+    /// Hand one PUBLISH to the engine. Returns whether the send buffer is now over its
+    /// bound (the message is accepted either way).
+    fn enqueue_publish(&self, engine: &Engine, sink: &ConnSink, topic: &str, qos: QoS, data: Bytes) -> Result<bool> {
+        let (retain, dup) = {
+            let p = self.sh().props.lock();
+            (p.cfg.retain, p.cfg.duplicate && qos != QoS::AtMostOnce)
+        };
+        let id = engine.with(sink, |c, now| {
+            c.publish(now, topic, qos, data, retain, dup, Properties::default())
+        })?;
+        self.sh().announce();
+        if id != 0 {
+            self.sh().props.lock().cfg.outgoing_packet_id = id as i32;
+        }
+        Ok(engine.out_len() > engine.out_limit)
+    }
+
+    fn check_publish(&self, topic: &str, qos: i32) -> Result<(QoS, Arc<Engine>, Arc<ConnSink>)> {
+        let qos = qos_from(qos)?;
+        match self.connected_link() {
+            Ok((e, s)) => Ok((qos, e, s)),
+            Err(e) => {
+                crate::topic::validate_topic_name(topic)?;
+                Err(e)
+            }
+        }
+    }
+
+    pub fn publish_message(&self, topic: &str, qos: i32, message: &str) -> Result<()> {
+        self.publish_data(topic, qos, Bytes::copy_from_slice(message.as_bytes()))
+    }
+
+    pub fn publish_data(&self, topic: &str, qos: i32, data: impl Into<Bytes>) -> Result<()> {
+        let (qos, engine, sink) = self.check_publish(topic, qos)?;
+        let timeout = self.timeout();
+        if engine.out_len() >= engine.out_limit {
+            if timeout == 0 {
+                self.sh().would_block.store(true, Ordering::SeqCst);
+                return Err(Error::new(
+                    code::WOULD_BLOCK,
+                    format!(
+                        "the send buffer is full ({} bytes waiting); the message was not accepted: publish again after ReadyToSend",
+                        engine.out_len()
+                    ),
+                ));
+            }
+            let e = engine.clone();
+            self.block_until(timeout, "waiting for room in the send buffer", move || {
+                e.out_len() < e.out_limit
+            })?;
+        }
+        let over = self.enqueue_publish(&engine, &sink, topic, qos, data.into())?;
+        if over && timeout == 0 {
+            self.sh().would_block.store(true, Ordering::SeqCst);
+            return Err(Error::new(
+                code::WOULD_BLOCK,
+                "the message was accepted and will be sent, but the send buffer is full: wait for ReadyToSend before publishing more",
+            ));
+        }
+        if timeout > 0 {
+            self.dispatch_pending();
+        }
+        Ok(())
+    }
 
     // ---- events ----
+
+    /// Fires every pending event; when none is pending waits briefly for one.
+    pub fn do_events(&self) -> Result<()> {
+        if self.dispatch_pending() == 0 && !self.push_mode() {
+            let sh = self.sh();
+            sh.queue
+                .wait(Some(Instant::now() + DO_EVENTS_WAIT), true, || false);
+            self.dispatch_pending();
+        }
+        Ok(())
+    }
+
     /// Pull mode handler (None removes it).
-    pub fn set_event_handler(&self, handler: Option<EventHandler>) { unimplemented!() }
-    /// Push mode: switch to push delivery; `notifier` is called when events are pending.
-    pub fn set_event_notifier(&self, notifier: Option<EventNotifier>) { unimplemented!() }
-    /// Push mode: take up to `max` pending events (the visible state moves in step).
-    pub fn take_events(&self, max: usize) -> Vec<Event> { unimplemented!() }
+    pub fn set_event_handler(&self, handler: Option<EventHandler>) {
+        *self.sh().handler.write() = handler;
+    }
+
+    /// Push mode: `notifier` is called (from an engine thread, no lock held) when events are
+    /// pending; the face then calls `take_events` on its own thread. None returns to pull.
+    pub fn set_event_notifier(&self, notifier: Option<EventNotifier>) {
+        let has = notifier.is_some();
+        *self.sh().notifier.write() = notifier;
+        if has && !self.sh().queue.is_empty() {
+            let n = self.sh().notifier.read().clone();
+            if let Some(n) = n {
+                n();
+            }
+        }
+    }
+
+    /// Push mode: take up to `max` pending events, in order. A batch ends after a
+    /// MessageAck, so the message is still in its collection while that event is handled.
+    pub fn take_events(&self, max: usize) -> Vec<Event> {
+        let sh = self.sh();
+        let level = sh.log_level.load(Ordering::Relaxed);
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Some(item) = sh.queue.pop() else { break };
+            let ev = to_event(item, &mut sh.mirror.lock(), level);
+            if let Some(ev) = ev {
+                let stop = matches!(ev, Event::MessageAck(_));
+                out.push(ev);
+                if stop {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn push_mode(&self) -> bool {
+        self.sh().notifier.read().is_some()
+    }
+
+    /// Fire pending events on this thread, unless another thread is already firing them.
+    /// Returns how many were fired.
+    fn dispatch_pending(&self) -> usize {
+        if self.push_mode() {
+            return 0;
+        }
+        let sh = self.sh();
+        let Some(_turn) = sh.dispatch.try_lock() else {
+            return 0;
+        };
+        let handler = sh.handler.read().clone();
+        let level = sh.log_level.load(Ordering::Relaxed);
+        let mut fired = 0;
+        while let Some(item) = sh.queue.pop() {
+            let ev = to_event(item, &mut sh.mirror.lock(), level);
+            if let Some(mut ev) = ev {
+                fired += 1;
+                if let Some(h) = &handler {
+                    h(&mut ev);
+                }
+            }
+        }
+        fired
+    }
+
+    /// Wait up to `timeout` seconds for `done`, firing events meanwhile.
+    fn block_until(&self, timeout: i32, what: &str, done: impl Fn() -> bool) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(timeout.max(0) as u64);
+        let sh = self.sh();
+        loop {
+            self.dispatch_pending();
+            if done() {
+                self.dispatch_pending();
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    code::TIMEOUT,
+                    format!("timed out after {timeout} s {what}"),
+                ));
+            }
+            // When another thread is firing events we only wait for our own result, and
+            // look again shortly in case that thread has moved on.
+            let may_fire = !self.push_mode()
+                && (!sh.dispatch.is_locked() || sh.dispatch.is_owned_by_current_thread());
+            let until = if may_fire {
+                deadline
+            } else {
+                deadline.min(now + Duration::from_millis(10))
+            };
+            sh.queue.wait(Some(until), may_fire, &done);
+        }
+    }
+
+    /// The end of a blocking method: Timeout 0 returns at once (the outcome arrives as
+    /// events); otherwise wait for `done`.
+    fn finish_blocking(&self, done: &Completion, what: &str, abort_on_timeout: bool) -> Result<()> {
+        let timeout = self.timeout();
+        if timeout == 0 {
+            self.dispatch_pending();
+            return Ok(());
+        }
+        let d = done.clone();
+        match self.block_until(timeout, what, move || d.is_done()) {
+            Ok(()) => done.peek().unwrap_or(Ok(())),
+            Err(e) => {
+                if abort_on_timeout {
+                    self.abort_connection();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    // ---- async methods ----
+
+    /// Await `done` on the shared runtime, bounded by Timeout when it is set.
+    fn finish_async(&self, started: Result<Completion>, what: &'static str, abort_on_timeout: bool) -> impl Future<Output = Result<()>> + Send + 'static {
+        let timeout = self.timeout();
+        let me = self.downgrade();
+        async move {
+            let done = started?;
+            if timeout == 0 {
+                return done.await;
+            }
+            let limit = Duration::from_secs(timeout as u64);
+            let waited = driver::runtime()
+                .spawn(async move { tokio::time::timeout(limit, done).await })
+                .await;
+            match waited {
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => {
+                    if abort_on_timeout {
+                        if let Some(m) = me.upgrade() {
+                            m.abort_connection();
+                        }
+                    }
+                    Err(Error::new(
+                        code::TIMEOUT,
+                        format!("timed out after {timeout} s {what}"),
+                    ))
+                }
+                Err(e) => Err(Error::new(code::BAD_STATE, format!("engine task failed: {e}"))),
+            }
+        }
+    }
+
+    pub fn connect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.finish_async(self.start_connect(), "connecting", true)
+    }
+    pub fn connect_to_async(&self, host: &str, port: i32) -> impl Future<Output = Result<()>> + Send + 'static {
+        let started = self.set_target(host, port).and_then(|_| self.start_connect());
+        self.finish_async(started, "connecting", true)
+    }
+    pub fn disconnect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
+        let started = match self.start_disconnect() {
+            Some(done) => Ok(done),
+            None => {
+                let done = Completion::new();
+                done.complete(Ok(()));
+                Ok(done)
+            }
+        };
+        self.finish_async(started, "disconnecting", true)
+    }
+    pub fn subscribe_async(&self, topic_filter: &str, qos: i32) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.finish_async(self.start_subscribe(topic_filter, qos), "waiting for SUBACK", false)
+    }
+    pub fn unsubscribe_async(&self, topic_filter: &str) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.finish_async(self.start_unsubscribe(topic_filter), "waiting for UNSUBACK", false)
+    }
+    /// Resolves once the PUBLISH is in the send buffer (acknowledgements arrive as events).
+    /// When the buffer is over its bound it first waits for the socket to take it.
+    pub fn publish_data_async(&self, topic: &str, qos: i32, data: Bytes) -> impl Future<Output = Result<()>> + Send + 'static {
+        let checked = self.check_publish(topic, qos);
+        let topic = topic.to_string();
+        let me = self.clone();
+        async move {
+            let (qos, engine, sink) = checked?;
+            while engine.out_len() >= engine.out_limit {
+                let drained = me.sh().drained.notified();
+                if engine.out_len() < engine.out_limit || !me.connected() {
+                    break;
+                }
+                drained.await;
+            }
+            me.enqueue_publish(&engine, &sink, &topic, qos, data).map(|_| ())
+        }
+    }
+}
+
+fn check_port(port: i32) -> Result<()> {
+    if port == 0 {
+        return Err(Error::new(
+            code::REMOTE_PORT_ZERO,
+            "RemotePort 0 is not a port: use 1..=65535",
+        ));
+    }
+    if !(1..=65535).contains(&port) {
+        return Err(Error::new(
+            code::INVALID_ARGUMENT,
+            format!("RemotePort {port} is out of range: use 1..=65535"),
+        ));
+    }
+    Ok(())
+}
+
+/// A client id that is unique enough for a clean session: the spec allows 23 characters
+/// from [0-9a-zA-Z] everywhere, so we stay inside that.
+fn generate_client_id() -> String {
+    const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut id = String::from("ferromq");
+    for _ in 0..16 {
+        id.push(CHARS[fastrand::usize(..CHARS.len())] as char);
+    }
+    id
 }

@@ -1,0 +1,308 @@
+//! The state one client shares between API threads and its connection task, and the sink
+//! through which the task reports into it.
+
+use super::completion::Completion;
+use super::event::*;
+use super::items::{Item, Mirror};
+use super::props::Props;
+use super::queue::EventQueue;
+use super::{EventHandler, EventNotifier};
+use crate::driver::{Engine, EventSink, LinkEvent};
+use crate::error::{code, Error};
+use crate::protocol::ProtocolEvent;
+use parking_lot::{Mutex, ReentrantMutex, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// How many events may wait for the application before the driver stops reading.
+const QUEUE_CAP: usize = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Idle,
+    Connecting,
+    Connected,
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE waiting for its acknowledgement.
+pub(crate) struct Ack {
+    pub done: Completion,
+    /// SUBACK reports one event per filter; the call completes after the last.
+    pub remaining: usize,
+    /// For Unsubscribed: the filters exactly as the application gave them.
+    pub text: String,
+}
+
+pub(crate) struct Link {
+    pub phase: Phase,
+    pub conn: Option<(Arc<Engine>, Arc<ConnSink>)>,
+    pub generation: u64,
+    pub connect: Option<Completion>,
+    pub finished: Vec<Completion>,
+    pub acks: HashMap<u16, Ack>,
+    /// Why the connection ended, first reason wins.
+    pub close: Option<(i32, String)>,
+    pub transport_up: bool,
+}
+
+pub(crate) struct Shared {
+    pub props: Mutex<Props>,
+    pub queue: EventQueue,
+    pub handler: RwLock<Option<EventHandler>>,
+    pub notifier: RwLock<Option<EventNotifier>>,
+    pub link: Mutex<Link>,
+    pub connected: AtomicBool,
+    /// Only one thread fires events at a time, so handlers see them in order; the same
+    /// thread may fire again from inside a handler (re-entrancy).
+    pub dispatch: ReentrantMutex<()>,
+    pub mirror: Mutex<Mirror>,
+    pub log_level: AtomicI32,
+    /// A non-blocking publish hit the send-buffer bound; ReadyToSend is owed.
+    pub would_block: AtomicBool,
+    /// Notified whenever the send buffer was written out.
+    pub drained: Notify,
+    generations: AtomicU64,
+}
+
+impl Shared {
+    pub fn new() -> Self {
+        Shared {
+            props: Mutex::new(Props::default()),
+            queue: EventQueue::new(QUEUE_CAP),
+            handler: RwLock::new(None),
+            notifier: RwLock::new(None),
+            link: Mutex::new(Link {
+                phase: Phase::Idle,
+                conn: None,
+                generation: 0,
+                connect: None,
+                finished: Vec::new(),
+                acks: HashMap::new(),
+                close: None,
+                transport_up: false,
+            }),
+            connected: AtomicBool::new(false),
+            dispatch: ReentrantMutex::new(()),
+            mirror: Mutex::new(Mirror::default()),
+            log_level: AtomicI32::new(1),
+            would_block: AtomicBool::new(false),
+            drained: Notify::new(),
+            generations: AtomicU64::new(0),
+        }
+    }
+
+    pub fn next_generation(&self) -> u64 {
+        self.generations.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn push_event(&self, ev: Event) {
+        self.queue.push(Item::Event(ev));
+    }
+
+    pub fn log(&self, level: i32, log_type: &str, message: impl Into<String>) {
+        if level <= self.log_level.load(Ordering::Relaxed) {
+            self.push_event(Event::Log(LogEvent {
+                log_level: level,
+                message: message.into(),
+                log_type: log_type.to_string(),
+            }));
+        }
+    }
+
+    /// Tell a push-mode face that events are waiting. Never called with a lock held, so the
+    /// notifier may take the face's own locks (the GIL, say).
+    pub fn announce(&self) {
+        if self.queue.take_unannounced() {
+            let n = self.notifier.read().clone();
+            if let Some(n) = n {
+                n();
+            }
+        }
+    }
+}
+
+/// The sink of one connection. It carries the connection's generation so that a task
+/// that outlived a newer connection cannot touch that connection's state.
+pub(crate) struct ConnSink {
+    pub shared: Arc<Shared>,
+    pub generation: u64,
+}
+
+impl ConnSink {
+    fn current(&self, link: &Link) -> bool {
+        link.generation == self.generation
+    }
+}
+
+impl EventSink for ConnSink {
+    fn protocol_event(&self, event: ProtocolEvent) {
+        let sh = &self.shared;
+        match &event {
+            ProtocolEvent::Connected { connack } => {
+                let mut link = sh.link.lock();
+                if !self.current(&link) {
+                    return;
+                }
+                link.phase = Phase::Connected;
+                sh.connected.store(true, Ordering::SeqCst);
+                sh.props.lock().cfg.session_present = connack.session_present;
+                sh.log(1, "Info", "connected: CONNACK accepted");
+                sh.push_event(Event::Connected(ConnectedEvent {
+                    status_code: 0,
+                    description: "OK".into(),
+                }));
+                sh.push_event(Event::ReadyToSend);
+                if let Some(c) = link.connect.take() {
+                    c.complete(Ok(()));
+                }
+                return;
+            }
+            ProtocolEvent::Closed { code, reason } => {
+                let mut link = sh.link.lock();
+                if self.current(&link) && link.close.is_none() {
+                    link.close = Some((*code, reason.clone()));
+                }
+                return;
+            }
+            ProtocolEvent::Unsubscribed { packet_id, codes } => {
+                let mut link = sh.link.lock();
+                if let Some(ack) = link.acks.remove(packet_id) {
+                    sh.push_event(Event::Unsubscribed(UnsubscribedEvent {
+                        topic_filters: ack.text,
+                        response_code: codes.first().copied().unwrap_or(0) as i32,
+                    }));
+                    ack.done.complete(Ok(()));
+                }
+                return;
+            }
+            _ => {}
+        }
+        let finished_sub = match &event {
+            ProtocolEvent::Subscribed { packet_id, .. } => Some(*packet_id),
+            _ => None,
+        };
+        sh.queue.push(Item::Proto(event));
+        if let Some(id) = finished_sub {
+            let mut link = sh.link.lock();
+            let done = match link.acks.get_mut(&id) {
+                Some(ack) => {
+                    ack.remaining = ack.remaining.saturating_sub(1);
+                    ack.remaining == 0
+                }
+                None => false,
+            };
+            if done {
+                if let Some(ack) = link.acks.remove(&id) {
+                    ack.done.complete(Ok(()));
+                }
+            }
+        }
+    }
+
+    fn link_event(&self, event: LinkEvent) {
+        let sh = &self.shared;
+        match event {
+            LinkEvent::TransportUp { local } => {
+                let mut link = sh.link.lock();
+                if self.current(&link) {
+                    link.transport_up = true;
+                    sh.log(2, "Info", format!("TCP connection up (local address {local})"));
+                    sh.push_event(Event::ConnectionStatus(ConnectionStatusEvent {
+                        connection_event: "Remote host connection complete".into(),
+                        status_code: 0,
+                        description: "OK".into(),
+                    }));
+                }
+            }
+            LinkEvent::ConnectFailed(e) | LinkEvent::Lost(e) => {
+                let mut link = sh.link.lock();
+                if self.current(&link) && link.close.is_none() {
+                    link.close = Some((e.code, e.message));
+                }
+            }
+            LinkEvent::Finished => self.finish(),
+        }
+        sh.queue.wake_all();
+        sh.announce();
+    }
+
+    fn backlogged(&self) -> bool {
+        self.shared.queue.backlogged()
+    }
+
+    fn backlog_space(&self) -> &Notify {
+        self.shared.queue.space()
+    }
+
+    fn output_drained(&self) {
+        let sh = &self.shared;
+        if sh.would_block.swap(false, Ordering::SeqCst) {
+            sh.push_event(Event::ReadyToSend);
+        }
+        sh.drained.notify_waiters();
+        sh.queue.wake_all();
+    }
+
+    fn announce(&self) {
+        self.shared.announce();
+    }
+}
+
+impl ConnSink {
+    /// The task is over: report how it ended and release everyone waiting on it.
+    fn finish(&self) {
+        let sh = &self.shared;
+        let mut link = sh.link.lock();
+        if !self.current(&link) {
+            return;
+        }
+        let (code, reason) = link
+            .close
+            .take()
+            .unwrap_or((code::DROPPED, "the connection ended".into()));
+        let was_connected = link.phase == Phase::Connected;
+        link.phase = Phase::Idle;
+        link.conn = None;
+        sh.connected.store(false, Ordering::SeqCst);
+        if was_connected {
+            if code != 0 {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: code,
+                    description: reason.clone(),
+                }));
+            }
+            if link.transport_up {
+                sh.push_event(Event::ConnectionStatus(ConnectionStatusEvent {
+                    connection_event: "Remote host disconnected".into(),
+                    status_code: code,
+                    description: reason.clone(),
+                }));
+            }
+            sh.log(1, "Info", format!("disconnected: {reason}"));
+            sh.push_event(Event::Disconnected(DisconnectedEvent {
+                status_code: code,
+                description: reason.clone(),
+            }));
+        } else {
+            let code = if code == 0 { code::DROPPED } else { code };
+            sh.log(1, "Info", format!("connection failed: {reason}"));
+            sh.push_event(Event::Connected(ConnectedEvent {
+                status_code: code,
+                description: reason.clone(),
+            }));
+        }
+        let failure = Error::new(if code == 0 { code::NOT_CONNECTED } else { code }, reason);
+        if let Some(c) = link.connect.take() {
+            c.complete(Err(failure.clone()));
+        }
+        for (_, ack) in link.acks.drain() {
+            ack.done.complete(Err(failure.clone()));
+        }
+        for c in link.finished.drain(..) {
+            c.complete(Ok(()));
+        }
+        link.transport_up = false;
+    }
+}
