@@ -271,3 +271,72 @@ fn invalid(name: &str, value: &str, why: &str) -> Error {
         format!("invalid value \"{value}\" for config setting \"{name}\": {why}"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_answers_and_round_trips_its_own_value() {
+        let mut v = ConfigValues::default();
+        for s in SETTINGS {
+            let current = apply(&mut v, s.name).unwrap();
+            if s.read_only {
+                let e = apply(&mut v, &format!("{}={current}", s.name)).unwrap_err();
+                assert_eq!(e.code, code::INVALID_ARGUMENT);
+                assert!(e.message.contains(s.name), "{}", e.message);
+            } else {
+                apply(&mut v, &format!("{}={current}", s.name)).unwrap();
+                assert_eq!(apply(&mut v, s.name).unwrap(), current, "{}", s.name);
+            }
+        }
+    }
+
+    #[test]
+    fn booleans_accept_every_documented_spelling() {
+        let mut v = ConfigValues::default();
+        for (text, want) in [
+            ("True", true),
+            ("false", false),
+            ("1", true),
+            ("0", false),
+            ("YES", true),
+            ("no", false),
+        ] {
+            apply(&mut v, &format!("Retain={text}")).unwrap();
+            assert_eq!(v.retain, want, "{text}");
+        }
+        let e = apply(&mut v, "Retain=maybe").unwrap_err();
+        assert_eq!(e.code, code::INVALID_ARGUMENT);
+        assert!(e.message.contains("maybe") && e.message.contains("Retain"));
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_unknown_names_are_named() {
+        let mut v = ConfigValues::default();
+        assert_eq!(apply(&mut v, "topicdelimiter").unwrap(), ",");
+        let e = apply(&mut v, "NoSuchSetting=1").unwrap_err();
+        assert!(e.message.contains("NoSuchSetting"));
+    }
+
+    #[test]
+    fn qos_lists_are_checked() {
+        let mut v = ConfigValues::default();
+        apply(&mut v, "TopicQOSArray=1, 2,0").unwrap();
+        assert_eq!(v.topic_qos_array, vec![1, 2, 0]);
+        assert_eq!(apply(&mut v, "TopicQOSArray").unwrap(), "1,2,0");
+        let e = apply(&mut v, "TopicQOSArray=1,3").unwrap_err();
+        assert_eq!(e.code, code::INVALID_QOS);
+        apply(&mut v, "TopicQOSArray=").unwrap();
+        assert!(v.topic_qos_array.is_empty());
+    }
+
+    #[test]
+    fn integers_are_range_checked() {
+        let mut v = ConfigValues::default();
+        assert!(apply(&mut v, "LogLevel=4").unwrap_err().message.contains("0..=3"));
+        assert!(apply(&mut v, "LogLevel=x").is_err());
+        apply(&mut v, "LogLevel=3").unwrap();
+        assert_eq!(apply(&mut v, "WillQOS=3").unwrap_err().code, code::INVALID_QOS);
+    }
+}
