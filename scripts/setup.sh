@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need on a fresh Debian 12 machine
+# with only the toolchains (cargo, python3, node, gcc). Idempotent: each step is skipped
+# when its tool is already there, so a second run costs a few hundred milliseconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v mosquitto >/dev/null || need_apt+=(mosquitto)
+command -v mosquitto_passwd >/dev/null || need_apt+=(mosquitto)
+command -v mosquitto_sub >/dev/null || need_apt+=(mosquitto-clients)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v valgrind >/dev/null || need_apt+=(valgrind)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The Python build tools live in a project venv so the system interpreter stays clean.
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c 'import maturin, pytest, pytest_asyncio' 2>/dev/null; then
+  echo "setup: pip install maturin pytest pytest-asyncio"
+  .venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.5,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-timeout>=2'
+fi
+
+if ! command -v cbindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/cbindgen" ]; then
+  echo "setup: cargo install cbindgen"
+  cargo install -q cbindgen --version '^0.27' --locked
+fi
+
+if [ ! -d node/node_modules/@napi-rs/cli ]; then
+  echo "setup: npm install (node/)"
+  (cd node && npm install --no-audit --no-fund --loglevel=error)
+fi
