@@ -1,0 +1,49 @@
+# The two commands a newcomer needs:
+#   make demo   start a local broker (unless MQTT_BROKER=host:port names one) and show
+#               messages crossing between the Rust, C, Python and Node clients
+#   make test   every check: lint, header drift, codec fuzzing, and each language's tests
+#               against real brokers started on free loopback ports
+# Both install what they need first (scripts/setup.sh: apt, pip into .venv, npm, cargo).
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH):/usr/sbin
+export CARGO_TERM_COLOR ?= never
+FUZZ_SECONDS ?= 60
+LANGS := rust c python node
+
+.PHONY: demo test setup build lint header fuzz test-rust test-c test-python test-node examples cross scenarios clean
+
+setup:
+	scripts/setup.sh
+
+# Everything the faces and examples need, debug profile (tests and demo share it).
+build: setup
+	cargo build -q -p ferromq --examples
+	cargo build -q -p ferromq-ffi
+	python/develop
+	node/build-local
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy -q --workspace --all-targets -- -D warnings
+	ffi-c/gen-header --check
+
+header: setup
+	ffi-c/gen-header
+
+fuzz: setup
+	fuzz/run $(FUZZ_SECONDS)
+
+demo: build
+	if [ -n "$${MQTT_BROKER:-}" ]; then
+	  tests/cross/run $(LANGS)
+	else
+	  echo "demo: MQTT_BROKER is not set, starting a local mosquitto"
+	  tests/harness/with-brokers tests/cross/run $(LANGS)
+	fi
+
+# make test runs every stage even when one fails, then reports each and fails if any did.
+test: setup
+	scripts/test-all

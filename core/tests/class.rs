@@ -1,0 +1,180 @@
+//! The Rust face of the documented class beyond the shared scenarios: property defaults and
+//! checks, config, push delivery, re-entrant handlers and Timeout 0, against real mosquitto.
+
+mod common;
+
+use common::{broker, unique, Client};
+use ferromq::{code, Event, Mqtt};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[test]
+fn property_defaults_and_checks() {
+    let m = Mqtt::new();
+    assert_eq!(m.client_id(), "");
+    assert!(m.clean_session());
+    assert_eq!(m.keep_alive_interval(), 0);
+    assert_eq!(m.remote_port(), 1883);
+    assert_eq!(m.version(), 0);
+    assert_eq!(m.timeout(), 60);
+    assert!(!m.connected());
+
+    assert_eq!(m.set_remote_port(0).unwrap_err().code, code::REMOTE_PORT_ZERO);
+    let e = m.set_remote_port(70000).unwrap_err();
+    assert!(e.message.contains("70000"), "{e}");
+    assert_eq!(m.set_version(2).unwrap_err().code, code::INVALID_ARGUMENT);
+    assert_eq!(m.set_keep_alive_interval(-1).unwrap_err().code, code::INVALID_ARGUMENT);
+    assert_eq!(m.set_timeout(-5).unwrap_err().code, code::INVALID_ARGUMENT);
+}
+
+#[test]
+fn config_reads_writes_and_refuses() {
+    let m = Mqtt::new();
+    assert_eq!(m.config("TopicDelimiter").unwrap(), ",");
+    m.config("TopicDelimiter=;").unwrap();
+    assert_eq!(m.config("topicdelimiter").unwrap(), ";");
+    m.config("Retain=Yes").unwrap();
+    assert_eq!(m.config("Retain").unwrap().to_lowercase(), "true");
+    let e = m.config("NoSuchSetting=1").unwrap_err();
+    assert!(e.message.contains("NoSuchSetting"), "{e}");
+    let e = m.config("Retain=perhaps").unwrap_err();
+    assert!(e.message.contains("perhaps"), "{e}");
+    let e = m.config("TopicQOSArray=1,3").unwrap_err();
+    assert_eq!(e.code, code::INVALID_QOS, "{e}");
+}
+
+#[test]
+fn methods_need_a_connection() {
+    let m = Mqtt::new();
+    assert_eq!(m.subscribe("a", 0).unwrap_err().code, code::CONNECT_FIRST);
+    assert_eq!(m.publish_message("a", 0, "x").unwrap_err().code, code::CONNECT_FIRST);
+    // Bad input is named before the missing connection.
+    assert_eq!(m.publish_message("a/#", 0, "x").unwrap_err().code, code::INVALID_TOPIC);
+    assert_eq!(m.publish_message("a", 7, "x").unwrap_err().code, code::INVALID_QOS);
+    m.disconnect().unwrap();
+}
+
+#[test]
+fn already_connected_is_refused() {
+    let c = Client::connected(0);
+    let b = broker();
+    let e = c.mqtt.connect_to(&b.host, b.port).unwrap_err();
+    assert_eq!(e.code, code::ALREADY_CONNECTED, "{e}");
+    assert_eq!(c.mqtt.set_client_id("x").unwrap_err().code, code::BAD_STATE);
+    c.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn handler_may_publish_from_message_in() {
+    let c = Client::connected(1);
+    let topic = unique("reentrant");
+    let echoed = format!("{topic}/echo");
+    let weak = c.mqtt.downgrade();
+    let (t, e) = (topic.clone(), echoed.clone());
+    let log = c.events.clone();
+    c.mqtt.set_event_handler(Some(Arc::new(move |ev: &mut Event| {
+        if let Event::MessageIn(m) = ev {
+            if m.topic == t {
+                let me = weak.upgrade().unwrap();
+                me.publish_data(&e, 1, m.message.clone()).unwrap();
+            }
+        }
+        log.lock().unwrap().push(ev.clone());
+    })));
+    c.mqtt.subscribe(&format!("{topic},{echoed}"), 1).unwrap();
+    c.mqtt.publish_message(&topic, 1, "ping").unwrap();
+    let got = c.messages_in(2);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].topic, echoed);
+    assert_eq!(&got[1].message[..], b"ping");
+    c.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn timeout_zero_returns_at_once_and_reports_by_event() {
+    let c = Client::new();
+    let b = broker();
+    c.mqtt.set_timeout(0).unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    let connected = c.wait_for(1, |e| match e {
+        Event::Connected(x) => Some(x.status_code),
+        _ => None,
+    });
+    assert_eq!(connected, vec![0]);
+    assert!(c.mqtt.connected());
+    let topic = unique("nonblocking");
+    c.mqtt.subscribe(&topic, 0).unwrap();
+    c.wait_for(1, |e| matches!(e, Event::Subscribed(_)).then_some(()));
+    c.mqtt.publish_message(&topic, 0, "x").unwrap();
+    assert_eq!(c.messages_in(1).len(), 1);
+    c.mqtt.disconnect().unwrap();
+    c.wait_for(1, |e| matches!(e, Event::Disconnected(_)).then_some(()));
+    assert!(!c.mqtt.connected());
+}
+
+#[test]
+fn push_mode_delivers_batches_through_the_notifier() {
+    let m = Mqtt::new();
+    let b = broker();
+    let rings = Arc::new(AtomicUsize::new(0));
+    let r = rings.clone();
+    m.set_event_notifier(Some(Arc::new(move || {
+        r.fetch_add(1, Ordering::SeqCst);
+    })));
+    m.set_timeout(10).unwrap();
+    let rt = ferromq::driver::runtime();
+    rt.block_on(m.connect_to_async(&b.host, b.port)).unwrap();
+    let topic = unique("push");
+    rt.block_on(m.subscribe_async(&topic, 2)).unwrap();
+    rt.block_on(m.publish_data_async(&topic, 2, bytes::Bytes::from_static(b"pushed")))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e| matches!(e, Event::MessageIn(_))) && Instant::now() < deadline {
+        seen.extend(m.take_events(64));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(rings.load(Ordering::SeqCst) > 0, "the notifier was never called");
+    let names: Vec<&str> = seen.iter().map(|e| e.name()).collect();
+    assert!(names.contains(&"Connected"), "{names:?}");
+    assert!(names.contains(&"Subscribed"), "{names:?}");
+    assert!(names.contains(&"MessageIn"), "{names:?}");
+    rt.block_on(m.disconnect_async()).unwrap();
+}
+
+#[test]
+fn several_threads_publish_at_once() {
+    let c = Client::connected(0);
+    let topic = unique("threads");
+    c.mqtt.subscribe(&topic, 1).unwrap();
+    let count = Arc::new(Mutex::new(0));
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let m = c.mqtt.clone();
+            let (topic, count) = (topic.clone(), count.clone());
+            s.spawn(move || {
+                for i in 0..50 {
+                    m.publish_message(&topic, 1, &format!("{t}-{i}")).unwrap();
+                    *count.lock().unwrap() += 1;
+                }
+            });
+        }
+    });
+    assert_eq!(c.messages_in(200).len(), 200);
+    c.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn dropping_a_connected_client_ends_its_connection() {
+    let b = broker();
+    let m = Mqtt::new();
+    m.set_timeout(10).unwrap();
+    m.connect_to(&b.host, b.port).unwrap();
+    let topic = unique("drop");
+    m.publish_message(&topic, 1, "in flight").unwrap();
+    drop(m);
+    // A new client with the same machinery still works; nothing hangs.
+    let c = Client::connected(0);
+    c.mqtt.disconnect().unwrap();
+}
