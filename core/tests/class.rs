@@ -74,13 +74,14 @@ fn handler_may_publish_from_message_in() {
     let (t, e) = (topic.clone(), echoed.clone());
     let log = c.events.clone();
     c.mqtt.set_event_handler(Some(Arc::new(move |ev: &mut Event| {
+        // Recorded first: the nested publish may fire further events on this thread.
+        log.lock().unwrap().push(ev.clone());
         if let Event::MessageIn(m) = ev {
             if m.topic == t {
                 let me = weak.upgrade().unwrap();
                 me.publish_data(&e, 1, m.message.clone()).unwrap();
             }
         }
-        log.lock().unwrap().push(ev.clone());
     })));
     c.mqtt.subscribe(&format!("{topic},{echoed}"), 1).unwrap();
     c.mqtt.publish_message(&topic, 1, "ping").unwrap();

@@ -337,10 +337,8 @@ impl Mqtt {
             };
             (config, params, p.cfg.log_level)
         };
-        #[allow(unused_mut)]
         let mut conn = Connection::new(config);
-        // LOGLEVEL-HOOK: conn.set_log_level(log_level.clamp(0, 3) as u8);
-        let _ = log_level;
+        conn.set_log_level(log_level.clamp(0, 3) as u8);
         let engine = Arc::new(Engine::new(conn, SEND_BUFFER_LIMIT));
         let generation = sh.next_generation();
         let sink = Arc::new(ConnSink {

@@ -157,6 +157,9 @@ impl EventSink for ConnSink {
                 if let Some(c) = link.connect.take() {
                     c.complete(Ok(()));
                 }
+                // A blocking waiter may have taken the events above already and gone back
+                // to sleep on the queue: completing alone would not wake it.
+                sh.queue.wake_all();
                 return;
             }
             ProtocolEvent::Closed { code, reason } => {
@@ -174,6 +177,7 @@ impl EventSink for ConnSink {
                         response_code: codes.first().copied().unwrap_or(0) as i32,
                     }));
                     ack.done.complete(Ok(()));
+                    sh.queue.wake_all();
                 }
                 return;
             }
@@ -196,6 +200,7 @@ impl EventSink for ConnSink {
             if done {
                 if let Some(ack) = link.acks.remove(&id) {
                     ack.done.complete(Ok(()));
+                    sh.queue.wake_all();
                 }
             }
         }

@@ -1,10 +1,20 @@
-//! CONTRACT SKELETON — the protocol helper replaces every body; signatures are the contract
-//! the driver is written against. Keep them (add methods freely).
+//! The state machine of one MQTT connection, from CONNECT to the close.
+//!
+//! Everything here runs on the caller's `now`; packets and events are queued and drained
+//! by the layer above, so a whole QoS flow can be replayed deterministically in a test.
 
-use super::{Message, ProtocolEvent};
-use crate::codec::{Packet, Properties, Protocol, QoS, SubscribeFilter, Will};
-use crate::error::Result;
+use super::inflight::Inflight;
+use super::keepalive::{KeepAlive, KeepAliveAction};
+use super::packet_ids::PacketIds;
+use super::reason::{self, code as rc};
+use super::{Direction, Message, MessageState, ProtocolEvent};
+use crate::codec::{
+    ByteString, ConnAck, Connect, Disconnect, Packet, Properties, Protocol, PubResp, Publish, QoS,
+    SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Will,
+};
+use crate::error::{code, Error, Result};
 use bytes::{Bytes, BytesMut};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// Everything CONNECT needs plus the client-side limits of one connection.
@@ -27,103 +37,1444 @@ pub struct ConnectionConfig {
     pub max_packet_size: u32,
 }
 
+/// The largest packet MQTT can express (1 byte type, 4 bytes length, 268 435 455 bytes).
+/// Announcing a Maximum Packet Size at or above it would say nothing.
+const PROTOCOL_MAX_PACKET: u32 = 268_435_460;
+/// The largest remaining length a fixed header can carry.
+const MAX_REMAINING_LENGTH: usize = 268_435_455;
+
+/// What the server announced in its CONNACK (5.0), with the specification's defaults for
+/// what it left out; under 3.1.1 only `keep_alive` and the defaults apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// The keep-alive in force: the server's Server Keep Alive if it sent one, else ours.
+    pub keep_alive: u16,
+    /// How many QoS 1/2 PUBLISH packets may be unacknowledged at once.
+    pub receive_maximum: u16,
+    pub maximum_packet_size: Option<u32>,
+    /// Highest topic alias we may use; 0 means none.
+    pub topic_alias_maximum: u16,
+    pub maximum_qos: QoS,
+    pub retain_available: bool,
+    pub assigned_client_identifier: Option<String>,
+}
+
+impl ServerLimits {
+    fn defaults(keep_alive: u16) -> Self {
+        ServerLimits {
+            keep_alive,
+            receive_maximum: u16::MAX,
+            maximum_packet_size: None,
+            topic_alias_maximum: 0,
+            maximum_qos: QoS::ExactlyOnce,
+            retain_available: true,
+            assigned_client_identifier: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    AwaitConnAck,
+    Connected,
+    Closed,
+}
+
+struct OutEntry {
+    msg: Message,
+    /// The topic as it goes on the wire: empty when a topic alias stands for it.
+    wire_topic: ByteString,
+    /// False while the server's Receive Maximum holds the PUBLISH back.
+    sent: bool,
+    /// When it is republished (3.1.1 with a republish interval).
+    resend_at: Option<Instant>,
+}
+
+/// A PUBLISH waiting for send quota. QoS 0 publishes queue behind held QoS 1/2 ones so
+/// the server sees publishes in the order they were made (topic alias mappings depend on
+/// it, and so does MQTT's ordering guarantee).
+enum Held {
+    Inflight(u16),
+    AtMostOnce(Box<Publish>),
+}
+
+enum PendingAck {
+    Subscribe(Vec<String>),
+    Unsubscribe(usize),
+}
+
 pub struct Connection {
-    _private: (),
+    config: ConnectionConfig,
+    phase: Phase,
+    log_level: u8,
+    transmits: VecDeque<Packet>,
+    events: VecDeque<ProtocolEvent>,
+    ids: PacketIds,
+    outgoing: Inflight<OutEntry>,
+    /// Only QoS 2 messages waiting for PUBREL stay here; QoS 1 ones complete within the
+    /// call that received them.
+    incoming: Inflight<Message>,
+    pending: HashMap<u16, PendingAck>,
+    keep_alive: KeepAlive,
+    server: ServerLimits,
+    held: VecDeque<Held>,
+    /// QoS 1/2 PUBLISH packets sent and not yet finished, counted against the server's
+    /// Receive Maximum.
+    unacked_sent: usize,
+    /// Republish deadlines, earliest first.
+    republish: BTreeSet<(Instant, u16)>,
+    /// Server-to-client aliases; bounded by our Topic Alias Maximum.
+    in_aliases: HashMap<u16, ByteString>,
+    /// Client-to-server aliases; bounded by the server's Topic Alias Maximum.
+    out_aliases: HashMap<u16, ByteString>,
 }
 
 impl Connection {
-    pub fn new(_config: ConnectionConfig) -> Self {
-        unimplemented!()
+    pub fn new(config: ConnectionConfig) -> Self {
+        let server = ServerLimits::defaults(config.keep_alive);
+        Connection {
+            config,
+            phase: Phase::Idle,
+            log_level: 1,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            ids: PacketIds::default(),
+            outgoing: Inflight::default(),
+            incoming: Inflight::default(),
+            pending: HashMap::new(),
+            keep_alive: KeepAlive::default(),
+            server,
+            held: VecDeque::new(),
+            unacked_sent: 0,
+            republish: BTreeSet::new(),
+            in_aliases: HashMap::new(),
+            out_aliases: HashMap::new(),
+        }
+    }
+
+    /// Only `Log` events at or below `level` are produced (0 none, 1 info, 2 verbose,
+    /// 3 packets); the default is 1. Filtering here saves formatting lines nobody reads.
+    pub fn set_log_level(&mut self, level: u8) {
+        self.log_level = level;
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.config.protocol
+    }
+
+    /// The server's limits as announced in CONNACK (defaults before it).
+    pub fn server_limits(&self) -> &ServerLimits {
+        &self.server
     }
 
     /// The transport is up: queue CONNECT and start the CONNACK wait.
-    pub fn start(&mut self, _now: Instant) {
-        unimplemented!()
+    pub fn start(&mut self, now: Instant) {
+        if self.phase != Phase::Idle {
+            return;
+        }
+        let v5 = self.v5();
+        let mut properties = Properties::default();
+        if v5 {
+            properties = self.config.connect_properties.clone();
+            if self.config.max_packet_size < PROTOCOL_MAX_PACKET
+                && properties.maximum_packet_size.is_none()
+            {
+                properties.maximum_packet_size = Some(self.config.max_packet_size);
+            }
+        }
+        let will = self.config.will.clone().map(|mut w| {
+            if !v5 {
+                w.properties = Properties::default();
+            }
+            w
+        });
+        let connect = Connect {
+            protocol: self.config.protocol,
+            clean_start: self.config.clean_session,
+            keep_alive: self.config.keep_alive,
+            client_id: self.config.client_id.clone(),
+            will,
+            username: self.config.username.clone(),
+            password: self.config.password.clone(),
+            properties,
+        };
+        self.phase = Phase::AwaitConnAck;
+        let (proto, id, ka) = (
+            if v5 { "5.0" } else { "3.1.1" },
+            self.config.client_id.clone(),
+            self.config.keep_alive,
+        );
+        self.log(1, "Info", || {
+            format!("sending CONNECT (MQTT {proto}, client id \"{id}\", keep-alive {ka} s)")
+        });
+        self.send(now, Packet::Connect(Box::new(connect)));
     }
 
     /// Feed raw bytes read from the transport; decodes every complete packet in `buf`
     /// (consuming them) and handles each. A decode or protocol error queues a DISCONNECT
     /// (5.0, with the fitting reason code) and a `Closed` event.
-    pub fn handle_bytes(&mut self, _now: Instant, _buf: &mut BytesMut) {
-        unimplemented!()
+    pub fn handle_bytes(&mut self, now: Instant, buf: &mut BytesMut) {
+        while self.phase != Phase::Closed {
+            let before = buf.len();
+            match crate::codec::decode(buf, self.config.protocol, self.config.max_packet_size) {
+                Ok(Some(packet)) => {
+                    let size = before - buf.len();
+                    self.handle_packet_sized(now, packet, Some(size));
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    let reason_code = e.reason;
+                    let err = Error::from(e);
+                    self.close(
+                        err.code,
+                        format!("invalid packet from the server: {}", err.message),
+                        Some(reason_code),
+                    );
+                }
+            }
+        }
+        // Nothing more will be read from this connection; keeping the bytes would only
+        // hold memory.
+        buf.clear();
     }
 
     /// Feed one decoded packet (used by handle_bytes and by tests).
-    pub fn handle_packet(&mut self, _now: Instant, _packet: Packet) {
-        unimplemented!()
+    pub fn handle_packet(&mut self, now: Instant, packet: Packet) {
+        self.handle_packet_sized(now, packet, None);
     }
 
-    /// Time passed: keep-alive, CONNACK wait, republish.
-    pub fn handle_timeout(&mut self, _now: Instant) {
-        unimplemented!()
+    /// Time passed: keep-alive and republish. The CONNACK wait is the driver's connect
+    /// timeout, so no deadline is armed before CONNACK.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase != Phase::Connected {
+            return;
+        }
+        if let KeepAliveAction::TimedOut = self.keep_alive.poll(now) {
+            let secs = self.keep_alive.interval_secs();
+            // The server is presumed gone, so nothing more is sent to it.
+            self.close(
+                code::TIMEOUT,
+                format!("no PINGRESP within {secs} s of sending PINGREQ; the connection is considered lost"),
+                None,
+            );
+            return;
+        }
+        // Republishing first: what it sends also counts as keep-alive traffic.
+        self.republish_due(now);
+        if let KeepAliveAction::SendPing = self.keep_alive.poll(now) {
+            let secs = self.keep_alive.interval_secs();
+            self.log(2, "Info", || {
+                format!("nothing sent for {secs} s: sending PINGREQ")
+            });
+            self.send(now, Packet::PingReq);
+            self.keep_alive.on_ping_sent(now);
+        }
     }
 
     /// Publish; returns the packet id (0 for QoS 0). Validates topic and size first.
+    #[allow(clippy::too_many_arguments)]
     pub fn publish(
         &mut self,
-        _now: Instant,
-        _topic: &str,
-        _qos: QoS,
-        _payload: Bytes,
-        _retain: bool,
-        _dup: bool,
-        _properties: Properties,
+        now: Instant,
+        topic: &str,
+        qos: QoS,
+        payload: Bytes,
+        retain: bool,
+        dup: bool,
+        properties: Properties,
     ) -> Result<u16> {
-        unimplemented!()
+        let v5 = self.v5();
+        let properties = if v5 {
+            properties
+        } else {
+            Properties::default()
+        };
+        let alias = properties.topic_alias;
+        if !(v5 && alias.is_some() && topic.is_empty()) {
+            crate::topic::validate_topic_name(topic)?;
+        }
+        self.check_connected("publish")?;
+        if v5 {
+            if qos > self.server.maximum_qos {
+                return Err(Error::new(
+                    code::INVALID_QOS,
+                    format!(
+                        "cannot publish with QoS {}: the server accepts at most QoS {}",
+                        qos as u8, self.server.maximum_qos as u8
+                    ),
+                ));
+            }
+            if retain && !self.server.retain_available {
+                return Err(Error::new(
+                    code::INVALID_ARGUMENT,
+                    "cannot publish a retained message: the server does not support retain",
+                ));
+            }
+        }
+        // The topic the message is known by, and the one put on the wire.
+        let (full_topic, wire_topic) = match alias {
+            Some(a) if v5 => {
+                let max = self.server.topic_alias_maximum;
+                if a == 0 || a > max {
+                    return Err(Error::new(
+                        code::INVALID_ARGUMENT,
+                        format!("topic alias {a} is not allowed: the server accepts aliases 1..={max} (0 means none)"),
+                    ));
+                }
+                if topic.is_empty() {
+                    match self.out_aliases.get(&a) {
+                        Some(t) => (t.clone(), ByteString::new()),
+                        None => {
+                            return Err(Error::new(
+                                code::INVALID_TOPIC,
+                                format!("the topic is empty and topic alias {a} has not been set by an earlier publish"),
+                            ))
+                        }
+                    }
+                } else {
+                    let t = ByteString::from(topic);
+                    (t.clone(), t)
+                }
+            }
+            _ => {
+                let t = ByteString::from(topic);
+                (t.clone(), t)
+            }
+        };
+        let dup = dup && qos != QoS::AtMostOnce;
+        let mut wire = Packet::Publish(Publish {
+            dup,
+            qos,
+            retain,
+            topic: wire_topic.clone(),
+            // Any non-zero id encodes to the same size; the real one is taken only once
+            // every check has passed, so a refused publish does not skip an id.
+            packet_id: if qos == QoS::AtMostOnce { 0 } else { 1 },
+            payload,
+            properties,
+        });
+        self.check_size(&wire)?;
+        let id = if qos == QoS::AtMostOnce {
+            0
+        } else {
+            self.allocate_id()?
+        };
+        let Packet::Publish(packet) = &mut wire else {
+            unreachable!("built as a PUBLISH above")
+        };
+        packet.packet_id = id;
+        if let (Some(a), false) = (alias, wire_topic.is_empty()) {
+            if v5 {
+                self.out_aliases.insert(a, wire_topic.clone());
+            }
+        }
+        let message = Message {
+            direction: Direction::Outgoing,
+            packet_id: packet.packet_id,
+            topic: full_topic,
+            qos,
+            payload: packet.payload.clone(),
+            retain,
+            dup,
+            state: match qos {
+                QoS::AtMostOnce => MessageState::OutDone,
+                QoS::AtLeastOnce => MessageState::WaitPubAck,
+                QoS::ExactlyOnce => MessageState::WaitPubRec,
+            },
+            properties: Box::new(packet.properties.clone()),
+        };
+        if qos == QoS::AtMostOnce {
+            if self.held.is_empty() {
+                self.send(now, wire);
+            } else if let Packet::Publish(packet) = wire {
+                self.held.push_back(Held::AtMostOnce(Box::new(packet)));
+            }
+            self.emit(ProtocolEvent::MessageOut { message });
+            return Ok(0);
+        }
+        let can_send = self.held.is_empty() && self.has_send_quota();
+        self.outgoing.insert(
+            id,
+            OutEntry {
+                msg: message.clone(),
+                wire_topic,
+                sent: false,
+                resend_at: None,
+            },
+        );
+        if can_send {
+            self.mark_sent(now, id);
+            self.send(now, wire);
+        } else {
+            let max = self.server.receive_maximum;
+            self.log(2, "Info", || {
+                format!("PUBLISH {id} waits: the server's Receive Maximum of {max} unacknowledged messages is reached")
+            });
+            self.held.push_back(Held::Inflight(id));
+        }
+        self.emit(ProtocolEvent::InflightAdded { message });
+        Ok(id)
     }
 
     /// Subscribe to several filters in one SUBSCRIBE; returns its packet id.
     pub fn subscribe(
         &mut self,
-        _now: Instant,
-        _filters: Vec<SubscribeFilter>,
-        _properties: Properties,
+        now: Instant,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
     ) -> Result<u16> {
-        unimplemented!()
+        if filters.is_empty() {
+            return Err(Error::new(
+                code::INVALID_TOPIC_FILTER,
+                "SUBSCRIBE needs at least one topic filter",
+            ));
+        }
+        for f in &filters {
+            crate::topic::validate_topic_filter(&f.filter)?;
+        }
+        self.check_connected("subscribe")?;
+        let v5 = self.v5();
+        let filters: Vec<SubscribeFilter> = if v5 {
+            filters
+        } else {
+            // 3.1.1 has no subscription options; the bits are reserved there.
+            filters
+                .into_iter()
+                .map(|f| SubscribeFilter {
+                    no_local: false,
+                    retain_as_published: false,
+                    retain_handling: 0,
+                    ..f
+                })
+                .collect()
+        };
+        let names = filters.iter().map(|f| f.filter.clone()).collect();
+        let mut wire = Packet::Subscribe(Subscribe {
+            packet_id: 1,
+            filters,
+            properties: if v5 {
+                properties
+            } else {
+                Properties::default()
+            },
+        });
+        self.check_size(&wire)?;
+        let id = self.allocate_id()?;
+        if let Packet::Subscribe(s) = &mut wire {
+            s.packet_id = id;
+        }
+        self.pending.insert(id, PendingAck::Subscribe(names));
+        self.send(now, wire);
+        Ok(id)
     }
 
     pub fn unsubscribe(
         &mut self,
-        _now: Instant,
-        _filters: Vec<String>,
-        _properties: Properties,
+        now: Instant,
+        filters: Vec<String>,
+        properties: Properties,
     ) -> Result<u16> {
-        unimplemented!()
+        if filters.is_empty() {
+            return Err(Error::new(
+                code::INVALID_TOPIC_FILTER,
+                "UNSUBSCRIBE needs at least one topic filter",
+            ));
+        }
+        for f in &filters {
+            crate::topic::validate_topic_filter(f)?;
+        }
+        self.check_connected("unsubscribe")?;
+        let count = filters.len();
+        let mut wire = Packet::Unsubscribe(Unsubscribe {
+            packet_id: 1,
+            filters,
+            properties: if self.v5() {
+                properties
+            } else {
+                Properties::default()
+            },
+        });
+        self.check_size(&wire)?;
+        let id = self.allocate_id()?;
+        if let Packet::Unsubscribe(u) = &mut wire {
+            u.packet_id = id;
+        }
+        self.pending.insert(id, PendingAck::Unsubscribe(count));
+        self.send(now, wire);
+        Ok(id)
     }
 
     /// Queue DISCONNECT and emit `Closed { code: 0 }`.
-    pub fn disconnect(&mut self, _now: Instant, _reason: u8, _properties: Properties) {
-        unimplemented!()
+    pub fn disconnect(&mut self, now: Instant, reason: u8, properties: Properties) {
+        match self.phase {
+            Phase::Closed => return,
+            Phase::Idle => {}
+            Phase::AwaitConnAck | Phase::Connected => {
+                let packet = if self.v5() {
+                    Disconnect { reason, properties }
+                } else {
+                    Disconnect {
+                        reason: 0,
+                        properties: Properties::default(),
+                    }
+                };
+                self.send(now, Packet::Disconnect(packet));
+            }
+        }
+        self.log(2, "Info", || "DISCONNECT sent; closing".to_string());
+        self.phase = Phase::Closed;
+        self.emit(ProtocolEvent::Closed {
+            code: 0,
+            reason: "OK".into(),
+        });
+    }
+
+    /// The next queued packet, unencoded. `poll_transmit` is a loop over this.
+    pub fn poll_packet(&mut self) -> Option<Packet> {
+        self.transmits.pop_front()
     }
 
     /// Encode every queued packet into `out`; true if anything was written.
-    pub fn poll_transmit(&mut self, _out: &mut BytesMut) -> bool {
-        unimplemented!()
+    pub fn poll_transmit(&mut self, out: &mut BytesMut) -> bool {
+        let start = out.len();
+        while let Some(packet) = self.poll_packet() {
+            let mark = out.len();
+            if let Err(e) = crate::codec::encode(&packet, self.config.protocol, out) {
+                // Checks before queueing should make this unreachable; if one was missed,
+                // the connection cannot continue with a packet lost from the stream.
+                out.truncate(mark);
+                self.transmits.clear();
+                let name = packet.name();
+                let err = Error::from(e);
+                self.close(
+                    err.code,
+                    format!("cannot encode {name}: {}", err.message),
+                    None,
+                );
+                break;
+            }
+        }
+        out.len() > start
     }
 
     pub fn poll_event(&mut self) -> Option<ProtocolEvent> {
-        unimplemented!()
+        self.events.pop_front()
     }
 
     /// The next instant `handle_timeout` must be called at.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        unimplemented!()
+        if self.phase != Phase::Connected {
+            return None;
+        }
+        let ping = self.keep_alive.deadline();
+        let resend = self.republish.iter().next().map(|(t, _)| *t);
+        match (ping, resend) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn is_connected(&self) -> bool {
-        unimplemented!()
+        self.phase == Phase::Connected
     }
 
     pub fn is_closed(&self) -> bool {
-        unimplemented!()
+        self.phase == Phase::Closed
     }
 
     /// In-flight messages (QoS 1/2) in the order they entered.
     pub fn outgoing(&self) -> Vec<Message> {
-        unimplemented!()
+        self.outgoing.iter().map(|(_, e)| e.msg.clone()).collect()
     }
 
     pub fn incoming(&self) -> Vec<Message> {
-        unimplemented!()
+        self.incoming.iter().map(|(_, m)| m.clone()).collect()
+    }
+}
+
+// ---- plumbing ----
+
+impl Connection {
+    fn v5(&self) -> bool {
+        self.config.protocol == Protocol::V5
+    }
+
+    fn emit(&mut self, event: ProtocolEvent) {
+        self.events.push_back(event);
+    }
+
+    fn log(&mut self, level: u8, log_type: &'static str, message: impl FnOnce() -> String) {
+        if level <= self.log_level {
+            self.events.push_back(ProtocolEvent::Log {
+                level,
+                log_type,
+                message: message(),
+            });
+        }
+    }
+
+    fn send(&mut self, now: Instant, packet: Packet) {
+        self.keep_alive.on_send(now);
+        self.queue(packet);
+    }
+
+    fn queue(&mut self, packet: Packet) {
+        if self.log_level >= 3 {
+            let text = format!("sent {}", describe(&packet));
+            self.log(3, "Packet", || text);
+        }
+        self.transmits.push_back(packet);
+    }
+
+    fn check_connected(&self, what: &str) -> Result<()> {
+        match self.phase {
+            Phase::Connected => Ok(()),
+            Phase::Closed => Err(Error::new(
+                code::CONNECT_FIRST,
+                format!("cannot {what}: the connection is closed; connect first"),
+            )),
+            Phase::Idle | Phase::AwaitConnAck => Err(Error::new(
+                code::CONNECT_FIRST,
+                format!("cannot {what}: not connected yet (no CONNACK); connect first"),
+            )),
+        }
+    }
+
+    /// Refuses a packet the server said it would not accept, or one MQTT cannot express.
+    fn check_size(&self, packet: &Packet) -> Result<()> {
+        let limit = self.server.maximum_packet_size.filter(|_| self.v5());
+        // The codec is asked for the exact size only when it can matter: a limit from the
+        // server, or content near the protocol's own limit.
+        if limit.is_none() && rough_len(packet) < MAX_REMAINING_LENGTH - 70_000 {
+            return Ok(());
+        }
+        let len = crate::codec::encoded_len(packet, self.config.protocol)?;
+        let name = packet.name();
+        if let Some(max) = limit {
+            if len > max as usize {
+                return Err(Error::new(
+                    code::MALFORMED,
+                    format!("the {name} would be {len} bytes, over the server's Maximum Packet Size of {max} bytes"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn allocate_id(&mut self) -> Result<u16> {
+        let (outgoing, pending) = (&self.outgoing, &self.pending);
+        self.ids.allocate(outgoing.len() + pending.len(), |id| {
+            outgoing.contains(id) || pending.contains_key(&id)
+        })
+    }
+
+    fn has_send_quota(&self) -> bool {
+        !self.v5() || self.unacked_sent < usize::from(self.server.receive_maximum)
+    }
+
+    /// Puts the PUBLISH of a held-back outgoing message on the wire.
+    fn send_outgoing(&mut self, now: Instant, id: u16) {
+        let Some(entry) = self.outgoing.get(id) else {
+            return;
+        };
+        let packet = entry_publish(entry, id, entry.msg.dup);
+        self.mark_sent(now, id);
+        self.send(now, Packet::Publish(packet));
+    }
+
+    /// Bookkeeping for the first time an outgoing PUBLISH goes out: it now counts against
+    /// the Receive Maximum and (3.1.1) waits for its republish time.
+    fn mark_sent(&mut self, now: Instant, id: u16) {
+        let interval = self.republish_interval();
+        let Some(entry) = self.outgoing.get_mut(id) else {
+            return;
+        };
+        entry.sent = true;
+        if let Some(iv) = interval {
+            let at = now + iv;
+            entry.resend_at = Some(at);
+            self.republish.insert((at, id));
+        }
+        self.unacked_sent += 1;
+    }
+
+    /// Republishing is time-based only under 3.1.1; 5.0 resends only on reconnect.
+    fn republish_interval(&self) -> Option<Duration> {
+        if self.v5() {
+            None
+        } else {
+            // A zero interval would make every resend due again at once.
+            self.config.republish_interval.filter(|d| !d.is_zero())
+        }
+    }
+
+    fn reschedule(&mut self, now: Instant, id: u16) {
+        let interval = self.republish_interval();
+        let Some(entry) = self.outgoing.get_mut(id) else {
+            return;
+        };
+        if let Some(old) = entry.resend_at.take() {
+            self.republish.remove(&(old, id));
+        }
+        if let Some(iv) = interval {
+            let at = now + iv;
+            entry.resend_at = Some(at);
+            self.republish.insert((at, id));
+        }
+    }
+
+    fn republish_due(&mut self, now: Instant) {
+        while let Some(&(at, id)) = self.republish.iter().next() {
+            if at > now {
+                break;
+            }
+            self.republish.remove(&(at, id));
+            let Some(entry) = self.outgoing.get_mut(id) else {
+                continue;
+            };
+            entry.resend_at = None;
+            let (packet, what) = match entry.msg.state {
+                MessageState::WaitPubAck | MessageState::WaitPubRec => {
+                    entry.msg.dup = true;
+                    (
+                        Packet::Publish(entry_publish(entry, id, true)),
+                        "PUBLISH (DUP)",
+                    )
+                }
+                MessageState::WaitPubComp | MessageState::SendPubRel => (
+                    Packet::PubRel(PubResp {
+                        packet_id: id,
+                        reason: 0,
+                        properties: Properties::default(),
+                    }),
+                    "PUBREL",
+                ),
+                _ => continue,
+            };
+            self.log(1, "Info", || {
+                format!("packet {id} not acknowledged in time: sending its {what} again")
+            });
+            self.send(now, packet);
+            self.reschedule(now, id);
+        }
+    }
+
+    /// Sends what the Receive Maximum held back, now that a slot may be free.
+    fn release_held(&mut self, now: Instant) {
+        while let Some(front) = self.held.front() {
+            match front {
+                Held::AtMostOnce(_) => {
+                    if let Some(Held::AtMostOnce(p)) = self.held.pop_front() {
+                        self.send(now, Packet::Publish(*p));
+                    }
+                }
+                Held::Inflight(id) => {
+                    let id = *id;
+                    if !self.outgoing.contains(id) {
+                        self.held.pop_front();
+                        continue;
+                    }
+                    if !self.has_send_quota() {
+                        return;
+                    }
+                    self.held.pop_front();
+                    self.send_outgoing(now, id);
+                }
+            }
+        }
+    }
+
+    /// Ends the connection because of a fault found here. `disconnect_reason`: under 5.0,
+    /// tell the server why first.
+    fn close(&mut self, code: i32, reason: String, disconnect_reason: Option<u8>) {
+        self.close_logged(1, code, reason, disconnect_reason);
+    }
+
+    /// Ends the connection; `log_level` of the line explaining why. Closes the server
+    /// decided on are logged at 2 only, as the component reports their reason at 1.
+    fn close_logged(
+        &mut self,
+        log_level: u8,
+        code: i32,
+        reason: String,
+        disconnect_reason: Option<u8>,
+    ) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if let (Some(rcode), true, false) =
+            (disconnect_reason, self.v5(), self.phase == Phase::Idle)
+        {
+            let mut properties = Properties::default();
+            // A Reason String must not push DISCONNECT over the server's size limit.
+            let fits = self
+                .server
+                .maximum_packet_size
+                .map_or(true, |max| reason.len() + 16 <= max as usize);
+            if fits && reason.len() <= 1024 {
+                properties.reason_string = Some(reason.clone());
+            }
+            let packet = Packet::Disconnect(Disconnect {
+                reason: rcode,
+                properties,
+            });
+            self.queue(packet);
+        }
+        let text = reason.clone();
+        self.log(log_level, "Info", || format!("connection closed: {text}"));
+        self.phase = Phase::Closed;
+        self.republish.clear();
+        self.emit(ProtocolEvent::Closed { code, reason });
+    }
+
+    fn protocol_error(&mut self, reason_code: u8, message: String) {
+        self.close(
+            code::PROTOCOL,
+            format!("protocol error: {message}"),
+            Some(reason_code),
+        );
+    }
+}
+
+// ---- received packets ----
+
+impl Connection {
+    fn handle_packet_sized(&mut self, now: Instant, packet: Packet, size: Option<usize>) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.log_level >= 3 {
+            let text = match size {
+                Some(n) => format!("received {} ({n} bytes)", describe(&packet)),
+                None => format!("received {}", describe(&packet)),
+            };
+            self.log(3, "Packet", || text);
+        }
+        if self.phase != Phase::Connected {
+            match packet {
+                Packet::ConnAck(c) => self.on_connack(c),
+                Packet::Auth(a) if self.v5() => self.on_auth(a.reason),
+                other => {
+                    let name = other.name();
+                    self.protocol_error(
+                        rc::PROTOCOL_ERROR,
+                        format!("the server sent {name} before CONNACK"),
+                    );
+                }
+            }
+            return;
+        }
+        match packet {
+            Packet::ConnAck(_) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                "the server sent a second CONNACK".into(),
+            ),
+            Packet::Publish(p) => self.on_publish(now, p),
+            Packet::PubAck(r) => self.on_puback(now, r),
+            Packet::PubRec(r) => self.on_pubrec(now, r),
+            Packet::PubRel(r) => self.on_pubrel(now, r),
+            Packet::PubComp(r) => self.on_pubcomp(now, r),
+            Packet::SubAck(s) => self.on_suback(s),
+            Packet::UnsubAck(u) => self.on_unsuback(u),
+            Packet::PingResp => {
+                if !self.keep_alive.on_pingresp() {
+                    self.log(2, "Info", || {
+                        "PINGRESP without a PINGREQ outstanding; ignored".into()
+                    });
+                }
+            }
+            Packet::Disconnect(d) => self.on_disconnect(d),
+            Packet::Auth(a) if self.v5() => self.on_auth(a.reason),
+            other => {
+                let name = other.name();
+                self.protocol_error(
+                    rc::PROTOCOL_ERROR,
+                    format!("the server sent {name}, which a server never sends"),
+                );
+            }
+        }
+    }
+
+    fn on_connack(&mut self, connack: ConnAck) {
+        if self.phase == Phase::Idle {
+            self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                "the server sent CONNACK before CONNECT".into(),
+            );
+            return;
+        }
+        let v5 = self.v5();
+        let refused = if v5 {
+            connack.code >= 0x80
+        } else {
+            connack.code != 0
+        };
+        if refused {
+            let mut text = if v5 {
+                format!(
+                    "the server refused the connection: CONNACK reason 0x{:02X} {}",
+                    connack.code,
+                    reason::v5(connack.code, "CONNACK")
+                )
+            } else {
+                format!(
+                    "the server refused the connection: CONNACK return code {} ({})",
+                    connack.code,
+                    reason::connack_v311(connack.code)
+                )
+            };
+            append_server_text(&mut text, &connack.properties);
+            // The server closes the connection after a refusal; nothing is sent back.
+            self.close_logged(2, code::PROTOCOL, text, None);
+            return;
+        }
+        if v5 && connack.code != 0 {
+            let c = connack.code;
+            self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("CONNACK carries reason 0x{c:02X}, which CONNACK may not use"),
+            );
+            return;
+        }
+        let mut limits = ServerLimits::defaults(self.config.keep_alive);
+        if v5 {
+            let p = &connack.properties;
+            if p.receive_maximum == Some(0) {
+                self.protocol_error(
+                    rc::PROTOCOL_ERROR,
+                    "CONNACK has Receive Maximum 0, which is not allowed".into(),
+                );
+                return;
+            }
+            if let Some(ka) = p.server_keep_alive {
+                limits.keep_alive = ka;
+            }
+            limits.receive_maximum = p.receive_maximum.unwrap_or(u16::MAX);
+            limits.maximum_packet_size = p.maximum_packet_size;
+            limits.topic_alias_maximum = p.topic_alias_maximum.unwrap_or(0);
+            limits.maximum_qos = p
+                .maximum_qos
+                .and_then(QoS::from_u8)
+                .unwrap_or(QoS::ExactlyOnce);
+            limits.retain_available = p.retain_available != Some(0);
+            limits.assigned_client_identifier = p.assigned_client_identifier.clone();
+        }
+        if limits.keep_alive != self.config.keep_alive {
+            let (ours, theirs) = (self.config.keep_alive, limits.keep_alive);
+            self.log(1, "Info", || {
+                format!("the server set keep-alive to {theirs} s (we asked for {ours} s)")
+            });
+        }
+        self.keep_alive.set_interval(limits.keep_alive);
+        self.server = limits;
+        self.phase = Phase::Connected;
+        let sp = connack.session_present;
+        self.log(2, "Info", || {
+            format!("CONNACK accepted (session present: {sp})")
+        });
+        self.emit(ProtocolEvent::Connected {
+            connack: Box::new(connack),
+        });
+    }
+
+    fn on_auth(&mut self, reason_code: u8) {
+        if self
+            .config
+            .connect_properties
+            .authentication_method
+            .is_none()
+        {
+            self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                "the server sent AUTH although CONNECT named no authentication method".into(),
+            );
+            return;
+        }
+        self.close(
+            code::PROTOCOL,
+            format!(
+                "the server asked for an enhanced authentication step (AUTH reason 0x{reason_code:02X} {}), which is not supported",
+                reason::v5(reason_code, "AUTH")
+            ),
+            Some(rc::IMPLEMENTATION_SPECIFIC),
+        );
+    }
+
+    fn on_disconnect(&mut self, d: Disconnect) {
+        let mut text = if self.v5() {
+            format!(
+                "the server closed the connection: DISCONNECT reason 0x{:02X} {}",
+                d.reason,
+                reason::v5(d.reason, "DISCONNECT")
+            )
+        } else {
+            "the server sent DISCONNECT".to_string()
+        };
+        append_server_text(&mut text, &d.properties);
+        let code = if d.reason == 0 {
+            code::DROPPED
+        } else {
+            code::PROTOCOL
+        };
+        self.close_logged(2, code, text, None);
+    }
+
+    fn on_suback(&mut self, s: SubAck) {
+        let id = s.packet_id;
+        match self.pending.remove(&id) {
+            Some(PendingAck::Subscribe(filters)) => {
+                if filters.len() != s.codes.len() {
+                    self.protocol_error(
+                        rc::PROTOCOL_ERROR,
+                        format!(
+                            "SUBACK {id} has {} return codes for {} topic filters",
+                            s.codes.len(),
+                            filters.len()
+                        ),
+                    );
+                    return;
+                }
+                for (filter, code) in filters.into_iter().zip(s.codes) {
+                    self.emit(ProtocolEvent::Subscribed {
+                        packet_id: id,
+                        filter,
+                        code,
+                    });
+                }
+            }
+            Some(PendingAck::Unsubscribe(_)) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("SUBACK for packet id {id}, which was an UNSUBSCRIBE"),
+            ),
+            None => self.log(2, "Info", || {
+                format!("SUBACK for unknown packet id {id}; ignored")
+            }),
+        }
+    }
+
+    fn on_unsuback(&mut self, u: UnsubAck) {
+        let id = u.packet_id;
+        match self.pending.remove(&id) {
+            Some(PendingAck::Unsubscribe(count)) => {
+                let expected = if self.v5() { count } else { 0 };
+                if u.codes.len() != expected {
+                    self.protocol_error(
+                        rc::PROTOCOL_ERROR,
+                        format!(
+                            "UNSUBACK {id} has {} reason codes for {count} topic filters",
+                            u.codes.len()
+                        ),
+                    );
+                    return;
+                }
+                self.emit(ProtocolEvent::Unsubscribed {
+                    packet_id: id,
+                    codes: u.codes,
+                });
+            }
+            Some(PendingAck::Subscribe(_)) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("UNSUBACK for packet id {id}, which was a SUBSCRIBE"),
+            ),
+            None => self.log(2, "Info", || {
+                format!("UNSUBACK for unknown packet id {id}; ignored")
+            }),
+        }
+    }
+
+    /// The in-flight outgoing message an acknowledgement refers to, if the server may
+    /// acknowledge it at all (a held-back PUBLISH was never sent).
+    fn sent_entry(&self, id: u16) -> Option<(QoS, MessageState)> {
+        self.outgoing
+            .get(id)
+            .filter(|e| e.sent)
+            .map(|e| (e.msg.qos, e.msg.state))
+    }
+
+    fn unknown_ack(&mut self, name: &str, id: u16) {
+        let name = name.to_string();
+        self.log(2, "Info", || {
+            format!("{name} for unknown packet id {id}; ignored")
+        });
+    }
+
+    fn on_puback(&mut self, now: Instant, r: PubResp) {
+        let id = r.packet_id;
+        match self.sent_entry(id) {
+            None => self.unknown_ack("PUBACK", id),
+            Some((QoS::AtLeastOnce, _)) => self.finish_outgoing(now, id, r.reason),
+            Some(_) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("PUBACK for packet id {id}, a QoS 2 message (expected PUBREC/PUBCOMP)"),
+            ),
+        }
+    }
+
+    fn on_pubrec(&mut self, now: Instant, r: PubResp) {
+        let id = r.packet_id;
+        match self.sent_entry(id) {
+            None => {
+                if self.v5() {
+                    // Lets the server finish its side of a flow we no longer know.
+                    self.log(2, "Info", || {
+                        format!("PUBREC for unknown packet id {id}; answering PUBREL 0x92")
+                    });
+                    self.send(
+                        now,
+                        Packet::PubRel(PubResp {
+                            packet_id: id,
+                            reason: rc::PACKET_ID_NOT_FOUND,
+                            properties: Properties::default(),
+                        }),
+                    );
+                } else {
+                    self.unknown_ack("PUBREC", id);
+                }
+            }
+            Some((QoS::ExactlyOnce, MessageState::WaitPubRec)) => {
+                if self.v5() && r.reason >= 0x80 {
+                    self.finish_outgoing(now, id, r.reason);
+                    return;
+                }
+                self.set_out_state(id, MessageState::SendPubRel);
+                self.send(now, pub_resp_packet(Packet::PubRel, id));
+                self.set_out_state(id, MessageState::WaitPubComp);
+                self.reschedule(now, id);
+            }
+            Some((QoS::ExactlyOnce, _)) => {
+                // Our PUBREL may have crossed a resent PUBREC; the answer is the same.
+                self.log(2, "Info", || {
+                    format!("repeated PUBREC for packet id {id}; sending PUBREL again")
+                });
+                self.send(now, pub_resp_packet(Packet::PubRel, id));
+            }
+            Some(_) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("PUBREC for packet id {id}, a QoS 1 message (expected PUBACK)"),
+            ),
+        }
+    }
+
+    fn on_pubcomp(&mut self, now: Instant, r: PubResp) {
+        let id = r.packet_id;
+        match self.sent_entry(id) {
+            None => self.unknown_ack("PUBCOMP", id),
+            Some((QoS::ExactlyOnce, MessageState::WaitPubComp)) => {
+                self.finish_outgoing(now, id, r.reason)
+            }
+            Some((QoS::ExactlyOnce, _)) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("PUBCOMP for packet id {id} before its PUBREC"),
+            ),
+            Some(_) => self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("PUBCOMP for packet id {id}, a QoS 1 message (expected PUBACK)"),
+            ),
+        }
+    }
+
+    fn set_out_state(&mut self, id: u16, state: MessageState) {
+        if let Some(e) = self.outgoing.get_mut(id) {
+            e.msg.state = state;
+            self.emit(ProtocolEvent::InflightState {
+                direction: Direction::Outgoing,
+                packet_id: id,
+                state,
+            });
+        }
+    }
+
+    fn finish_outgoing(&mut self, now: Instant, id: u16, response_code: u8) {
+        let Some(mut entry) = self.outgoing.remove(id) else {
+            return;
+        };
+        if let Some(at) = entry.resend_at.take() {
+            self.republish.remove(&(at, id));
+        }
+        self.unacked_sent = self.unacked_sent.saturating_sub(1);
+        entry.msg.state = MessageState::OutDone;
+        self.emit(ProtocolEvent::InflightState {
+            direction: Direction::Outgoing,
+            packet_id: id,
+            state: MessageState::OutDone,
+        });
+        self.emit(ProtocolEvent::MessageAck {
+            direction: Direction::Outgoing,
+            packet_id: id,
+            response_code,
+        });
+        self.emit(ProtocolEvent::MessageOut { message: entry.msg });
+        self.release_held(now);
+    }
+
+    fn on_publish(&mut self, now: Instant, p: Publish) {
+        let Some(topic) = self.resolve_topic(&p) else {
+            return;
+        };
+        let id = p.packet_id;
+        if p.qos != QoS::AtMostOnce && id == 0 {
+            self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                "PUBLISH with QoS > 0 and packet id 0".into(),
+            );
+            return;
+        }
+        let mut message = Message {
+            direction: Direction::Incoming,
+            packet_id: id,
+            topic,
+            qos: p.qos,
+            payload: p.payload,
+            retain: p.retain,
+            dup: p.dup,
+            state: MessageState::InDone,
+            properties: Box::new(p.properties),
+        };
+        match p.qos {
+            QoS::AtMostOnce => {
+                message.packet_id = 0;
+                self.emit(ProtocolEvent::MessageIn { message });
+            }
+            QoS::AtLeastOnce => {
+                if self.incoming.contains(id) {
+                    // The server may not reuse an id before its QoS 2 flow is complete.
+                    self.protocol_error(
+                        rc::PROTOCOL_ERROR,
+                        format!("QoS 1 PUBLISH reuses packet id {id}, still awaiting PUBREL"),
+                    );
+                    return;
+                }
+                message.state = MessageState::SendPubAck;
+                self.emit(ProtocolEvent::InflightAdded {
+                    message: message.clone(),
+                });
+                self.send(now, pub_resp_packet(Packet::PubAck, id));
+                message.state = MessageState::InDone;
+                self.emit(ProtocolEvent::InflightState {
+                    direction: Direction::Incoming,
+                    packet_id: id,
+                    state: MessageState::InDone,
+                });
+                self.emit(ProtocolEvent::MessageAck {
+                    direction: Direction::Incoming,
+                    packet_id: id,
+                    response_code: 0,
+                });
+                self.emit(ProtocolEvent::MessageIn { message });
+            }
+            QoS::ExactlyOnce => {
+                if self.incoming.contains(id) {
+                    // Delivered once already (or about to be, on PUBREL): only the
+                    // acknowledgement is repeated.
+                    self.log(2, "Info", || {
+                        format!("repeated QoS 2 PUBLISH {id} before PUBREL; sending PUBREC again, not delivering it twice")
+                    });
+                    self.send(now, pub_resp_packet(Packet::PubRec, id));
+                    return;
+                }
+                let limit = if self.v5() {
+                    usize::from(
+                        self.config
+                            .connect_properties
+                            .receive_maximum
+                            .unwrap_or(u16::MAX),
+                    )
+                } else {
+                    usize::from(u16::MAX)
+                };
+                if self.incoming.len() >= limit {
+                    self.protocol_error(
+                        rc::RECEIVE_MAXIMUM_EXCEEDED,
+                        format!("the server sent more than our Receive Maximum of {limit} unacknowledged QoS 2 messages"),
+                    );
+                    return;
+                }
+                message.state = MessageState::SendPubRec;
+                self.incoming.insert(id, message.clone());
+                self.emit(ProtocolEvent::InflightAdded { message });
+                self.send(now, pub_resp_packet(Packet::PubRec, id));
+                self.set_in_state(id, MessageState::WaitPubRel);
+            }
+        }
+    }
+
+    /// The topic of an incoming PUBLISH, through the 5.0 alias table; None after closing
+    /// for a violation.
+    fn resolve_topic(&mut self, p: &Publish) -> Option<ByteString> {
+        let alias = if self.v5() {
+            p.properties.topic_alias
+        } else {
+            None
+        };
+        let Some(alias) = alias else {
+            if p.topic.is_empty() {
+                self.protocol_error(
+                    rc::PROTOCOL_ERROR,
+                    "PUBLISH with an empty topic and no topic alias".into(),
+                );
+                return None;
+            }
+            return Some(p.topic.clone());
+        };
+        let max = self
+            .config
+            .connect_properties
+            .topic_alias_maximum
+            .unwrap_or(0);
+        if alias == 0 || alias > max {
+            self.protocol_error(
+                rc::TOPIC_ALIAS_INVALID,
+                format!(
+                    "PUBLISH uses topic alias {alias}, outside our Topic Alias Maximum of {max}"
+                ),
+            );
+            return None;
+        }
+        if p.topic.is_empty() {
+            match self.in_aliases.get(&alias) {
+                Some(t) => Some(t.clone()),
+                None => {
+                    self.protocol_error(
+                        rc::TOPIC_ALIAS_INVALID,
+                        format!("PUBLISH with an empty topic uses topic alias {alias}, which was never set"),
+                    );
+                    None
+                }
+            }
+        } else {
+            self.in_aliases.insert(alias, p.topic.clone());
+            Some(p.topic.clone())
+        }
+    }
+
+    fn set_in_state(&mut self, id: u16, state: MessageState) {
+        if let Some(m) = self.incoming.get_mut(id) {
+            m.state = state;
+            self.emit(ProtocolEvent::InflightState {
+                direction: Direction::Incoming,
+                packet_id: id,
+                state,
+            });
+        }
+    }
+
+    fn on_pubrel(&mut self, now: Instant, r: PubResp) {
+        let id = r.packet_id;
+        if !self.incoming.contains(id) {
+            // Our PUBCOMP may have been lost; answering lets the server finish.
+            let code = if self.v5() {
+                rc::PACKET_ID_NOT_FOUND
+            } else {
+                0
+            };
+            self.log(2, "Info", || {
+                format!("PUBREL for unknown packet id {id}; answering PUBCOMP")
+            });
+            self.send(
+                now,
+                Packet::PubComp(PubResp {
+                    packet_id: id,
+                    reason: code,
+                    properties: Properties::default(),
+                }),
+            );
+            return;
+        }
+        self.set_in_state(id, MessageState::SendPubComp);
+        self.send(now, pub_resp_packet(Packet::PubComp, id));
+        self.set_in_state(id, MessageState::InDone);
+        self.emit(ProtocolEvent::MessageAck {
+            direction: Direction::Incoming,
+            packet_id: id,
+            response_code: r.reason,
+        });
+        if let Some(message) = self.incoming.remove(id) {
+            self.emit(ProtocolEvent::MessageIn { message });
+        }
+    }
+}
+
+/// The PUBLISH packet of an in-flight outgoing message.
+fn entry_publish(entry: &OutEntry, packet_id: u16, dup: bool) -> Publish {
+    Publish {
+        dup,
+        qos: entry.msg.qos,
+        retain: entry.msg.retain,
+        topic: entry.wire_topic.clone(),
+        packet_id,
+        payload: entry.msg.payload.clone(),
+        properties: (*entry.msg.properties).clone(),
+    }
+}
+
+/// A PUBACK/PUBREC/PUBREL/PUBCOMP with reason 0 and no properties.
+fn pub_resp_packet(kind: fn(PubResp) -> Packet, packet_id: u16) -> Packet {
+    kind(PubResp {
+        packet_id,
+        reason: rc::SUCCESS,
+        properties: Properties::default(),
+    })
+}
+
+/// Adds the server's Reason String and Server Reference to a close reason.
+fn append_server_text(text: &mut String, p: &Properties) {
+    if let Some(s) = &p.reason_string {
+        text.push_str(&format!(" (server says: {s})"));
+    }
+    if let Some(s) = &p.server_reference {
+        text.push_str(&format!(" (server reference: {s})"));
+    }
+}
+
+/// One line per packet for the "Packet" log.
+fn describe(p: &Packet) -> String {
+    match p {
+        Packet::Publish(p) => format!(
+            "PUBLISH (id {}, QoS {}, topic \"{}\", payload {} bytes{}{})",
+            p.packet_id,
+            p.qos as u8,
+            p.topic,
+            p.payload.len(),
+            if p.dup { ", DUP" } else { "" },
+            if p.retain { ", retain" } else { "" }
+        ),
+        Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
+            format!(
+                "{} (id {}, reason 0x{:02X})",
+                p.name(),
+                r.packet_id,
+                r.reason
+            )
+        }
+        Packet::Subscribe(s) => format!(
+            "SUBSCRIBE (id {}, {} filters)",
+            s.packet_id,
+            s.filters.len()
+        ),
+        Packet::SubAck(s) => format!("SUBACK (id {}, codes {:?})", s.packet_id, s.codes),
+        Packet::Unsubscribe(u) => format!(
+            "UNSUBSCRIBE (id {}, {} filters)",
+            u.packet_id,
+            u.filters.len()
+        ),
+        Packet::UnsubAck(u) => format!("UNSUBACK (id {}, codes {:?})", u.packet_id, u.codes),
+        Packet::ConnAck(c) => format!(
+            "CONNACK (code 0x{:02X}, session present {})",
+            c.code, c.session_present
+        ),
+        Packet::Disconnect(d) => format!("DISCONNECT (reason 0x{:02X})", d.reason),
+        Packet::Auth(a) => format!("AUTH (reason 0x{:02X})", a.reason),
+        other => other.name().to_string(),
+    }
+}
+
+/// A lower bound of the encoded size, enough to tell when the exact size is worth asking.
+fn rough_len(p: &Packet) -> usize {
+    match p {
+        Packet::Publish(p) => p.payload.len() + p.topic.len(),
+        Packet::Subscribe(s) => s.filters.iter().map(|f| f.filter.len() + 3).sum(),
+        Packet::Unsubscribe(u) => u.filters.iter().map(|f| f.len() + 2).sum(),
+        _ => 0,
     }
 }

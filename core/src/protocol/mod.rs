@@ -5,9 +5,13 @@
 //! the clock and never touches a socket, so every flow is tested on virtual time.
 
 mod connection;
+mod inflight;
+mod keepalive;
 mod message;
+mod packet_ids;
+mod reason;
 
-pub use connection::{Connection, ConnectionConfig};
+pub use connection::{Connection, ConnectionConfig, ServerLimits};
 pub use message::{Direction, Message, MessageState};
 
 use crate::codec::ConnAck;
@@ -16,8 +20,8 @@ use crate::codec::ConnAck;
 /// documented events; the order here is the order the application sees.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ProtocolEvent {
-    /// CONNACK with success.
-    Connected { connack: ConnAck },
+    /// CONNACK with success. Boxed: its properties would make every event as large.
+    Connected { connack: Box<ConnAck> },
     /// A QoS 1/2 message entered the in-flight set (outgoing: after its PUBLISH was queued
     /// for sending; incoming: when its PUBLISH arrived).
     InflightAdded { message: Message },
