@@ -179,3 +179,25 @@ fn dropping_a_connected_client_ends_its_connection() {
     let c = Client::connected(0);
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn keep_alive_pings_the_real_broker() {
+    let c = Client::new();
+    let b = broker();
+    c.mqtt.set_keep_alive_interval(1).unwrap();
+    c.mqtt.config("LogLevel=3").unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    c.pump(Duration::from_millis(2500));
+    let logs: Vec<String> = c
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Log(l) => Some(l.message),
+            _ => None,
+        })
+        .collect();
+    assert!(logs.iter().any(|l| l.contains("PINGREQ")), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("PINGRESP")), "{logs:?}");
+    assert!(c.mqtt.connected());
+    c.mqtt.disconnect().unwrap();
+}
