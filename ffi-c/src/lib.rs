@@ -1,1 +1,38 @@
-//! placeholder: the ffi-c face helper replaces this crate
+//! The C face of ferromq: `libmqtt.so` / `libmqtt.a` and the header `include/mqtt.h`.
+//!
+//! Every exported function is a thin conversion around [`ferromq::Mqtt`]: C strings and
+//! buffers in, error codes and owned C strings out, events turned into C structs. The
+//! conventions (return codes, ownership, NULL, threads, callbacks) are written once in
+//! `ffi-c/README.md`; the header repeats, per function, what a caller must know.
+
+// Every unsafe operation sits in its own block with a SAFETY comment, also inside unsafe fns.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+// Exported functions are `unsafe extern "C"` because they take raw pointers from C; what a
+// caller must guarantee is the same for all of them and is written once in the README.
+#![allow(clippy::missing_safety_doc)]
+// The C names (`mqtt_t`, `mqtt_message_event`) are part of the ABI.
+#![allow(non_camel_case_types)]
+
+// Separate groups keep this order (rustfmt sorts within a group): cbindgen writes the header
+// in the order it reads the modules, and the header reads best in this order.
+mod handle;
+
+mod error;
+
+mod methods;
+
+mod props;
+
+mod events;
+
+mod strings;
+
+mod panic;
+
+pub use error::*;
+pub use events::*;
+pub use handle::*;
+pub use methods::*;
+pub use props::*;
+pub use strings::*;

@@ -1,0 +1,162 @@
+//! The documented methods. Blocking ones wait up to Timeout seconds and fire this client's
+//! callbacks on the calling thread while they wait (pull mode).
+
+use crate::events::do_events;
+use crate::handle::{client, mqtt_t};
+use crate::panic::guard;
+use crate::strings::{bytes_in, put_string, str_in};
+use std::ffi::{c_char, c_int};
+
+/// Read or write a config setting. `setting` is "Name" to read or "Name=Value" to write
+/// (names ignore case). When `value` is not NULL, `*value` receives a new string: the
+/// setting's value for a read, "" for a write; free it with mqtt_string_free. `value` may be
+/// NULL when the result is not wanted.
+///
+/// Errors: 10022 for an unknown setting, a read-only one given a value, or a value out of
+/// range (505 for a QoS); the message names the setting and the value.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_config(
+    mqtt: *mut mqtt_t,
+    setting: *const c_char,
+    value: *mut *mut c_char,
+) -> c_int {
+    const F: &str = "mqtt_config";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
+        let (c, s) = unsafe { (client(mqtt, F)?, str_in(setting, F, "setting")?) };
+        let result = c.config(s)?;
+        // SAFETY: NULL is skipped by put; otherwise the caller promises it is writable.
+        unsafe { put_string(value, &result) };
+        Ok(())
+    })
+}
+
+/// Connect to RemoteHost:RemotePort with the current properties. Returns once CONNACK
+/// accepted the connection (Timeout > 0), or at once (Timeout 0: the Connected callback
+/// tells the outcome). Errors: 104 already connected, 1105 already connecting, 102 no
+/// RemoteHost, 500 refused by the server, 10061 nothing listens, 11001 unknown host, 201
+/// timed out.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_connect(mqtt: *mut mqtt_t) -> c_int {
+    const F: &str = "mqtt_connect";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle or NULL.
+        unsafe { client(mqtt, F) }?.connect()
+    })
+}
+
+/// Set RemoteHost and RemotePort, then connect as mqtt_connect does. `host` is copied.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_connect_to(
+    mqtt: *mut mqtt_t,
+    host: *const c_char,
+    port: c_int,
+) -> c_int {
+    const F: &str = "mqtt_connect_to";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
+        let (c, h) = unsafe { (client(mqtt, F)?, str_in(host, F, "host")?) };
+        c.connect_to(h, port)
+    })
+}
+
+/// Send DISCONNECT (after everything already accepted for sending) and close the
+/// connection; returns once it is closed (Timeout > 0). Not connected: returns 0.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_disconnect(mqtt: *mut mqtt_t) -> c_int {
+    const F: &str = "mqtt_disconnect";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle or NULL.
+        unsafe { client(mqtt, F) }?.disconnect()
+    })
+}
+
+/// Subscribe to one or more topic filters separated by the TopicDelimiter setting (","),
+/// all at `qos` unless the TopicQOSArray setting lists one QoS per filter. Returns when the
+/// server acknowledged (Timeout > 0); the Subscribed callback fires once per filter.
+/// Errors: 1117 not connected, 503 invalid filter, 505 invalid QoS.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_subscribe(
+    mqtt: *mut mqtt_t,
+    topic_filter: *const c_char,
+    qos: c_int,
+) -> c_int {
+    const F: &str = "mqtt_subscribe";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
+        let (c, t) = unsafe { (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?) };
+        c.subscribe(t, qos)
+    })
+}
+
+/// Unsubscribe from filters given exactly as they were subscribed (TopicDelimiter
+/// separated). Returns when the server acknowledged (Timeout > 0); Unsubscribed fires once.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *const c_char) -> c_int {
+    const F: &str = "mqtt_unsubscribe";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
+        let (c, t) = unsafe { (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?) };
+        c.unsubscribe(t)
+    })
+}
+
+/// Publish a text message (`message` is NUL-terminated UTF-8 and copied) to `topic` at
+/// `qos`. Returns once the PUBLISH is queued for sending; MessageOut (and for QoS 1/2
+/// MessageAck) report delivery. The Retain and Duplicate settings apply.
+/// Errors: 502 topic with wildcards, 505 QoS not 0..2 (both before anything is sent),
+/// 1117 not connected, 135 send buffer full with Timeout 0.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_publish_message(
+    mqtt: *mut mqtt_t,
+    topic: *const c_char,
+    qos: c_int,
+    message: *const c_char,
+) -> c_int {
+    const F: &str = "mqtt_publish_message";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and C strings (or NULL).
+        let (c, t, m) = unsafe {
+            (
+                client(mqtt, F)?,
+                str_in(topic, F, "topic")?,
+                str_in(message, F, "message")?,
+            )
+        };
+        c.publish_message(t, qos, m)
+    })
+}
+
+/// Publish `length` bytes from `data` (copied; NULL allowed when `length` is 0) to `topic`
+/// at `qos`. Otherwise as mqtt_publish_message.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_publish_data(
+    mqtt: *mut mqtt_t,
+    topic: *const c_char,
+    qos: c_int,
+    data: *const u8,
+    length: usize,
+) -> c_int {
+    const F: &str = "mqtt_publish_data";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL), a C string (or NULL) and
+        // `length` readable bytes at `data` (or NULL with length 0).
+        let (c, t, d) = unsafe {
+            (
+                client(mqtt, F)?,
+                str_in(topic, F, "topic")?,
+                bytes_in(data, length, F, "data")?,
+            )
+        };
+        // One copy: C keeps its buffer; the Vec becomes the payload without another.
+        c.publish_data(t, qos, d.to_vec())
+    })
+}
+
+/// Fire every waiting event's callback on this thread; when none is waiting, wait briefly
+/// (about 100 ms) for one. In push mode, fire what is waiting and return.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_do_events(mqtt: *mut mqtt_t) -> c_int {
+    // SAFETY: the caller promises a live handle or NULL.
+    guard("mqtt_do_events", || unsafe { do_events(mqtt) })
+}

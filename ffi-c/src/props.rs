@@ -1,0 +1,287 @@
+//! The documented properties as mqtt_get_<property> / mqtt_set_<property>.
+//!
+//! Getters write through an out-parameter and return 0 or an error code, like every other
+//! function. String getters hand out a new string the caller frees with mqtt_string_free.
+
+use crate::handle::{client, mqtt_t};
+use crate::panic::guard;
+use crate::strings::{out_ok, put, put_string, str_in};
+use ferromq::{Error, Mqtt};
+use std::ffi::{c_char, c_int};
+
+/// Version property: MQTT 3.1.1 (the default).
+pub const MQTT_VERSION_311: c_int = 0;
+/// Version property: MQTT 5.0.
+pub const MQTT_VERSION_5: c_int = 1;
+
+/// # Safety
+/// `mqtt` NULL or live; `out` NULL or writable.
+unsafe fn get<T>(
+    func: &'static str,
+    mqtt: *const mqtt_t,
+    out: *mut T,
+    read: impl FnOnce(&Mqtt) -> T,
+) -> c_int {
+    guard(func, || {
+        // SAFETY: forwarded from the caller.
+        let c = unsafe { client(mqtt, func) }?;
+        out_ok(out, func, "value")?;
+        // SAFETY: checked non-NULL above; the caller promises it is writable.
+        unsafe { put(out, read(&c)) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// as `get`.
+unsafe fn get_str(
+    func: &'static str,
+    mqtt: *const mqtt_t,
+    out: *mut *mut c_char,
+    read: impl FnOnce(&Mqtt) -> String,
+) -> c_int {
+    guard(func, || {
+        // SAFETY: forwarded from the caller.
+        let c = unsafe { client(mqtt, func) }?;
+        out_ok(out, func, "value")?;
+        // SAFETY: checked non-NULL above; the caller promises it is writable.
+        unsafe { put_string(out, &read(&c)) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `mqtt` NULL or live.
+unsafe fn set<T>(
+    func: &'static str,
+    mqtt: *mut mqtt_t,
+    value: T,
+    write: impl FnOnce(&Mqtt, T) -> Result<(), Error>,
+) -> c_int {
+    guard(func, || {
+        // SAFETY: forwarded from the caller.
+        let c = unsafe { client(mqtt, func) }?;
+        write(&c, value)
+    })
+}
+
+/// # Safety
+/// `mqtt` NULL or live; `value` NULL or a NUL-terminated string.
+unsafe fn set_str(
+    func: &'static str,
+    mqtt: *mut mqtt_t,
+    value: *const c_char,
+    write: impl FnOnce(&Mqtt, &str) -> Result<(), Error>,
+) -> c_int {
+    guard(func, || {
+        // SAFETY: forwarded from the caller.
+        let c = unsafe { client(mqtt, func) }?;
+        // SAFETY: forwarded from the caller.
+        let v = unsafe { str_in(value, func, "value") }?;
+        write(&c, v)
+    })
+}
+
+/// ClientId (default ""). `*value` receives a new string: free it with mqtt_string_free.
+/// An empty id is replaced by a generated one when connecting with CleanSession true.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_client_id(mqtt: *const mqtt_t, value: *mut *mut c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_client_id", mqtt, value, Mqtt::client_id) }
+}
+
+/// Set ClientId (copied). Fails with 211 while connected or connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_client_id(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_client_id", mqtt, value, Mqtt::set_client_id) }
+}
+
+/// CleanSession (default true).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_clean_session(mqtt: *const mqtt_t, value: *mut bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_clean_session", mqtt, value, Mqtt::clean_session) }
+}
+
+/// Set CleanSession. Fails with 211 while connected or connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_clean_session(mqtt: *mut mqtt_t, value: bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(
+            "mqtt_set_clean_session",
+            mqtt,
+            value,
+            Mqtt::set_clean_session,
+        )
+    }
+}
+
+/// KeepAliveInterval in seconds (default 0: no keep-alive).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_keep_alive_interval(
+    mqtt: *const mqtt_t,
+    value: *mut c_int,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        get(
+            "mqtt_get_keep_alive_interval",
+            mqtt,
+            value,
+            Mqtt::keep_alive_interval,
+        )
+    }
+}
+
+/// Set KeepAliveInterval: 0..65535 seconds, else 10022.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_keep_alive_interval(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        set(
+            "mqtt_set_keep_alive_interval",
+            mqtt,
+            value,
+            Mqtt::set_keep_alive_interval,
+        )
+    }
+}
+
+/// User (default ""). `*value` receives a new string: free it with mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_user(mqtt: *const mqtt_t, value: *mut *mut c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_user", mqtt, value, Mqtt::user) }
+}
+
+/// Set User (copied; "" sends no user name).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_user(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_user", mqtt, value, Mqtt::set_user) }
+}
+
+/// Password (default ""). `*value` receives a new string: free it with mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_password(mqtt: *const mqtt_t, value: *mut *mut c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_password", mqtt, value, Mqtt::password) }
+}
+
+/// Set Password (copied; "" sends no password).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_password(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_password", mqtt, value, Mqtt::set_password) }
+}
+
+/// Version: MQTT_VERSION_311 (0, default) or MQTT_VERSION_5 (1).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_version(mqtt: *const mqtt_t, value: *mut c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_version", mqtt, value, Mqtt::version) }
+}
+
+/// Set Version: 0 or 1, else 10022.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_version(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_version", mqtt, value, Mqtt::set_version) }
+}
+
+/// RemoteHost (default ""). `*value` receives a new string: free it with mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_remote_host(
+    mqtt: *const mqtt_t,
+    value: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_remote_host", mqtt, value, Mqtt::remote_host) }
+}
+
+/// Set RemoteHost (name or address, copied). Fails with 101 while connected or connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_remote_host(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_remote_host", mqtt, value, Mqtt::set_remote_host) }
+}
+
+/// RemotePort (default 1883).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_remote_port(mqtt: *const mqtt_t, value: *mut c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_remote_port", mqtt, value, Mqtt::remote_port) }
+}
+
+/// Set RemotePort: 0 fails with 116, outside 1..65535 with 10022, while connected with 100.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_remote_port(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_remote_port", mqtt, value, Mqtt::set_remote_port) }
+}
+
+/// Timeout in seconds (default 60). 0: calls return at once and results arrive as events.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_timeout(mqtt: *const mqtt_t, value: *mut c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_timeout", mqtt, value, Mqtt::timeout) }
+}
+
+/// Set Timeout: 0 or more seconds, negative fails with 10022. Allowed at any time.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_timeout(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_timeout", mqtt, value, Mqtt::set_timeout) }
+}
+
+/// Connected: whether the client is connected now (CONNACK accepted, not yet closed).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_connected(mqtt: *const mqtt_t, value: *mut bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_connected", mqtt, value, Mqtt::connected) }
+}
+
+/// Set Connected: true does what mqtt_connect does, false what mqtt_disconnect does (both
+/// block the same way and fire callbacks while they wait).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_connected(mqtt: *mut mqtt_t, value: bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_connected", mqtt, value, Mqtt::set_connected) }
+}
+
+/// WillTopic (default "": no will). `*value` receives a new string: free it with
+/// mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_will_topic(
+    mqtt: *const mqtt_t,
+    value: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_will_topic", mqtt, value, Mqtt::will_topic) }
+}
+
+/// Set WillTopic (copied). A topic with wildcards fails with 502.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_will_topic(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_will_topic", mqtt, value, Mqtt::set_will_topic) }
+}
+
+/// WillMessage (default ""). `*value` receives a new string: free it with mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_will_message(
+    mqtt: *const mqtt_t,
+    value: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_will_message", mqtt, value, Mqtt::will_message) }
+}
+
+/// Set WillMessage (copied).
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_will_message(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_will_message", mqtt, value, Mqtt::set_will_message) }
+}
