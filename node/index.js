@@ -1,0 +1,453 @@
+'use strict';
+// The documented `mqtt` class for Node.js, over the native engine (src/*.rs).
+//
+// This file only adapts the engine to JavaScript habits: argument checks, the reference's
+// accessors plus plain properties, Promises for methods, and an EventEmitter fed in
+// batches on the JS thread. Every MQTT decision is the engine's.
+
+const { EventEmitter } = require('node:events');
+const path = require('node:path');
+
+const addon = loadAddon();
+const { NativeMqtt } = addon;
+
+function loadAddon() {
+  const file = path.join(__dirname, 'ferromq.node');
+  try {
+    return require(file);
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') {
+      const e = new Error(
+        `ferromq: the native addon ${file} is not built; run \`npm run build\` in ${__dirname} ` +
+          '(needs cargo), or reinstall the package with install scripts allowed',
+      );
+      e.cause = err;
+      throw e;
+    }
+    throw err;
+  }
+}
+
+/** The documented event names, in the order the engine numbers them. */
+const EVENT_NAMES = Object.freeze([
+  'Connected',
+  'ConnectionStatus',
+  'Disconnected',
+  'Error',
+  'Log',
+  'MessageAck',
+  'MessageIn',
+  'MessageOut',
+  'ReadyToSend',
+  'SSLServerAuthentication',
+  'SSLStatus',
+  'Subscribed',
+  'Unsubscribed',
+]);
+
+const MQTTVersions = Object.freeze({ mvV3: 0, mvV5: 1 });
+
+// Documented numbers used by the checks made here, before the engine sees a value.
+const INVALID_QOS = 505;
+const INVALID_ARGUMENT = 10022;
+
+const EVENT_BATCH = 512;
+
+const NATIVE = Symbol('ferromq.native');
+const STATE = Symbol('ferromq.state');
+
+// Clients with a connection (or a connection attempt). A connected client must not be
+// garbage collected just because the application dropped its last reference: its
+// listeners are still expected to fire.
+const live = new Set();
+
+function mqttError(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+function describe(v) {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v == null) return String(v);
+  return typeof v;
+}
+
+function checkString(name, v) {
+  if (typeof v !== 'string') {
+    throw mqttError(INVALID_ARGUMENT, `${name} must be a string, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function checkBool(name, v) {
+  if (typeof v !== 'boolean') {
+    throw mqttError(INVALID_ARGUMENT, `${name} must be true or false, got ${describe(v)}`);
+  }
+  return v;
+}
+
+// napi would silently wrap a number outside 32 bits (or truncate 1.5), so anything that
+// is not an int32 is refused here with the code the engine uses for that argument.
+function checkInt(name, v, code = INVALID_ARGUMENT) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+    throw mqttError(code, `${name} must be a whole number, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function checkQos(v) {
+  if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) {
+    throw mqttError(INVALID_QOS, `QoS ${v} is not valid: use 0, 1 or 2`);
+  }
+  return checkInt('QoS', v, INVALID_QOS);
+}
+
+function toBytes(data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || data instanceof SharedArrayBuffer) return new Uint8Array(data);
+  throw mqttError(
+    INVALID_ARGUMENT,
+    `data must be a Uint8Array, Buffer, ArrayBuffer or typed array, got ${describe(data)}`,
+  );
+}
+
+class mqtt extends EventEmitter {
+  constructor() {
+    super();
+    // The drain callback holds the client only weakly, so an idle client can be
+    // collected (its native half then closes everything).
+    const weak = new WeakRef(this);
+    Object.defineProperty(this, NATIVE, {
+      value: new NativeMqtt(() => {
+        const me = weak.deref();
+        if (me !== undefined) me[STATE].drain();
+      }),
+    });
+    Object.defineProperty(this, STATE, { value: new ClientState(this) });
+  }
+
+  // ---- methods (each returns a Promise) ----
+
+  /** Reads (`"Name"`) or writes (`"Name=Value"`) a configuration setting. */
+  config(configurationString) {
+    return attempt(() => this.configSync(configurationString));
+  }
+
+  /** The same as `config`, answered synchronously (throws on error). */
+  configSync(configurationString) {
+    return this[NATIVE].config(checkString('configurationString', configurationString));
+  }
+
+  connect() {
+    return this[STATE].connecting(() => this[NATIVE].connect());
+  }
+
+  connectTo(host, port) {
+    return this[STATE].connecting(() =>
+      this[NATIVE].connectTo(checkString('host', host), checkInt('port', port)),
+    );
+  }
+
+  disconnect() {
+    return this[STATE].call(() => this[NATIVE].disconnect());
+  }
+
+  subscribe(topicFilter, QOS) {
+    return this[STATE].call(() =>
+      this[NATIVE].subscribe(checkString('topicFilter', topicFilter), checkQos(QOS)),
+    );
+  }
+
+  unsubscribe(topicFilter) {
+    return this[STATE].call(() => this[NATIVE].unsubscribe(checkString('topicFilter', topicFilter)));
+  }
+
+  // A publish completes when the PUBLISH is queued: no event has to fire before it, so its
+  // Promise does not wait for a drain (the hot path stays one native call).
+
+  publishMessage(topic, QOS, message) {
+    const send = () =>
+      this[NATIVE].publishMessage(checkString('topic', topic), checkQos(QOS), checkString('message', message));
+    return this[STATE].call(send, false);
+  }
+
+  publishData(topic, QOS, data) {
+    const send = () => this[NATIVE].publishData(checkString('topic', topic), checkQos(QOS), toBytes(data));
+    return this[STATE].call(send, false);
+  }
+
+  /** Fires every pending event now, then yields to the event loop once. */
+  doEvents() {
+    return attempt(() => {
+      this[STATE].drain();
+      return new Promise((resolve) => setImmediate(resolve));
+    });
+  }
+
+  // Connected is special: setting it connects or disconnects, which takes time.
+
+  isConnected() {
+    return this[NATIVE].isConnected();
+  }
+
+  /**
+   * `true` connects, `false` disconnects. Returns the Promise of that call; when it is
+   * ignored a failure is still reported through the Connected / Disconnected events and
+   * does not become an unhandled rejection.
+   */
+  setConnected(connected) {
+    const p = attempt(() => (checkBool('Connected', connected) ? this.connect() : this.disconnect()));
+    p.catch(() => {});
+    return p;
+  }
+
+  get connected() {
+    return this.isConnected();
+  }
+
+  set connected(v) {
+    checkBool('Connected', v);
+    this.setConnected(v);
+  }
+}
+
+// The documented properties: [Name, kind]. Each gets the reference's accessors
+// (getName/setName, or isName/setName for booleans) and a plain property (`name`).
+const PROPERTIES = [
+  ['ClientId', 'string'],
+  ['CleanSession', 'boolean'],
+  ['KeepAliveInterval', 'int'],
+  ['User', 'string'],
+  ['Password', 'string'],
+  ['Version', 'int'],
+  ['RemoteHost', 'string'],
+  ['RemotePort', 'int'],
+  ['Timeout', 'int'],
+  ['WillTopic', 'string'],
+  ['WillMessage', 'string'],
+];
+
+const CHECKS = { string: checkString, boolean: checkBool, int: checkInt };
+
+// Like the generated ones below, `connected` shows up when the client is enumerated.
+Object.defineProperty(mqtt.prototype, 'connected', {
+  ...Object.getOwnPropertyDescriptor(mqtt.prototype, 'connected'),
+  enumerable: true,
+});
+
+for (const [Name, kind] of PROPERTIES) {
+  const getter = (kind === 'boolean' ? 'is' : 'get') + Name;
+  const setter = 'set' + Name;
+  const check = CHECKS[kind];
+  const prop = Name[0].toLowerCase() + Name.slice(1);
+  Object.defineProperty(mqtt.prototype, getter, {
+    value: function () {
+      return this[NATIVE][getter]();
+    },
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(mqtt.prototype, setter, {
+    value: function (v) {
+      this[NATIVE][setter](check(Name, v));
+    },
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(mqtt.prototype, prop, {
+    get() {
+      return this[NATIVE][getter]();
+    },
+    set(v) {
+      this[NATIVE][setter](check(Name, v));
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/** Runs `fn` and turns a synchronous throw into a rejected Promise. */
+function attempt(fn) {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+const DONE = Promise.resolve();
+
+// Per-client bookkeeping kept off the public object.
+class ClientState {
+  constructor(client) {
+    this.client = client;
+    this.native = client[NATIVE];
+    this.draining = false;
+    // Connections that may still deliver events: one per connect call until it fails,
+    // and one per established connection until its Disconnected event.
+    this.holds = 0;
+  }
+
+  acquire() {
+    if (this.holds++ === 0) {
+      live.add(this.client);
+      this.native.keepAlive(true);
+    }
+  }
+
+  release() {
+    if (this.holds === 0) return;
+    if (--this.holds === 0) {
+      live.delete(this.client);
+      this.native.keepAlive(false);
+    }
+  }
+
+  // Native methods return null when they finished at once, or a Promise. For calls whose
+  // outcome is also reported as events (`settle`: connect, disconnect, subscribe,
+  // unsubscribe), those events are fired before the returned Promise settles, as the
+  // blocking faces fire them before returning; even a call that finished at once waits a
+  // microtask for that, so listeners never run inside the call itself.
+  call(start, settle = true) {
+    let pending;
+    try {
+      pending = start();
+    } catch (err) {
+      return settle ? DONE.then(() => {
+        this.drain();
+        throw err;
+      }) : Promise.reject(err);
+    }
+    if (pending == null) return settle ? DONE.then(() => this.drain()) : DONE;
+    return pending.then(
+      () => {
+        this.drain();
+      },
+      (err) => {
+        this.drain();
+        throw err;
+      },
+    );
+  }
+
+  connecting(start) {
+    this.acquire();
+    const p = this.call(start);
+    // Whatever the reason (refused arguments, already connected, the server said no), a
+    // failed attempt delivers nothing more; an established connection's hold ends with
+    // its Disconnected event instead.
+    p.catch(() => this.release());
+    return p;
+  }
+
+  drain() {
+    // A listener that causes a drain (doEvents, a settled call) must not fire later events
+    // before the earlier ones of the batch in progress; the outer loop picks them up.
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const flat = this.native.takeEvents(EVENT_BATCH);
+        if (flat.length === 0) break;
+        this.fire(flat);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  fire(a) {
+    const client = this.client;
+    let i = 0;
+    while (i < a.length) {
+      const kind = a[i++];
+      let e;
+      switch (kind) {
+        case 0: // Connected
+          e = { statusCode: a[i], description: a[i + 1] };
+          i += 2;
+          break;
+        case 1: // ConnectionStatus
+          e = { connectionEvent: a[i], statusCode: a[i + 1], description: a[i + 2] };
+          i += 3;
+          break;
+        case 2: // Disconnected
+          e = { statusCode: a[i], description: a[i + 1] };
+          i += 2;
+          this.release();
+          break;
+        case 3: // Error
+          e = { errorCode: a[i], description: a[i + 1] };
+          i += 2;
+          break;
+        case 4: // Log
+          e = { logLevel: a[i], message: a[i + 1], logType: a[i + 2] };
+          i += 3;
+          break;
+        case 5: // MessageAck
+          e = { packetId: a[i], direction: a[i + 1], index: a[i + 2], responseCode: a[i + 3] };
+          i += 4;
+          break;
+        case 6: // MessageIn
+        case 7: // MessageOut
+          e = {
+            packetId: a[i],
+            topic: a[i + 1],
+            QOS: a[i + 2],
+            message: a[i + 3],
+            messageB: a[i + 4] ?? Buffer.alloc(0),
+            retained: a[i + 5],
+            duplicate: a[i + 6],
+          };
+          i += 7;
+          break;
+        case 8: // ReadyToSend
+          e = {};
+          break;
+        case 9: // SSLServerAuthentication
+          e = {
+            certEncoded: a[i],
+            certEncodedB: a[i + 1] ?? Buffer.alloc(0),
+            certSubject: a[i + 2],
+            certIssuer: a[i + 3],
+            status: a[i + 4],
+            accept: a[i + 5],
+          };
+          i += 6;
+          break;
+        case 10: // SSLStatus
+          e = { message: a[i] };
+          i += 1;
+          break;
+        case 11: // Subscribed
+          e = { topicFilter: a[i], QOS: a[i + 1], responseCode: a[i + 2] };
+          i += 3;
+          break;
+        case 12: // Unsubscribed
+          e = { topicFilters: a[i], responseCode: a[i + 1] };
+          i += 2;
+          break;
+        default:
+          throw new Error(`ferromq: unknown event kind ${kind} from the addon`);
+      }
+      try {
+        client.emit(EVENT_NAMES[kind], e);
+      } catch (err) {
+        // As with any EventEmitter, a throwing listener is the application's uncaught
+        // exception; the remaining events of the batch are still delivered first.
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
+
+/** Every setting `config()` answers: name, group, kind, readOnly, versions. */
+function configSettings() {
+  return addon.configSettings();
+}
+
+module.exports = { mqtt, MQTTVersions, EVENT_NAMES, configSettings };

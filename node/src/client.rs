@@ -1,0 +1,266 @@
+//! `NativeMqtt`: the core's `Mqtt` as a napi class. `index.js` builds the documented
+//! `mqtt` class on top of it (accessors, properties, events, argument checks).
+//!
+//! Conventions: every entry point runs in [`guarded`]; failures are JS errors with the
+//! documented numeric `.code`; asynchronous methods return `null` when they already
+//! finished, or a Promise when they wait for the network (see `promise.rs`).
+
+use crate::errors;
+use crate::events;
+use crate::guard::guarded;
+use crate::promise;
+use crate::wake::{self, Drain};
+use bytes::Bytes;
+use ferromq::Mqtt;
+use napi::bindgen_prelude::Uint8Array;
+use napi::{Env, JsFunction, JsObject};
+use napi_derive::napi;
+
+#[napi]
+pub struct NativeMqtt {
+    inner: Mqtt,
+    drain: Drain,
+}
+
+/// Map a core result of a synchronous call onto napi, building the JS error on this thread.
+fn sync<T>(env: &Env, r: ferromq::Result<T>) -> napi::Result<T> {
+    r.map_err(|e| errors::to_js(env, &e))
+}
+
+#[napi]
+impl NativeMqtt {
+    /// `drain` is called on the JS thread whenever events are waiting; it should call
+    /// `takeEvents` until that returns an empty array.
+    #[napi(constructor)]
+    pub fn new(env: Env, drain: JsFunction) -> napi::Result<Self> {
+        guarded(|| {
+            let inner = Mqtt::new();
+            let drain = wake::drain_function(&env, &drain)?;
+            inner.set_event_notifier(Some(wake::notifier(&drain)));
+            Ok(NativeMqtt { inner, drain })
+        })
+    }
+
+    /// Whether pending deliveries keep the Node process alive: on while a connection
+    /// exists or is being made, off otherwise.
+    #[napi(js_name = "keepAlive")]
+    pub fn keep_alive(&mut self, env: Env, on: bool) -> napi::Result<()> {
+        guarded(|| {
+            if on {
+                self.drain.refer(&env)
+            } else {
+                self.drain.unref(&env)
+            }
+        })
+    }
+
+    /// Up to `max` pending events, flattened (see `events.rs`).
+    #[napi(js_name = "takeEvents")]
+    pub fn take_events(&self, env: Env, max: u32) -> napi::Result<JsObject> {
+        guarded(|| events::encode(&env, self.inner.take_events(max.max(1) as usize)))
+    }
+
+    // ---- properties ----
+
+    #[napi(js_name = "getClientId")]
+    pub fn get_client_id(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.client_id()))
+    }
+    #[napi(js_name = "setClientId")]
+    pub fn set_client_id(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_client_id(&v)))
+    }
+    #[napi(js_name = "isCleanSession")]
+    pub fn is_clean_session(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.clean_session()))
+    }
+    #[napi(js_name = "setCleanSession")]
+    pub fn set_clean_session(&self, env: Env, v: bool) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_clean_session(v)))
+    }
+    #[napi(js_name = "getKeepAliveInterval")]
+    pub fn get_keep_alive_interval(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.keep_alive_interval()))
+    }
+    #[napi(js_name = "setKeepAliveInterval")]
+    pub fn set_keep_alive_interval(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_keep_alive_interval(v)))
+    }
+    #[napi(js_name = "getUser")]
+    pub fn get_user(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.user()))
+    }
+    #[napi(js_name = "setUser")]
+    pub fn set_user(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_user(&v)))
+    }
+    #[napi(js_name = "getPassword")]
+    pub fn get_password(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.password()))
+    }
+    #[napi(js_name = "setPassword")]
+    pub fn set_password(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_password(&v)))
+    }
+    #[napi(js_name = "getVersion")]
+    pub fn get_version(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.version()))
+    }
+    #[napi(js_name = "setVersion")]
+    pub fn set_version(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_version(v)))
+    }
+    #[napi(js_name = "getRemoteHost")]
+    pub fn get_remote_host(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.remote_host()))
+    }
+    #[napi(js_name = "setRemoteHost")]
+    pub fn set_remote_host(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_remote_host(&v)))
+    }
+    #[napi(js_name = "getRemotePort")]
+    pub fn get_remote_port(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.remote_port()))
+    }
+    #[napi(js_name = "setRemotePort")]
+    pub fn set_remote_port(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_remote_port(v)))
+    }
+    #[napi(js_name = "getTimeout")]
+    pub fn get_timeout(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.timeout()))
+    }
+    #[napi(js_name = "setTimeout")]
+    pub fn set_timeout(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_timeout(v)))
+    }
+    #[napi(js_name = "isConnected")]
+    pub fn is_connected(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.connected()))
+    }
+    #[napi(js_name = "getWillTopic")]
+    pub fn get_will_topic(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.will_topic()))
+    }
+    #[napi(js_name = "setWillTopic")]
+    pub fn set_will_topic(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_will_topic(&v)))
+    }
+    #[napi(js_name = "getWillMessage")]
+    pub fn get_will_message(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.will_message()))
+    }
+    #[napi(js_name = "setWillMessage")]
+    pub fn set_will_message(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_will_message(&v)))
+    }
+
+    // ---- methods ----
+
+    #[napi]
+    pub fn config(&self, env: Env, setting: String) -> napi::Result<String> {
+        guarded(|| sync(&env, self.inner.config(&setting)))
+    }
+
+    #[napi]
+    pub fn connect(&self, env: Env) -> napi::Result<Option<JsObject>> {
+        guarded(|| promise::start(&env, self.inner.connect_async()))
+    }
+
+    #[napi(js_name = "connectTo")]
+    pub fn connect_to(&self, env: Env, host: String, port: i32) -> napi::Result<Option<JsObject>> {
+        guarded(|| promise::start(&env, self.inner.connect_to_async(&host, port)))
+    }
+
+    #[napi]
+    pub fn disconnect(&self, env: Env) -> napi::Result<Option<JsObject>> {
+        guarded(|| promise::start(&env, self.inner.disconnect_async()))
+    }
+
+    #[napi]
+    pub fn subscribe(
+        &self,
+        env: Env,
+        topic_filter: String,
+        qos: i32,
+    ) -> napi::Result<Option<JsObject>> {
+        guarded(|| promise::start(&env, self.inner.subscribe_async(&topic_filter, qos)))
+    }
+
+    #[napi]
+    pub fn unsubscribe(&self, env: Env, topic_filter: String) -> napi::Result<Option<JsObject>> {
+        guarded(|| promise::start(&env, self.inner.unsubscribe_async(&topic_filter)))
+    }
+
+    /// The JS string is already a fresh Rust `String`; its buffer becomes the payload
+    /// without another copy.
+    #[napi(js_name = "publishMessage")]
+    pub fn publish_message(
+        &self,
+        env: Env,
+        topic: String,
+        qos: i32,
+        message: String,
+    ) -> napi::Result<Option<JsObject>> {
+        guarded(|| {
+            let data = Bytes::from(message.into_bytes());
+            promise::start(&env, self.inner.publish_data_async(&topic, qos, data))
+        })
+    }
+
+    /// The bytes are copied once: JavaScript may reuse or change its buffer as soon as the
+    /// call returns, while the engine may hold the payload until it is acknowledged.
+    #[napi(js_name = "publishData")]
+    pub fn publish_data(
+        &self,
+        env: Env,
+        topic: String,
+        qos: i32,
+        data: Uint8Array,
+    ) -> napi::Result<Option<JsObject>> {
+        guarded(|| {
+            let data = Bytes::copy_from_slice(&data);
+            promise::start(&env, self.inner.publish_data_async(&topic, qos, data))
+        })
+    }
+}
+
+/// Every setting `config()` answers, from the core's registry (for tools, docs and tests).
+#[napi(object)]
+pub struct ConfigSetting {
+    pub name: String,
+    pub group: String,
+    /// "bool", "int" or "string".
+    pub kind: String,
+    #[napi(js_name = "readOnly")]
+    pub read_only: bool,
+    /// "both", "3.1.1" or "5.0".
+    pub versions: String,
+}
+
+#[napi(js_name = "configSettings")]
+pub fn config_settings() -> napi::Result<Vec<ConfigSetting>> {
+    use ferromq::component::config::{Applies, SettingType, SETTINGS};
+    guarded(|| {
+        Ok(SETTINGS
+            .iter()
+            .map(|s| ConfigSetting {
+                name: s.name.to_string(),
+                group: s.group.to_string(),
+                kind: match s.kind {
+                    SettingType::Bool => "bool",
+                    SettingType::Int => "int",
+                    SettingType::String => "string",
+                }
+                .to_string(),
+                read_only: s.read_only,
+                versions: match s.applies {
+                    Applies::Both => "both",
+                    Applies::V311Only => "3.1.1",
+                    Applies::V5Only => "5.0",
+                }
+                .to_string(),
+            })
+            .collect())
+    })
+}

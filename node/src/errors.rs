@@ -1,0 +1,28 @@
+//! The core's `Error {code, message}` becomes a JavaScript `Error` whose `.code` is the
+//! documented number (a Number, not napi's status string) and whose message is the core's
+//! text unchanged.
+
+use napi::{Env, JsUnknown};
+
+/// Build the JS error object now (we are on the JS thread) and hand it to napi as a raw
+/// reference, so napi throws or rejects with exactly this object.
+pub fn to_js(env: &Env, err: &ferromq::Error) -> napi::Error {
+    match build(env, err) {
+        Ok(obj) => napi::Error::from(obj),
+        // Building the object failed (out of memory, a pending exception): fall back to a
+        // plain napi error that still carries the code in its text.
+        Err(_) => napi::Error::new(
+            napi::Status::GenericFailure,
+            format!("[{}] {}", err.code, err.message),
+        ),
+    }
+}
+
+fn build(env: &Env, err: &ferromq::Error) -> napi::Result<JsUnknown> {
+    let mut obj = env.create_error(napi::Error::new(
+        napi::Status::GenericFailure,
+        err.message.clone(),
+    ))?;
+    obj.set_named_property("code", env.create_int32(err.code)?)?;
+    Ok(obj.into_unknown())
+}

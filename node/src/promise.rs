@@ -1,0 +1,79 @@
+//! Runs the core's `*_async` futures without ever blocking the JS thread.
+//!
+//! Most calls (a publish, a refused argument) finish on their first poll, so we poll once
+//! right here on the JS thread: a finished call costs no task, no promise and no thread
+//! hop (`index.js` turns "done" into a resolved Promise). Only a call that has to wait for
+//! the network becomes a task on the core runtime, settling a napi promise on the JS thread
+//! when it ends.
+
+use crate::errors;
+use crate::guard::panic_message;
+use ferromq::code;
+use napi::{Env, JsObject};
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+
+type BoxedCall = Pin<Box<dyn Future<Output = ferromq::Result<()>> + Send>>;
+
+/// `Ok(None)`: finished successfully now. `Ok(Some(promise))`: still running.
+/// `Err`: failed now (a JS error carrying the documented code).
+pub fn start<F>(env: &Env, call: F) -> napi::Result<Option<JsObject>>
+where
+    F: Future<Output = ferromq::Result<()>> + Send + 'static,
+{
+    let mut call: BoxedCall = Box::pin(call);
+    let waker = idle_waker();
+    let mut cx = Context::from_waker(&waker);
+    match call.as_mut().poll(&mut cx) {
+        Poll::Ready(Ok(())) => Ok(None),
+        Poll::Ready(Err(e)) => Err(errors::to_js(env, &e)),
+        Poll::Pending => {
+            let (deferred, promise) = env.create_deferred()?;
+            // The task polls again with a real waker, which replaces the idle one.
+            ferromq::driver::runtime().spawn(async move {
+                let outcome = NoUnwind(call).await;
+                deferred.resolve(move |env: Env| match outcome {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(errors::to_js(&env, &e)),
+                });
+            });
+            Ok(Some(promise))
+        }
+    }
+}
+
+/// The waker for the first, synchronous poll: nobody waits on it, the runtime task that
+/// takes over polls again with its own.
+fn idle_waker() -> Waker {
+    struct Idle;
+    impl Wake for Idle {
+        fn wake(self: Arc<Self>) {}
+    }
+    static IDLE: OnceLock<Waker> = OnceLock::new();
+    IDLE.get_or_init(|| Waker::from(Arc::new(Idle))).clone()
+}
+
+/// A panic inside the core while the task polls becomes a rejection, so the promise always
+/// settles (an unsettled napi promise would also keep the process alive for ever).
+struct NoUnwind(BoxedCall);
+
+impl Future for NoUnwind {
+    type Output = ferromq::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+            Ok(p) => p,
+            Err(payload) => Poll::Ready(Err(ferromq::Error::new(
+                code::BAD_STATE,
+                format!(
+                    "ferromq: internal error (Rust panic): {}",
+                    panic_message(payload.as_ref())
+                ),
+            ))),
+        }
+    }
+}
