@@ -5,7 +5,9 @@
 
 mod packet;
 mod properties;
+mod propwire;
 pub mod reason;
+mod wire;
 
 mod decode;
 mod encode;
@@ -15,3 +17,4 @@ pub use decode::{decode, DecodeError};
 pub use encode::{encode, encoded_len, EncodeError};
 pub use packet::*;
 pub use properties::{Properties, PropertyId};
+pub use wire::MAX_VARINT as MAX_REMAINING_LENGTH;

@@ -69,6 +69,77 @@ pub struct Properties {
     pub shared_subscription_available: Option<u8>,
 }
 
+impl PropertyId {
+    /// Every property identifier, in ascending order.
+    pub const ALL: [PropertyId; 27] = [
+        PropertyId::PayloadFormatIndicator,
+        PropertyId::MessageExpiryInterval,
+        PropertyId::ContentType,
+        PropertyId::ResponseTopic,
+        PropertyId::CorrelationData,
+        PropertyId::SubscriptionIdentifier,
+        PropertyId::SessionExpiryInterval,
+        PropertyId::AssignedClientIdentifier,
+        PropertyId::ServerKeepAlive,
+        PropertyId::AuthenticationMethod,
+        PropertyId::AuthenticationData,
+        PropertyId::RequestProblemInformation,
+        PropertyId::WillDelayInterval,
+        PropertyId::RequestResponseInformation,
+        PropertyId::ResponseInformation,
+        PropertyId::ServerReference,
+        PropertyId::ReasonString,
+        PropertyId::ReceiveMaximum,
+        PropertyId::TopicAliasMaximum,
+        PropertyId::TopicAlias,
+        PropertyId::MaximumQos,
+        PropertyId::RetainAvailable,
+        PropertyId::UserProperty,
+        PropertyId::MaximumPacketSize,
+        PropertyId::WildcardSubscriptionAvailable,
+        PropertyId::SubscriptionIdentifierAvailable,
+        PropertyId::SharedSubscriptionAvailable,
+    ];
+
+    /// The property with identifier `v`, if there is one.
+    pub fn from_u8(v: u8) -> Option<PropertyId> {
+        PropertyId::ALL.iter().copied().find(|id| *id as u8 == v)
+    }
+
+    /// The specification's name of the property ("Receive Maximum").
+    pub fn name(self) -> &'static str {
+        match self {
+            PropertyId::PayloadFormatIndicator => "Payload Format Indicator",
+            PropertyId::MessageExpiryInterval => "Message Expiry Interval",
+            PropertyId::ContentType => "Content Type",
+            PropertyId::ResponseTopic => "Response Topic",
+            PropertyId::CorrelationData => "Correlation Data",
+            PropertyId::SubscriptionIdentifier => "Subscription Identifier",
+            PropertyId::SessionExpiryInterval => "Session Expiry Interval",
+            PropertyId::AssignedClientIdentifier => "Assigned Client Identifier",
+            PropertyId::ServerKeepAlive => "Server Keep Alive",
+            PropertyId::AuthenticationMethod => "Authentication Method",
+            PropertyId::AuthenticationData => "Authentication Data",
+            PropertyId::RequestProblemInformation => "Request Problem Information",
+            PropertyId::WillDelayInterval => "Will Delay Interval",
+            PropertyId::RequestResponseInformation => "Request Response Information",
+            PropertyId::ResponseInformation => "Response Information",
+            PropertyId::ServerReference => "Server Reference",
+            PropertyId::ReasonString => "Reason String",
+            PropertyId::ReceiveMaximum => "Receive Maximum",
+            PropertyId::TopicAliasMaximum => "Topic Alias Maximum",
+            PropertyId::TopicAlias => "Topic Alias",
+            PropertyId::MaximumQos => "Maximum QoS",
+            PropertyId::RetainAvailable => "Retain Available",
+            PropertyId::UserProperty => "User Property",
+            PropertyId::MaximumPacketSize => "Maximum Packet Size",
+            PropertyId::WildcardSubscriptionAvailable => "Wildcard Subscription Available",
+            PropertyId::SubscriptionIdentifierAvailable => "Subscription Identifier Available",
+            PropertyId::SharedSubscriptionAvailable => "Shared Subscription Available",
+        }
+    }
+}
+
 impl Properties {
     pub fn is_empty(&self) -> bool {
         *self == Properties::default()
