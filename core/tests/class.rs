@@ -201,3 +201,17 @@ fn keep_alive_pings_the_real_broker() {
     assert!(c.mqtt.connected());
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn password_without_user_depends_on_the_version() {
+    let b = broker();
+    let c = Client::new();
+    c.mqtt.set_password("secret").unwrap();
+    let e = c.mqtt.connect_to(&b.host, b.port).unwrap_err();
+    assert_eq!(e.code, code::INVALID_ARGUMENT, "{e}");
+    assert!(e.message.contains("User"), "{e}");
+    // 5.0 may carry a password alone; mosquitto's anonymous listener takes it.
+    c.mqtt.set_version(1).unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    c.mqtt.disconnect().unwrap();
+}

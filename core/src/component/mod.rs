@@ -299,6 +299,14 @@ impl Mqtt {
                 p.client_id = generate_client_id();
             }
             let protocol = if p.version == 1 { Protocol::V5 } else { Protocol::V311 };
+            // 3.1.1 has no way to send a password without a user name (the flags would be
+            // invalid), so say so here instead of sending a CONNECT the server must refuse.
+            if protocol == Protocol::V311 && p.user.is_empty() && !p.password.is_empty() {
+                return Err(Error::new(
+                    code::INVALID_ARGUMENT,
+                    "Password is set but User is empty: MQTT 3.1.1 cannot send a password without a user name (set User, or use Version 1 for MQTT 5.0)",
+                ));
+            }
             let will = (!p.will_topic.is_empty()).then(|| Will {
                 topic: p.will_topic.clone(),
                 payload: Bytes::from(p.will_message.clone().into_bytes()),
