@@ -11,6 +11,8 @@ command -v mosquitto_passwd >/dev/null || need_apt+=(mosquitto)
 command -v mosquitto_sub >/dev/null || need_apt+=(mosquitto-clients)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v valgrind >/dev/null || need_apt+=(valgrind)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v g++ >/dev/null || need_apt+=(g++)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -32,7 +34,18 @@ if ! command -v cbindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/cbindgen" ]; the
   cargo install -q cbindgen --version '^0.27' --locked
 fi
 
+# node/ builds its addon with cargo (node/build-addon.js); --ignore-scripts keeps npm from
+# running that build here: make build and the test scripts run it in the debug profile.
 if [ ! -d node/node_modules/@napi-rs/cli ]; then
-  echo "setup: npm install (node/)"
-  (cd node && npm install --no-audit --no-fund --loglevel=error)
+  echo "setup: npm install (node/: @napi-rs/cli)"
+  (cd node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -d tests/node/node_modules/typescript ]; then
+  echo "setup: npm install (tests/node: typescript)"
+  (cd tests/node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
+if ! command -v cargo-fuzz >/dev/null && [ ! -x "$HOME/.cargo/bin/cargo-fuzz" ]; then
+  echo "setup: cargo install cargo-fuzz"
+  cargo install -q cargo-fuzz --locked
 fi

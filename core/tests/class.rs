@@ -20,11 +20,17 @@ fn property_defaults_and_checks() {
     assert_eq!(m.timeout(), 60);
     assert!(!m.connected());
 
-    assert_eq!(m.set_remote_port(0).unwrap_err().code, code::REMOTE_PORT_ZERO);
+    assert_eq!(
+        m.set_remote_port(0).unwrap_err().code,
+        code::REMOTE_PORT_ZERO
+    );
     let e = m.set_remote_port(70000).unwrap_err();
     assert!(e.message.contains("70000"), "{e}");
     assert_eq!(m.set_version(2).unwrap_err().code, code::INVALID_ARGUMENT);
-    assert_eq!(m.set_keep_alive_interval(-1).unwrap_err().code, code::INVALID_ARGUMENT);
+    assert_eq!(
+        m.set_keep_alive_interval(-1).unwrap_err().code,
+        code::INVALID_ARGUMENT
+    );
     assert_eq!(m.set_timeout(-5).unwrap_err().code, code::INVALID_ARGUMENT);
 }
 
@@ -48,10 +54,19 @@ fn config_reads_writes_and_refuses() {
 fn methods_need_a_connection() {
     let m = Mqtt::new();
     assert_eq!(m.subscribe("a", 0).unwrap_err().code, code::CONNECT_FIRST);
-    assert_eq!(m.publish_message("a", 0, "x").unwrap_err().code, code::CONNECT_FIRST);
+    assert_eq!(
+        m.publish_message("a", 0, "x").unwrap_err().code,
+        code::CONNECT_FIRST
+    );
     // Bad input is named before the missing connection.
-    assert_eq!(m.publish_message("a/#", 0, "x").unwrap_err().code, code::INVALID_TOPIC);
-    assert_eq!(m.publish_message("a", 7, "x").unwrap_err().code, code::INVALID_QOS);
+    assert_eq!(
+        m.publish_message("a/#", 0, "x").unwrap_err().code,
+        code::INVALID_TOPIC
+    );
+    assert_eq!(
+        m.publish_message("a", 7, "x").unwrap_err().code,
+        code::INVALID_QOS
+    );
     m.disconnect().unwrap();
 }
 
@@ -73,16 +88,17 @@ fn handler_may_publish_from_message_in() {
     let weak = c.mqtt.downgrade();
     let (t, e) = (topic.clone(), echoed.clone());
     let log = c.events.clone();
-    c.mqtt.set_event_handler(Some(Arc::new(move |ev: &mut Event| {
-        // Recorded first: the nested publish may fire further events on this thread.
-        log.lock().unwrap().push(ev.clone());
-        if let Event::MessageIn(m) = ev {
-            if m.topic == t {
-                let me = weak.upgrade().unwrap();
-                me.publish_data(&e, 1, m.message.clone()).unwrap();
+    c.mqtt
+        .set_event_handler(Some(Arc::new(move |ev: &mut Event| {
+            // Recorded first: the nested publish may fire further events on this thread.
+            log.lock().unwrap().push(ev.clone());
+            if let Event::MessageIn(m) = ev {
+                if m.topic == t {
+                    let me = weak.upgrade().unwrap();
+                    me.publish_data(&e, 1, m.message.clone()).unwrap();
+                }
             }
-        }
-    })));
+        })));
     c.mqtt.subscribe(&format!("{topic},{echoed}"), 1).unwrap();
     c.mqtt.publish_message(&topic, 1, "ping").unwrap();
     let got = c.messages_in(2);
@@ -136,7 +152,10 @@ fn push_mode_delivers_batches_through_the_notifier() {
         seen.extend(m.take_events(64));
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(rings.load(Ordering::SeqCst) > 0, "the notifier was never called");
+    assert!(
+        rings.load(Ordering::SeqCst) > 0,
+        "the notifier was never called"
+    );
     let names: Vec<&str> = seen.iter().map(|e| e.name()).collect();
     assert!(names.contains(&"Connected"), "{names:?}");
     assert!(names.contains(&"Subscribed"), "{names:?}");

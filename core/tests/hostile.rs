@@ -68,7 +68,9 @@ fn remaining_length_of_five_bytes_is_a_clean_error() {
 
 #[test]
 fn qos_3_from_the_server_is_a_protocol_error() {
-    static S: [u8; 11] = [0x20, 0x02, 0x00, 0x00, 0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01];
+    static S: [u8; 11] = [
+        0x20, 0x02, 0x00, 0x00, 0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01,
+    ];
     let (_c, ev) = connect_then(&S);
     assert_ne!(disconnected_code(&ev), 0);
     let (_, text) = error_event(&ev);

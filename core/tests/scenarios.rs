@@ -13,7 +13,10 @@ fn connect_and_disconnect(version: i32) {
     c.mqtt.set_version(version).unwrap();
     c.mqtt.connect_to(&b.host, b.port).unwrap();
     assert!(c.mqtt.connected());
-    assert!(!c.mqtt.client_id().is_empty(), "a clean session gets a generated id");
+    assert!(
+        !c.mqtt.client_id().is_empty(),
+        "a clean session gets a generated id"
+    );
     let connected = c.wait_for(1, |e| match e {
         Event::Connected(x) => Some(x.clone()),
         _ => None,
@@ -58,7 +61,12 @@ fn roundtrip(qos: i32, version: i32) {
     for (m, p) in got.iter().zip(&sent) {
         assert_eq!(m.topic, topic);
         assert_eq!(m.qos, qos);
-        assert_eq!(&m.message[..], &p[..], "payload of {} bytes changed", p.len());
+        assert_eq!(
+            &m.message[..],
+            &p[..],
+            "payload of {} bytes changed",
+            p.len()
+        );
         if qos == 0 {
             assert_eq!(m.packet_id, -1);
         } else {
@@ -79,7 +87,9 @@ fn roundtrip(qos: i32, version: i32) {
         assert_eq!(acks.iter().filter(|a| a.direction == 1).count(), sent.len());
         // The documented order: MessageAck of a message fires before its MessageIn/Out.
         let ev = c.events.lock().unwrap().clone();
-        let first_ack = ev.iter().position(|e| matches!(e, Event::MessageAck(a) if a.direction == 1));
+        let first_ack = ev
+            .iter()
+            .position(|e| matches!(e, Event::MessageAck(a) if a.direction == 1));
         let first_in = ev.iter().position(|e| matches!(e, Event::MessageIn(_)));
         assert!(first_ack < first_in);
     }
@@ -118,7 +128,9 @@ fn scenario_multi_filter_subscribe() {
     assert_eq!(names, filters.split(',').collect::<Vec<_>>());
     assert!(subs.iter().all(|s| s.qos == 1 && s.response_code == 1));
     for t in ["a/x/c", "b/y/z", "exact", "a/x/d"] {
-        c.mqtt.publish_message(&format!("{base}/{t}"), 1, t).unwrap();
+        c.mqtt
+            .publish_message(&format!("{base}/{t}"), 1, t)
+            .unwrap();
     }
     let got = c.messages_in(3);
     c.pump(Duration::from_millis(300));
@@ -134,7 +146,11 @@ fn scenario_multi_filter_subscribe() {
     assert_eq!(got.len(), 3);
     assert_eq!(
         topics,
-        vec![format!("{base}/a/x/c"), format!("{base}/b/y/z"), format!("{base}/exact")]
+        vec![
+            format!("{base}/a/x/c"),
+            format!("{base}/b/y/z"),
+            format!("{base}/exact")
+        ]
     );
 }
 

@@ -31,7 +31,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     client.set_event_handler(Some(Arc::new(move |event: &mut Event| {
         if let Event::MessageIn(m) = event {
             let from = m.topic.rsplit('/').next().unwrap_or_default().to_string();
-            println!("[{me}] got {:?} from {from}", String::from_utf8_lossy(&m.message));
+            println!(
+                "[{me}] got {:?} from {from}",
+                String::from_utf8_lossy(&m.message)
+            );
             log.lock().unwrap().insert(from);
         }
     })));

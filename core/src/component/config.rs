@@ -214,7 +214,10 @@ pub(crate) fn apply(values: &mut ConfigValues, request: &str) -> Result<String> 
             if s.read_only {
                 return Err(Error::new(
                     code::INVALID_ARGUMENT,
-                    format!("config setting \"{}\" is read-only (cannot set it to \"{value}\")", s.name),
+                    format!(
+                        "config setting \"{}\" is read-only (cannot set it to \"{value}\")",
+                        s.name
+                    ),
                 ));
             }
             (s.set)(values, value)?;
@@ -334,9 +337,15 @@ mod tests {
     #[test]
     fn integers_are_range_checked() {
         let mut v = ConfigValues::default();
-        assert!(apply(&mut v, "LogLevel=4").unwrap_err().message.contains("0..=3"));
+        assert!(apply(&mut v, "LogLevel=4")
+            .unwrap_err()
+            .message
+            .contains("0..=3"));
         assert!(apply(&mut v, "LogLevel=x").is_err());
         apply(&mut v, "LogLevel=3").unwrap();
-        assert_eq!(apply(&mut v, "WillQOS=3").unwrap_err().code, code::INVALID_QOS);
+        assert_eq!(
+            apply(&mut v, "WillQOS=3").unwrap_err().code,
+            code::INVALID_QOS
+        );
     }
 }

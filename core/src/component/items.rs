@@ -92,11 +92,13 @@ pub(crate) fn to_event(item: Item, mirror: &mut Mirror, log_level: i32) -> Optio
         }
         ProtocolEvent::MessageIn { message } => Some(Event::MessageIn(message_event(message))),
         ProtocolEvent::MessageOut { message } => Some(Event::MessageOut(message_event(message))),
-        ProtocolEvent::Subscribed { filter, code, .. } => Some(Event::Subscribed(SubscribedEvent {
-            topic_filter: filter,
-            qos: if code < 0x80 { code as i32 } else { -1 },
-            response_code: code as i32,
-        })),
+        ProtocolEvent::Subscribed { filter, code, .. } => {
+            Some(Event::Subscribed(SubscribedEvent {
+                topic_filter: filter,
+                qos: if code < 0x80 { code as i32 } else { -1 },
+                response_code: code as i32,
+            }))
+        }
         // The filters text is filled in by the sink, which remembers what was asked for.
         ProtocolEvent::Unsubscribed { .. } => None,
         ProtocolEvent::Log {

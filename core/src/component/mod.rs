@@ -135,7 +135,12 @@ impl Mqtt {
     }
 
     /// Set a property that CONNECT carries: refused while a connection exists.
-    fn set_connect_prop(&self, err_code: i32, what: &str, f: impl FnOnce(&mut props::Props)) -> Result<()> {
+    fn set_connect_prop(
+        &self,
+        err_code: i32,
+        what: &str,
+        f: impl FnOnce(&mut props::Props),
+    ) -> Result<()> {
         if self.busy() {
             return Err(locked(err_code, what));
         }
@@ -167,7 +172,9 @@ impl Mqtt {
                 format!("KeepAliveInterval {v} is out of range: use 0..=65535 seconds"),
             ));
         }
-        self.set_connect_prop(code::BAD_STATE, "KeepAliveInterval", |p| p.keep_alive_interval = v)
+        self.set_connect_prop(code::BAD_STATE, "KeepAliveInterval", |p| {
+            p.keep_alive_interval = v
+        })
     }
     pub fn user(&self) -> String {
         self.sh().props.lock().user.clone()
@@ -207,7 +214,9 @@ impl Mqtt {
     }
     pub fn set_remote_port(&self, v: i32) -> Result<()> {
         check_port(v)?;
-        self.set_connect_prop(code::REMOTE_PORT_LOCKED, "RemotePort", |p| p.remote_port = v)
+        self.set_connect_prop(code::REMOTE_PORT_LOCKED, "RemotePort", |p| {
+            p.remote_port = v
+        })
     }
     /// Seconds; 0 = methods return at once and results arrive as events.
     pub fn timeout(&self) -> i32 {
@@ -241,7 +250,9 @@ impl Mqtt {
         if !v.is_empty() {
             crate::topic::validate_topic_name(v)?;
         }
-        self.set_connect_prop(code::BAD_STATE, "WillTopic", |p| p.will_topic = v.to_string())
+        self.set_connect_prop(code::BAD_STATE, "WillTopic", |p| {
+            p.will_topic = v.to_string()
+        })
     }
     pub fn will_message(&self) -> String {
         self.sh().props.lock().will_message.clone()
@@ -256,7 +267,9 @@ impl Mqtt {
     pub fn config(&self, setting: &str) -> Result<String> {
         let mut p = self.sh().props.lock();
         let r = config::apply(&mut p.cfg, setting)?;
-        self.sh().log_level.store(p.cfg.log_level, Ordering::Relaxed);
+        self.sh()
+            .log_level
+            .store(p.cfg.log_level, Ordering::Relaxed);
         Ok(r)
     }
 
@@ -298,7 +311,11 @@ impl Mqtt {
                 }
                 p.client_id = generate_client_id();
             }
-            let protocol = if p.version == 1 { Protocol::V5 } else { Protocol::V311 };
+            let protocol = if p.version == 1 {
+                Protocol::V5
+            } else {
+                Protocol::V311
+            };
             // 3.1.1 has no way to send a password without a user name (the flags would be
             // invalid), so say so here instead of sending a CONNECT the server must refuse.
             if protocol == Protocol::V311 && p.user.is_empty() && !p.password.is_empty() {
@@ -538,7 +555,14 @@ impl Mqtt {
 
     /// Hand one PUBLISH to the engine. Returns whether the send buffer is now over its
     /// bound (the message is accepted either way).
-    fn enqueue_publish(&self, engine: &Engine, sink: &ConnSink, topic: &str, qos: QoS, data: Bytes) -> Result<bool> {
+    fn enqueue_publish(
+        &self,
+        engine: &Engine,
+        sink: &ConnSink,
+        topic: &str,
+        qos: QoS,
+        data: Bytes,
+    ) -> Result<bool> {
         let (retain, dup) = {
             let p = self.sh().props.lock();
             (p.cfg.retain, p.cfg.duplicate && qos != QoS::AtMostOnce)
@@ -734,7 +758,12 @@ impl Mqtt {
     // ---- async methods ----
 
     /// Await `done` on the shared runtime, bounded by Timeout when it is set.
-    fn finish_async(&self, started: Result<Completion>, what: &'static str, abort_on_timeout: bool) -> impl Future<Output = Result<()>> + Send + 'static {
+    fn finish_async(
+        &self,
+        started: Result<Completion>,
+        what: &'static str,
+        abort_on_timeout: bool,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
         let timeout = self.timeout();
         let me = self.downgrade();
         async move {
@@ -759,7 +788,10 @@ impl Mqtt {
                         format!("timed out after {timeout} s {what}"),
                     ))
                 }
-                Err(e) => Err(Error::new(code::BAD_STATE, format!("engine task failed: {e}"))),
+                Err(e) => Err(Error::new(
+                    code::BAD_STATE,
+                    format!("engine task failed: {e}"),
+                )),
             }
         }
     }
@@ -767,8 +799,14 @@ impl Mqtt {
     pub fn connect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
         self.finish_async(self.start_connect(), "connecting", true)
     }
-    pub fn connect_to_async(&self, host: &str, port: i32) -> impl Future<Output = Result<()>> + Send + 'static {
-        let started = self.set_target(host, port).and_then(|_| self.start_connect());
+    pub fn connect_to_async(
+        &self,
+        host: &str,
+        port: i32,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let started = self
+            .set_target(host, port)
+            .and_then(|_| self.start_connect());
         self.finish_async(started, "connecting", true)
     }
     pub fn disconnect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
@@ -782,15 +820,35 @@ impl Mqtt {
         };
         self.finish_async(started, "disconnecting", true)
     }
-    pub fn subscribe_async(&self, topic_filter: &str, qos: i32) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.finish_async(self.start_subscribe(topic_filter, qos), "waiting for SUBACK", false)
+    pub fn subscribe_async(
+        &self,
+        topic_filter: &str,
+        qos: i32,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.finish_async(
+            self.start_subscribe(topic_filter, qos),
+            "waiting for SUBACK",
+            false,
+        )
     }
-    pub fn unsubscribe_async(&self, topic_filter: &str) -> impl Future<Output = Result<()>> + Send + 'static {
-        self.finish_async(self.start_unsubscribe(topic_filter), "waiting for UNSUBACK", false)
+    pub fn unsubscribe_async(
+        &self,
+        topic_filter: &str,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        self.finish_async(
+            self.start_unsubscribe(topic_filter),
+            "waiting for UNSUBACK",
+            false,
+        )
     }
     /// Resolves once the PUBLISH is in the send buffer (acknowledgements arrive as events).
     /// When the buffer is over its bound it first waits for the socket to take it.
-    pub fn publish_data_async(&self, topic: &str, qos: i32, data: Bytes) -> impl Future<Output = Result<()>> + Send + 'static {
+    pub fn publish_data_async(
+        &self,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
         let checked = self.check_publish(topic, qos);
         let topic = topic.to_string();
         let me = self.clone();
@@ -803,7 +861,8 @@ impl Mqtt {
                 }
                 drained.await;
             }
-            me.enqueue_publish(&engine, &sink, &topic, qos, data).map(|_| ())
+            me.enqueue_publish(&engine, &sink, &topic, qos, data)
+                .map(|_| ())
         }
     }
 }

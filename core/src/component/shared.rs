@@ -213,7 +213,11 @@ impl EventSink for ConnSink {
                 let mut link = sh.link.lock();
                 if self.current(&link) {
                     link.transport_up = true;
-                    sh.log(2, "Info", format!("TCP connection up (local address {local})"));
+                    sh.log(
+                        2,
+                        "Info",
+                        format!("TCP connection up (local address {local})"),
+                    );
                     sh.push_event(Event::ConnectionStatus(ConnectionStatusEvent {
                         connection_event: "Remote host connection complete".into(),
                         status_code: 0,

@@ -77,7 +77,11 @@ impl Engine {
 
     /// Run `f` on the state machine, then encode and forward what it produced and wake the
     /// task to write it.
-    pub fn with<R>(&self, sink: &dyn EventSink, f: impl FnOnce(&mut Connection, Instant) -> R) -> R {
+    pub fn with<R>(
+        &self,
+        sink: &dyn EventSink,
+        f: impl FnOnce(&mut Connection, Instant) -> R,
+    ) -> R {
         let r = {
             let mut st = self.state.lock();
             let r = f(&mut st.conn, Instant::now());

@@ -35,7 +35,11 @@ pub fn broker() -> Broker {
 
 /// A topic no other test (or parallel run) uses.
 pub fn unique(prefix: &str) -> String {
-    format!("ferromq/test/{prefix}/{}/{}", std::process::id(), fastrand::u64(..))
+    format!(
+        "ferromq/test/{prefix}/{}/{}",
+        std::process::id(),
+        fastrand::u64(..)
+    )
 }
 
 /// A client whose events are recorded in order.
@@ -72,7 +76,13 @@ impl Client {
     pub fn wait_for<T>(&self, count: usize, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let got: Vec<T> = self.events.lock().unwrap().iter().filter_map(&pick).collect();
+            let got: Vec<T> = self
+                .events
+                .lock()
+                .unwrap()
+                .iter()
+                .filter_map(&pick)
+                .collect();
             if got.len() >= count || Instant::now() >= deadline {
                 return got;
             }
