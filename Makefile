@@ -23,7 +23,7 @@ build: setup
 	cargo build -q -p ferromq --examples
 	cargo build -q -p ferromq-ffi
 	python/develop
-	node/build-local
+	node node/build-addon.js
 
 lint: setup
 	cargo fmt --all -- --check
