@@ -1,0 +1,58 @@
+"""ferromq: an MQTT 3.1.1 and 5.0 client with a Rust engine.
+
+Two classes over the same engine:
+
+* :class:`ferromq.mqtt` blocks: ``connect_to``, ``subscribe``, ``publish_*`` ... wait
+  (up to ``timeout`` seconds) with the GIL released, and fire event handlers on the
+  calling thread while they wait. Call ``do_events()`` to receive messages between calls.
+* :class:`ferromq.aio.mqtt` is for asyncio: the same properties, awaitable methods, and
+  handlers that run on the event loop.
+
+Handlers are registered with ``on("MessageIn", fn)`` or ``@client.on("MessageIn")`` and
+get one event object whose fields are snake_case (``topic``, ``qos``, ``message``,
+``message_b`` ...). Every failure raises :class:`MQTTError` with the documented ``code``.
+"""
+
+from __future__ import annotations
+
+from ._error import MQTTError
+from ._native import (
+    CONFIG_SETTINGS,
+    EVENT_NAMES,
+    ConnectedEvent,
+    ConnectionStatusEvent,
+    DisconnectedEvent,
+    ErrorEvent,
+    LogEvent,
+    MessageAckEvent,
+    MessageEvent,
+    ReadyToSendEvent,
+    SSLServerAuthenticationEvent,
+    SSLStatusEvent,
+    SubscribedEvent,
+    UnsubscribedEvent,
+    __version__,
+    mqtt,
+)
+from . import aio
+
+__all__ = [
+    "CONFIG_SETTINGS",
+    "EVENT_NAMES",
+    "ConnectedEvent",
+    "ConnectionStatusEvent",
+    "DisconnectedEvent",
+    "ErrorEvent",
+    "LogEvent",
+    "MQTTError",
+    "MessageAckEvent",
+    "MessageEvent",
+    "ReadyToSendEvent",
+    "SSLServerAuthenticationEvent",
+    "SSLStatusEvent",
+    "SubscribedEvent",
+    "UnsubscribedEvent",
+    "__version__",
+    "aio",
+    "mqtt",
+]

@@ -1,0 +1,281 @@
+"""Type stubs for ferromq._native, the Rust extension behind ferromq.mqtt and ferromq.aio.mqtt."""
+
+from typing import Callable, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
+
+__version__: str
+EVENT_NAMES: List[str]
+"""The documented event names, as on() takes them."""
+CONFIG_SETTINGS: List[str]
+"""Every setting config() answers."""
+
+_EventName = Literal[
+    "Connected",
+    "ConnectionStatus",
+    "Disconnected",
+    "Error",
+    "Log",
+    "MessageAck",
+    "MessageIn",
+    "MessageOut",
+    "ReadyToSend",
+    "SSLServerAuthentication",
+    "SSLStatus",
+    "Subscribed",
+    "Unsubscribed",
+]
+
+_Payload = Union[bytes, bytearray, memoryview]
+
+@final
+class ConnectedEvent:
+    """Connected: the outcome of a connection attempt."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def status_code(self) -> int:
+        """0 on success, otherwise the error code of the failure."""
+    @property
+    def description(self) -> str: ...
+
+@final
+class ConnectionStatusEvent:
+    """ConnectionStatus: a step of the connection."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def connection_event(self) -> str: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+
+@final
+class DisconnectedEvent:
+    """Disconnected: the connection ended."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def status_code(self) -> int:
+        """0 for a normal close, otherwise the error code."""
+    @property
+    def description(self) -> str: ...
+
+@final
+class ErrorEvent:
+    """Error: a failure outside any method call."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+
+@final
+class LogEvent:
+    """Log: a line of the engine's log (see config("LogLevel=N"))."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def log_level(self) -> int:
+        """1 info, 2 verbose, 3 debug."""
+    @property
+    def message(self) -> str: ...
+    @property
+    def log_type(self) -> str:
+        """"Info", "Packet", "Reconnect" or "Session"."""
+
+@final
+class MessageAckEvent:
+    """MessageAck: a QoS 1/2 message completed its acknowledgement flow."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def direction(self) -> int:
+        """0: a message we published; 1: a message the server sent us."""
+    @property
+    def index(self) -> int: ...
+    @property
+    def response_code(self) -> int: ...
+
+@final
+class MessageEvent:
+    """MessageIn (a message arrived) and MessageOut (our message is fully acknowledged)."""
+    @property
+    def name(self) -> str:
+        """"MessageIn" or "MessageOut"."""
+    @property
+    def packet_id(self) -> int:
+        """-1 for QoS 0."""
+    @property
+    def topic(self) -> str: ...
+    @property
+    def qos(self) -> int: ...
+    @property
+    def message(self) -> str:
+        """The payload as text (invalid UTF-8 shows as U+FFFD)."""
+    @property
+    def message_b(self) -> bytes:
+        """The payload, byte for byte."""
+    @property
+    def retained(self) -> bool: ...
+    @property
+    def duplicate(self) -> bool: ...
+
+@final
+class ReadyToSendEvent:
+    """ReadyToSend: the send buffer drained; publishing may go on."""
+    @property
+    def name(self) -> str: ...
+
+@final
+class SSLServerAuthenticationEvent:
+    """SSLServerAuthentication: the server's certificate, which a handler may accept."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def cert_encoded(self) -> str: ...
+    @property
+    def cert_encoded_b(self) -> bytes: ...
+    @property
+    def cert_subject(self) -> str: ...
+    @property
+    def cert_issuer(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    accept: bool
+
+@final
+class SSLStatusEvent:
+    """SSLStatus: progress of the TLS handshake."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class SubscribedEvent:
+    """Subscribed: one per filter of a subscribe() call."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def topic_filter(self) -> str: ...
+    @property
+    def qos(self) -> int:
+        """The granted QoS, or -1 when the server refused the filter."""
+    @property
+    def response_code(self) -> int: ...
+
+@final
+class UnsubscribedEvent:
+    """Unsubscribed: one per unsubscribe() call."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def topic_filters(self) -> str: ...
+    @property
+    def response_code(self) -> int: ...
+
+_Event = Union[
+    ConnectedEvent,
+    ConnectionStatusEvent,
+    DisconnectedEvent,
+    ErrorEvent,
+    LogEvent,
+    MessageAckEvent,
+    MessageEvent,
+    ReadyToSendEvent,
+    SSLServerAuthenticationEvent,
+    SSLStatusEvent,
+    SubscribedEvent,
+    UnsubscribedEvent,
+]
+
+_H = TypeVar("_H", bound=Callable[..., object])
+
+class _Client:
+    """Properties, config() and on()/off(), shared by ferromq.mqtt and ferromq.aio.mqtt.
+
+    Setting a property to a value it does not accept raises ferromq.MQTTError with the
+    documented code; properties sent in CONNECT cannot change while connected.
+    """
+
+    client_id: str
+    """Identifies the client to the server; generated at connect when empty (clean session)."""
+    clean_session: bool
+    """Ask for a fresh session (MQTT 5: Clean Start). Default True."""
+    keep_alive_interval: int
+    """Seconds of idleness before a PINGREQ; 0 (default) disables keep-alive. 0..65535."""
+    user: str
+    password: str
+    version: int
+    """0 = MQTT 3.1.1 (default), 1 = MQTT 5.0."""
+    remote_host: str
+    remote_port: int
+    """Default 1883."""
+    timeout: int
+    """Seconds a call may wait (default 60); 0 = return at once, outcomes come as events."""
+    @property
+    def connected(self) -> bool: ...
+    will_topic: str
+    will_message: str
+    def config(self, setting: str) -> str:
+        """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
+    @overload
+    def on(self, event: _EventName, handler: _H) -> _H: ...
+    @overload
+    def on(self, event: _EventName, handler: None = None) -> Callable[[_H], _H]: ...
+    def off(self, event: _EventName, handler: Optional[Callable[..., object]] = None) -> int:
+        """Remove one handler, or all of the event's; returns how many were removed."""
+
+class mqtt(_Client):
+    """The blocking MQTT client.
+
+    Methods wait (up to ``timeout`` seconds) with the GIL released and fire event handlers
+    on the calling thread while they wait; ``do_events()`` fires what arrived in between.
+    A handler may call methods of the same client.
+
+    If a handler raises, the remaining events are still delivered and the exception is
+    raised from the method that fired it when that method returns (a second one in the
+    same call goes to ``sys.unraisablehook``). If the method itself failed too, its
+    MQTTError is raised with the handler's exception as ``__context__``.
+    """
+
+    def __init__(self) -> None: ...
+    @property
+    def connected(self) -> bool: ...
+    @connected.setter
+    def connected(self, value: bool) -> None:
+        """True connects (like connect()), False disconnects."""
+    def connect(self) -> None:
+        """Connect to remote_host:remote_port; returns at CONNACK."""
+    def connect_to(self, host: str, port: int) -> None:
+        """Set remote_host/remote_port and connect."""
+    def disconnect(self) -> None: ...
+    def subscribe(self, topic_filter: str, qos: int) -> None:
+        """Subscribe to filters separated by TopicDelimiter (","); returns at SUBACK."""
+    def unsubscribe(self, topic_filter: str) -> None:
+        """Unsubscribe from filters given as to subscribe(); returns at UNSUBACK."""
+    def publish_message(self, topic: str, qos: int, message: str) -> None:
+        """Publish text; returns once the message is in the send buffer."""
+    def publish_data(self, topic: str, qos: int, data: _Payload) -> None:
+        """Publish bytes/bytearray/memoryview; returns once in the send buffer."""
+    def do_events(self) -> None:
+        """Fire pending events; waits up to 0.1 s when none is pending."""
+    def __enter__(self) -> "mqtt": ...
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool: ...
+
+class _AioClient(_Client):
+    """The engine side of ferromq.aio.mqtt; use that class."""
+
+    def __init__(self) -> None: ...
+    def _start_push(self) -> int: ...
+    def _pump(self, max_events: int) -> Tuple[List[BaseException], List[object], bool]: ...
+    def _connect(self, fut: object) -> None: ...
+    def _connect_to(self, fut: object, host: str, port: int) -> None: ...
+    def _disconnect(self, fut: object) -> None: ...
+    def _subscribe(self, fut: object, topic_filter: str, qos: int) -> None: ...
+    def _unsubscribe(self, fut: object, topic_filter: str) -> None: ...
+    def _publish_message(self, fut: object, topic: str, qos: int, message: str) -> None: ...
+    def _publish_data(self, fut: object, topic: str, qos: int, data: _Payload) -> None: ...

@@ -1,0 +1,190 @@
+"""ferromq for asyncio: :class:`mqtt` with awaitable methods and handlers on the loop.
+
+How events get here: the engine never takes the GIL. When it has news (events, or the
+result of a method call) it writes one byte to a socket pair; the event loop watches the
+other end with ``loop.add_reader`` and, on its own thread, fires the handlers and then
+resolves the futures of finished calls. So handlers always run on the loop, in order, and
+a ``Connected`` handler has run by the time ``await client.connect_to(...)`` returns.
+
+The client binds to the running loop at its first method call; using it from another loop
+afterwards raises RuntimeError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import weakref
+from typing import Any, Awaitable, Callable, Optional, Union
+
+from ._native import _AioClient
+
+__all__ = ["mqtt"]
+
+# Events fired per loop callback before yielding to other tasks.
+_BATCH = 256
+
+Payload = Union[bytes, bytearray, memoryview]
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, rsock: socket.socket) -> None:
+    """Stop watching the wake-up socket and close it (on the loop's thread when possible)."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not loop and not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(_unwatch_now, loop, rsock)
+            return
+        except RuntimeError:  # the loop closed in between
+            pass
+    _unwatch_now(loop, rsock)
+
+
+def _unwatch_now(loop: asyncio.AbstractEventLoop, rsock: socket.socket) -> None:
+    if rsock.fileno() < 0:
+        return
+    if not loop.is_closed():
+        try:
+            loop.remove_reader(rsock)
+        except Exception:  # noqa: BLE001 - a loop being torn down may refuse; the fd goes anyway
+            pass
+    rsock.close()
+
+
+def _readable(ref: "weakref.ref[mqtt]", loop: asyncio.AbstractEventLoop, rsock: socket.socket) -> None:
+    try:
+        while rsock.recv(4096):
+            pass
+        # End of file: the engine side is gone, nothing more will come.
+        _unwatch_now(loop, rsock)
+        return
+    except (BlockingIOError, InterruptedError):
+        pass
+    client = ref()
+    if client is None:
+        _unwatch_now(loop, rsock)
+        return
+    client._dispatch()
+
+
+class mqtt(_AioClient):
+    """MQTT client for asyncio.
+
+    Properties (``client_id``, ``clean_session``, ``keep_alive_interval``, ``user``,
+    ``password``, ``version``, ``remote_host``, ``remote_port``, ``timeout``, ``connected``
+    (read-only here), ``will_topic``, ``will_message``), ``config()`` and ``on()``/``off()``
+    are those of :class:`ferromq.mqtt`.
+
+    Methods return an :class:`asyncio.Future`: the operation starts when the method is
+    called and the future completes when the blocking method would have returned (CONNACK,
+    SUBACK, UNSUBACK, socket closed, message in the send buffer), or fails with
+    :class:`ferromq.MQTTError`. ``timeout`` bounds each call (error 201). Cancelling the
+    future does not undo the operation. Publishes reach the server in the order they were
+    called, awaited or not.
+
+    Handlers run on the event loop. A handler may return an awaitable (e.g. be an
+    ``async def``); it is run as a task. An exception raised by a handler, or by such a
+    task, goes to ``loop.call_exception_handler`` and does not stop the other handlers.
+    """
+
+    def __init__(self) -> None:
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._tasks: "set[asyncio.Future[Any]]" = set()
+        self._finalizer: Optional[weakref.finalize] = None
+        self._closed = False
+
+    # ---- loop binding and delivery ----
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._closed:
+            raise RuntimeError("this ferromq.aio.mqtt is closed")
+        if self._loop is None:
+            fd = self._start_push()
+            rsock = socket.socket(fileno=fd)
+            rsock.setblocking(False)
+            # A weak reference: the loop's watch must not keep a dropped client alive.
+            loop.add_reader(rsock, _readable, weakref.ref(self), loop, rsock)
+            self._finalizer = weakref.finalize(self, _unwatch, loop, rsock)
+            self._loop = loop
+        elif self._loop is not loop:
+            raise RuntimeError("this ferromq.aio.mqtt is bound to another event loop")
+        return loop
+
+    def _dispatch(self) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        errors, awaitables, more = self._pump(_BATCH)
+        for exc in errors:
+            loop.call_exception_handler(
+                {"message": "exception in a ferromq event handler", "exception": exc, "client": self}
+            )
+        for aw in awaitables:
+            task = asyncio.ensure_future(aw)
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+        if more:
+            loop.call_soon(self._dispatch)
+
+    def _task_done(self, task: "asyncio.Future[Any]") -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._loop is not None:
+            self._loop.call_exception_handler(
+                {"message": "exception in a ferromq event handler task", "exception": task.exception(), "client": self}
+            )
+
+    def _call(self, op: Callable[..., None], *args: Any) -> "asyncio.Future[None]":
+        fut = self._bind().create_future()
+        op(fut, *args)
+        return fut
+
+    def close(self) -> None:
+        """Stop delivering events and results to the loop; later calls raise RuntimeError.
+
+        The connection is not closed by this (await ``disconnect()`` first); it ends when
+        the client is garbage-collected.
+        """
+        self._closed = True
+        if self._finalizer is not None:
+            self._finalizer()
+
+    # ---- methods ----
+
+    def connect(self) -> "asyncio.Future[None]":
+        """Connect to ``remote_host``:``remote_port``; completes at CONNACK."""
+        return self._call(self._connect)
+
+    def connect_to(self, host: str, port: int) -> "asyncio.Future[None]":
+        """Set ``remote_host`` and ``remote_port``, then connect."""
+        return self._call(self._connect_to, host, port)
+
+    def disconnect(self) -> "asyncio.Future[None]":
+        """Close the connection; completes once the socket is closed."""
+        return self._call(self._disconnect)
+
+    def subscribe(self, topic_filter: str, qos: int) -> "asyncio.Future[None]":
+        """Subscribe to one or more filters (separated by TopicDelimiter); completes at SUBACK."""
+        return self._call(self._subscribe, topic_filter, qos)
+
+    def unsubscribe(self, topic_filter: str) -> "asyncio.Future[None]":
+        """Unsubscribe from filters given as to subscribe(); completes at UNSUBACK."""
+        return self._call(self._unsubscribe, topic_filter)
+
+    def publish_message(self, topic: str, qos: int, message: str) -> "asyncio.Future[None]":
+        """Publish text (UTF-8); completes once the message is in the send buffer."""
+        return self._call(self._publish_message, topic, qos, message)
+
+    def publish_data(self, topic: str, qos: int, data: Payload) -> "asyncio.Future[None]":
+        """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
+        return self._call(self._publish_data, topic, qos, data)
+
+    async def __aenter__(self) -> "mqtt":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Leaving ``async with`` disconnects if still connected."""
+        if self.connected:
+            await self.disconnect()

@@ -1,0 +1,33 @@
+"""Type stubs for ferromq.aio: the asyncio MQTT client."""
+
+import asyncio
+from typing import Union
+
+from ._native import _AioClient
+
+__all__ = ["mqtt"]
+
+_Payload = Union[bytes, bytearray, memoryview]
+
+class mqtt(_AioClient):
+    """MQTT client for asyncio.
+
+    Same properties, config() and on()/off() as ferromq.mqtt (``connected`` is read-only).
+    Each method starts the operation at once and returns a future that completes when the
+    blocking method would return, or fails with ferromq.MQTTError. Handlers run on the
+    loop; an awaitable a handler returns runs as a task; handler exceptions go to
+    ``loop.call_exception_handler``. Publishes keep the order they were called in.
+    """
+
+    def __init__(self) -> None: ...
+    def close(self) -> None:
+        """Stop delivering events and results to the loop; later calls raise RuntimeError."""
+    def connect(self) -> asyncio.Future[None]: ...
+    def connect_to(self, host: str, port: int) -> asyncio.Future[None]: ...
+    def disconnect(self) -> asyncio.Future[None]: ...
+    def subscribe(self, topic_filter: str, qos: int) -> asyncio.Future[None]: ...
+    def unsubscribe(self, topic_filter: str) -> asyncio.Future[None]: ...
+    def publish_message(self, topic: str, qos: int, message: str) -> asyncio.Future[None]: ...
+    def publish_data(self, topic: str, qos: int, data: _Payload) -> asyncio.Future[None]: ...
+    async def __aenter__(self) -> "mqtt": ...
+    async def __aexit__(self, *exc: object) -> None: ...

@@ -1,0 +1,278 @@
+//! `_AioClient`: the engine side of `ferromq.aio.mqtt` (the core's push mode).
+//!
+//! No engine thread ever takes the GIL. Both kinds of news reach the event loop through
+//! one socket pair:
+//! - events: the core's notifier (called on an engine thread) writes a byte;
+//! - results of `*_async` calls: each core future runs on the core's runtime, and when it
+//!   ends its result is put in a mailbox and a byte is written.
+//!
+//! The loop watches the other end (`loop.add_reader`, set up in aio.py) and calls
+//! `_pump()` on its own thread, which fires handlers and then resolves the asyncio
+//! futures, so a `Connected` handler has run by the time `await connect()` returns.
+
+use crate::client::{payload, qos_arg, Client};
+use crate::error::{to_i32, to_py_err};
+use crate::handlers::Handlers;
+use ferromq::Mqtt;
+use parking_lot::Mutex;
+use pyo3::prelude::*;
+use pyo3::types::PyAny;
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+type Finished = (Py<PyAny>, ferromq::Result<()>);
+
+type Work = Pin<Box<dyn Future<Output = ferromq::Result<()>> + Send + 'static>>;
+
+/// A publish waiting its turn: the asyncio future to resolve and the core's work.
+type Job = (Py<PyAny>, Work);
+
+/// What `_pump` hands back to aio.py: (handler exceptions, awaitables, more to come).
+type Pumped = (Vec<Py<PyAny>>, Vec<Py<PyAny>>, bool);
+
+#[derive(Default)]
+struct Link {
+    /// A wake-up byte is in flight and not yet answered by `_pump`; later news rides on it.
+    pending: AtomicBool,
+    #[cfg(unix)]
+    tx: OnceLock<std::os::unix::net::UnixStream>,
+    finished: Mutex<Vec<Finished>>,
+}
+
+impl Link {
+    fn poke(&self) {
+        #[cfg(unix)]
+        {
+            let Some(tx) = self.tx.get() else { return };
+            if !self.pending.swap(true, Ordering::SeqCst) {
+                // A full socket buffer means a wake-up is already waiting: nothing lost.
+                let _ = (&*tx).write(&[1]);
+            }
+        }
+    }
+}
+
+/// The engine side of `ferromq.aio.mqtt` (push delivery, futures resolved on the loop).
+/// Use `ferromq.aio.mqtt`, which subclasses this.
+#[pyclass(frozen, extends = Client, subclass, module = "ferromq._native", name = "_AioClient")]
+pub struct AioClient {
+    inner: Mqtt,
+    handlers: Arc<Handlers>,
+    link: Arc<Link>,
+    /// Publishes waiting for their turn (see `publish`). Held here, not in the `Link` the
+    /// worker task holds, so that dropping the client ends the worker.
+    publishes: Mutex<Option<UnboundedSender<Job>>>,
+}
+
+impl AioClient {
+    /// Run a core future on the core's runtime; its result resolves `fut` on the loop.
+    fn spawn(
+        &self,
+        fut: Py<PyAny>,
+        work: impl Future<Output = ferromq::Result<()>> + Send + 'static,
+    ) {
+        let link = self.link.clone();
+        ferromq::driver::runtime().spawn(async move {
+            let r = work.await;
+            link.finished.lock().push((fut, r));
+            link.poke();
+        });
+    }
+
+    /// Publishes must reach the engine in the order they were called, but the core's
+    /// publish future only hands the message over when it first runs (after waiting for
+    /// room in the send buffer), and separately spawned tasks run in any order. So they go
+    /// through one queue per client, worked off by one task.
+    /// (Connect, subscribe and the others hand their packet over when called.)
+    fn publish(&self, fut: Py<PyAny>, work: Work) {
+        let mut sender = self.publishes.lock();
+        let tx = sender.get_or_insert_with(|| {
+            let (tx, mut rx) = unbounded_channel::<Job>();
+            let link = self.link.clone();
+            ferromq::driver::runtime().spawn(async move {
+                while let Some((fut, work)) = rx.recv().await {
+                    let r = work.await;
+                    link.finished.lock().push((fut, r));
+                    link.poke();
+                }
+            });
+            tx
+        });
+        if let Err(back) = tx.send((fut, work)) {
+            // The worker is gone (only if the runtime is shutting down); answer anyway.
+            let (fut, _) = back.0;
+            self.link.finished.lock().push((
+                fut,
+                Err(ferromq::Error::new(
+                    ferromq::code::BAD_STATE,
+                    "the engine is shutting down",
+                )),
+            ));
+            self.link.poke();
+        }
+    }
+}
+
+/// Complete one asyncio future with a core result, unless it is already done (a cancelled
+/// await leaves a done future behind; its result has nowhere to go).
+fn resolve(py: Python<'_>, fut: &Bound<'_, PyAny>, r: ferromq::Result<()>) -> PyResult<()> {
+    if fut.call_method0("done")?.is_truthy()? {
+        return Ok(());
+    }
+    match r {
+        Ok(()) => fut.call_method1("set_result", (py.None(),))?,
+        Err(e) => fut.call_method1("set_exception", (to_py_err(py, e).into_value(py),))?,
+    };
+    Ok(())
+}
+
+#[pymethods]
+impl AioClient {
+    #[new]
+    fn new() -> (Self, Client) {
+        let base = Client::create();
+        (
+            AioClient {
+                inner: base.inner.clone(),
+                handlers: base.handlers.clone(),
+                link: Arc::new(Link::default()),
+                publishes: Mutex::new(None),
+            },
+            base,
+        )
+    }
+
+    /// Switch the client to push delivery and return the file descriptor the event loop
+    /// must watch; the caller owns it from now on. Called once, by aio.py.
+    fn _start_push(&self) -> PyResult<i64> {
+        #[cfg(unix)]
+        {
+            use std::os::fd::IntoRawFd;
+            let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
+            tx.set_nonblocking(true)?;
+            rx.set_nonblocking(true)?;
+            if self.link.tx.set(tx).is_err() {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "push delivery is already started for this client",
+                ));
+            }
+            let link = self.link.clone();
+            self.inner
+                .set_event_notifier(Some(Arc::new(move || link.poke())));
+            // Results that finished before now would otherwise wait for the next event.
+            if !self.link.finished.lock().is_empty() {
+                self.link.poke();
+            }
+            Ok(i64::from(rx.into_raw_fd()))
+        }
+        #[cfg(not(unix))]
+        {
+            Err(pyo3::exceptions::PyNotImplementedError::new_err(
+                "ferromq.aio needs a Unix platform",
+            ))
+        }
+    }
+
+    /// Fire up to `max_events` pending events, then resolve finished calls' futures.
+    /// Returns (exceptions raised by handlers, awaitables returned by handlers, whether
+    /// events are left over for another round).
+    fn _pump(&self, py: Python<'_>, max_events: usize) -> PyResult<Pumped> {
+        self.link.pending.store(false, Ordering::SeqCst);
+        let mut errors = Vec::new();
+        let mut awaitables = Vec::new();
+        let mut fired = 0;
+        while fired < max_events {
+            let batch = self.inner.take_events(max_events - fired);
+            if batch.is_empty() {
+                break;
+            }
+            for mut ev in batch {
+                fired += 1;
+                for outcome in self.handlers.fire(py, &mut ev) {
+                    let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
+                    match awaitable {
+                        Ok((true, r)) => awaitables.push(r.unbind()),
+                        Ok((false, _)) => {}
+                        Err(e) => errors.push(e.into_value(py).into_any()),
+                    }
+                }
+            }
+        }
+        // Every finished call gets its answer even if one of them cannot be delivered.
+        let finished = std::mem::take(&mut *self.link.finished.lock());
+        for (fut, r) in finished {
+            if let Err(e) = resolve(py, fut.bind(py), r) {
+                errors.push(e.into_value(py).into_any());
+            }
+        }
+        Ok((errors, awaitables, fired >= max_events))
+    }
+
+    fn _connect(&self, fut: Py<PyAny>) {
+        self.spawn(fut, self.inner.connect_async());
+    }
+
+    fn _connect_to(&self, py: Python<'_>, fut: Py<PyAny>, host: &str, port: i64) -> PyResult<()> {
+        let port = to_i32(py, "RemotePort", port)?;
+        self.spawn(fut, self.inner.connect_to_async(host, port));
+        Ok(())
+    }
+
+    fn _disconnect(&self, fut: Py<PyAny>) {
+        self.spawn(fut, self.inner.disconnect_async());
+    }
+
+    fn _subscribe(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        topic_filter: &str,
+        qos: i64,
+    ) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        self.spawn(fut, self.inner.subscribe_async(topic_filter, qos));
+        Ok(())
+    }
+
+    fn _unsubscribe(&self, fut: Py<PyAny>, topic_filter: &str) {
+        self.spawn(fut, self.inner.unsubscribe_async(topic_filter));
+    }
+
+    fn _publish_message(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        topic: &str,
+        qos: i64,
+        message: &str,
+    ) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        let data = bytes::Bytes::copy_from_slice(message.as_bytes());
+        self.publish(
+            fut,
+            Box::pin(self.inner.publish_data_async(topic, qos, data)),
+        );
+        Ok(())
+    }
+
+    fn _publish_data(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        topic: &str,
+        qos: i64,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        let data = payload(data)?;
+        self.publish(
+            fut,
+            Box::pin(self.inner.publish_data_async(topic, qos, data)),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,181 @@
+//! `ferromq.mqtt`: the blocking class (the core's pull mode).
+//!
+//! Every method that may wait lets go of the GIL for the whole core call, so other Python
+//! threads run meanwhile. The core fires event handlers on this same thread from inside
+//! the wait; `handlers::Handlers::fire_pull` takes the GIL back for each handler.
+
+use crate::client::{payload, qos_arg, Client};
+use crate::error::{to_i32, to_py_err};
+use crate::handlers::{self, Handlers};
+use ferromq::{Event, Mqtt};
+use pyo3::prelude::*;
+use pyo3::types::PyAny;
+use std::sync::Arc;
+
+/// The blocking MQTT client.
+///
+/// Methods wait (up to `timeout` seconds) with the GIL released and fire event handlers on
+/// the calling thread while they wait; `do_events()` fires what arrived in between calls.
+/// A handler may call any method of the same client.
+///
+/// If a handler raises, the remaining events are still delivered and the exception is
+/// raised from the method that fired it once that method returns; a second exception in
+/// the same call goes to `sys.unraisablehook`. If the method failed as well, its MQTTError
+/// is raised with the handler's exception as `__context__`.
+#[pyclass(frozen, extends = Client, subclass, module = "ferromq", name = "mqtt")]
+pub struct Blocking {
+    inner: Mqtt,
+}
+
+/// Run a core call without the GIL and raise what it (or a handler it fired) raised.
+///
+/// A handler's exception wins when the call itself succeeded. When both failed, the
+/// MQTTError is raised with the handler's exception as its `__context__`, so neither is
+/// lost.
+fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Send) -> PyResult<T> {
+    let scope = handlers::enter();
+    let hang = HangOnForcedUnwind;
+    let result = py.detach(f);
+    std::mem::forget(hang);
+    let raised = scope.leave();
+    match (result, raised) {
+        (Ok(v), None) => Ok(v),
+        (Ok(_), Some(h)) => Err(h),
+        (Err(e), None) => Err(to_py_err(py, e)),
+        (Err(e), Some(h)) => {
+            let err = to_py_err(py, e);
+            // Best effort: if even this fails, the MQTTError alone is still right.
+            let _ = err.value(py).setattr("__context__", h.value(py));
+            Err(err)
+        }
+    }
+}
+
+/// Before Python 3.14, a daemon thread that wants the GIL back while the interpreter shuts
+/// down is ended with `pthread_exit`, a forced unwind that aborts the process when it meets
+/// Rust frames ("FATAL: exception not rethrown"). The unwind runs this guard's destructor
+/// first, which parks the thread for good instead — what Python 3.14 does, and what PyO3
+/// itself does around `PyGILState_Ensure`. On the normal path the guard is forgotten.
+struct HangOnForcedUnwind;
+
+impl Drop for HangOnForcedUnwind {
+    fn drop(&mut self) {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+fn install_pull_bridge(inner: &Mqtt, handlers: &Arc<Handlers>) {
+    let hs = handlers.clone();
+    inner.set_event_handler(Some(Arc::new(move |ev: &mut Event| {
+        // Without a listener there is nothing to build and no reason to wait for the GIL.
+        // try_attach: while the interpreter shuts down, events are dropped, not a panic.
+        if hs.has(ev.name()) {
+            let _ = Python::try_attach(|py| hs.fire_pull(py, ev));
+        }
+    })));
+}
+
+#[pymethods]
+impl Blocking {
+    #[new]
+    fn new() -> (Self, Client) {
+        let base = Client::create();
+        install_pull_bridge(&base.inner, &base.handlers);
+        (
+            Blocking {
+                inner: base.inner.clone(),
+            },
+            base,
+        )
+    }
+
+    /// Whether the connection is up. Setting True connects (like connect()), False
+    /// disconnects (like disconnect()).
+    #[getter]
+    fn connected(&self) -> bool {
+        self.inner.connected()
+    }
+    #[setter]
+    fn set_connected(&self, py: Python<'_>, v: bool) -> PyResult<()> {
+        blocking(py, || self.inner.set_connected(v))
+    }
+
+    /// Connect to remote_host:remote_port; returns at CONNACK (or at once with timeout 0).
+    fn connect(&self, py: Python<'_>) -> PyResult<()> {
+        blocking(py, || self.inner.connect())
+    }
+
+    /// Set remote_host and remote_port, then connect.
+    fn connect_to(&self, py: Python<'_>, host: &str, port: i64) -> PyResult<()> {
+        let port = to_i32(py, "RemotePort", port)?;
+        blocking(py, || self.inner.connect_to(host, port))
+    }
+
+    /// Close the connection; returns once the socket is closed.
+    fn disconnect(&self, py: Python<'_>) -> PyResult<()> {
+        blocking(py, || self.inner.disconnect())
+    }
+
+    /// Subscribe to one or more filters (separated by the TopicDelimiter setting, ",");
+    /// returns at SUBACK. One Subscribed event fires per filter.
+    fn subscribe(&self, py: Python<'_>, topic_filter: &str, qos: i64) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        blocking(py, || self.inner.subscribe(topic_filter, qos))
+    }
+
+    /// Unsubscribe from filters given exactly as to subscribe(); returns at UNSUBACK.
+    fn unsubscribe(&self, py: Python<'_>, topic_filter: &str) -> PyResult<()> {
+        blocking(py, || self.inner.unsubscribe(topic_filter))
+    }
+
+    /// Publish text (sent as UTF-8). Returns once the message is in the send buffer;
+    /// QoS 1/2 acknowledgements arrive as MessageAck and MessageOut events.
+    fn publish_message(
+        &self,
+        py: Python<'_>,
+        topic: &str,
+        qos: i64,
+        message: &str,
+    ) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        blocking(py, || self.inner.publish_message(topic, qos, message))
+    }
+
+    /// Publish bytes, bytearray or memoryview, byte for byte.
+    fn publish_data(
+        &self,
+        py: Python<'_>,
+        topic: &str,
+        qos: i64,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let qos = qos_arg(py, qos)?;
+        let data = payload(data)?;
+        blocking(py, || self.inner.publish_data(topic, qos, data))
+    }
+
+    /// Fire every pending event; if none is pending, wait briefly (up to 0.1 s) for one.
+    fn do_events(&self, py: Python<'_>) -> PyResult<()> {
+        blocking(py, || self.inner.do_events())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leaving a `with` block disconnects if still connected.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc: &Bound<'_, PyAny>,
+        _tb: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        if self.inner.connected() {
+            blocking(py, || self.inner.disconnect())?;
+        }
+        Ok(false)
+    }
+}

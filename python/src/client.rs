@@ -1,0 +1,274 @@
+//! `_Client`: what the blocking and the asyncio class share — the properties, `config()`
+//! and `on()`/`off()`. Reading or writing a property only takes a short lock in the core,
+//! so it keeps the GIL.
+
+use crate::error::{to_i32, to_py_err};
+use crate::handlers::{event_name, Handlers};
+use bytes::Bytes;
+use ferromq::Mqtt;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+use std::sync::Arc;
+
+/// What `ferromq.mqtt` and `ferromq.aio.mqtt` share: properties, `config()`, `on()`/`off()`.
+#[pyclass(
+    frozen,
+    subclass,
+    weakref,
+    module = "ferromq._native",
+    name = "_Client"
+)]
+pub struct Client {
+    pub(crate) inner: Mqtt,
+    pub(crate) handlers: Arc<Handlers>,
+}
+
+impl Client {
+    pub fn create() -> Self {
+        Client {
+            inner: Mqtt::new(),
+            handlers: Arc::new(Handlers::default()),
+        }
+    }
+}
+
+/// Core result to Python result.
+pub fn check<T>(py: Python<'_>, r: ferromq::Result<T>) -> PyResult<T> {
+    r.map_err(|e| to_py_err(py, e))
+}
+
+/// A QoS argument as the core's integer; a Python int too large for it is still a bad QoS.
+pub fn qos_arg(py: Python<'_>, qos: i64) -> PyResult<i32> {
+    i32::try_from(qos).map_err(|_| {
+        to_py_err(
+            py,
+            ferromq::Error::new(
+                ferromq::code::INVALID_QOS,
+                format!("QoS {qos} is not valid: use 0, 1 or 2"),
+            ),
+        )
+    })
+}
+
+/// A payload from bytes, bytearray or memoryview, copied once into the engine's buffer
+/// type (the copy is what lets the GIL go while the core works with it).
+pub fn payload(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(Bytes::copy_from_slice(b.as_bytes()));
+    }
+    if let Ok(b) = data.cast::<PyByteArray>() {
+        return Ok(Bytes::from(b.to_vec()));
+    }
+    if data.cast::<PyMemoryView>().is_ok() {
+        let b = data.call_method0("tobytes")?;
+        let b = b.cast::<PyBytes>()?;
+        return Ok(Bytes::copy_from_slice(b.as_bytes()));
+    }
+    let hint = if data.cast::<PyString>().is_ok() {
+        " (use publish_message for text)"
+    } else {
+        ""
+    };
+    Err(PyTypeError::new_err(format!(
+        "publish_data needs bytes, bytearray or memoryview, not {}{hint}",
+        data.get_type().name()?
+    )))
+}
+
+#[pymethods]
+impl Client {
+    /// Identifies this client to the server. Left empty with clean_session True, a unique id
+    /// is generated at connect time and shown here.
+    #[getter]
+    fn client_id(&self) -> String {
+        self.inner.client_id()
+    }
+    #[setter]
+    fn set_client_id(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_client_id(v))
+    }
+
+    /// Ask the server for a fresh session (MQTT 5: the Clean Start flag). Default True.
+    #[getter]
+    fn clean_session(&self) -> bool {
+        self.inner.clean_session()
+    }
+    #[setter]
+    fn set_clean_session(&self, py: Python<'_>, v: bool) -> PyResult<()> {
+        check(py, self.inner.set_clean_session(v))
+    }
+
+    /// Seconds of silence after which a PINGREQ is sent; 0 (default) turns keep-alive off.
+    #[getter]
+    fn keep_alive_interval(&self) -> i32 {
+        self.inner.keep_alive_interval()
+    }
+    #[setter]
+    fn set_keep_alive_interval(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "KeepAliveInterval", v)?;
+        check(py, self.inner.set_keep_alive_interval(v))
+    }
+
+    /// User name sent in CONNECT ("" = none).
+    #[getter]
+    fn user(&self) -> String {
+        self.inner.user()
+    }
+    #[setter]
+    fn set_user(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_user(v))
+    }
+
+    /// Password sent in CONNECT ("" = none).
+    #[getter]
+    fn password(&self) -> String {
+        self.inner.password()
+    }
+    #[setter]
+    fn set_password(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_password(v))
+    }
+
+    /// 0 = MQTT 3.1.1 (default), 1 = MQTT 5.0.
+    #[getter]
+    fn version(&self) -> i32 {
+        self.inner.version()
+    }
+    #[setter]
+    fn set_version(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "Version", v)?;
+        check(py, self.inner.set_version(v))
+    }
+
+    /// Host name or address of the server.
+    #[getter]
+    fn remote_host(&self) -> String {
+        self.inner.remote_host()
+    }
+    #[setter]
+    fn set_remote_host(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_remote_host(v))
+    }
+
+    /// Port of the server (default 1883).
+    #[getter]
+    fn remote_port(&self) -> i32 {
+        self.inner.remote_port()
+    }
+    #[setter]
+    fn set_remote_port(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "RemotePort", v)?;
+        check(py, self.inner.set_remote_port(v))
+    }
+
+    /// Seconds a method may wait (default 60); 0 = return at once, results come as events.
+    #[getter]
+    fn timeout(&self) -> i32 {
+        self.inner.timeout()
+    }
+    #[setter]
+    fn set_timeout(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "Timeout", v)?;
+        check(py, self.inner.set_timeout(v))
+    }
+
+    /// Whether the connection is up (CONNACK accepted and not yet closed).
+    #[getter]
+    fn connected(&self) -> bool {
+        self.inner.connected()
+    }
+
+    /// Topic the server publishes will_message to if we vanish ("" = no will).
+    #[getter]
+    fn will_topic(&self) -> String {
+        self.inner.will_topic()
+    }
+    #[setter]
+    fn set_will_topic(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_will_topic(v))
+    }
+
+    /// The will's payload.
+    #[getter]
+    fn will_message(&self) -> String {
+        self.inner.will_message()
+    }
+    #[setter]
+    fn set_will_message(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_will_message(v))
+    }
+
+    /// config("Name") reads a setting; config("Name=Value") writes it and returns "".
+    fn config(&self, py: Python<'_>, setting: &str) -> PyResult<String> {
+        check(py, self.inner.config(setting))
+    }
+
+    /// Register `handler` for `event` ("MessageIn", ...); it is called with one event
+    /// object. Without `handler`, returns a decorator. Returns the handler either way.
+    /// Several handlers may listen to one event; they run in the order they were added.
+    #[pyo3(signature = (event, handler = None))]
+    fn on(
+        &self,
+        py: Python<'_>,
+        event: &str,
+        handler: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let name = event_name(event)?;
+        if let Some(h) = handler {
+            self.handlers.add(name, &h)?;
+            return Ok(h.unbind());
+        }
+        let handlers = self.handlers.clone();
+        let decorator = move |args: &Bound<'_, PyTuple>,
+                              _kw: Option<&Bound<'_, PyDict>>|
+              -> PyResult<Py<PyAny>> {
+            let f = args.get_item(0)?;
+            handlers.add(name, &f)?;
+            Ok(f.unbind())
+        };
+        Ok(
+            pyo3::types::PyCFunction::new_closure(py, Some(c"on"), None, decorator)?
+                .into_any()
+                .unbind(),
+        )
+    }
+
+    /// Remove `handler` from `event`, or every handler of `event` when none is given.
+    /// Returns how many were removed.
+    #[pyo3(signature = (event, handler = None))]
+    fn off(
+        &self,
+        py: Python<'_>,
+        event: &str,
+        handler: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let name = event_name(event)?;
+        self.handlers.remove(py, name, handler.as_ref())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let me = slf.get();
+        Ok(format!(
+            "<{} client_id={:?} remote={}:{} connected={}>",
+            slf.get_type().fully_qualified_name()?,
+            me.inner.client_id(),
+            me.inner.remote_host(),
+            me.inner.remote_port(),
+            if me.inner.connected() {
+                "True"
+            } else {
+                "False"
+            }
+        ))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.handlers.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.handlers.clear();
+    }
+}
