@@ -24,8 +24,10 @@ async function main() {
   await client.subscribe(topic, 1);
   await client.publishMessage(topic, 1, 'hello from node');
 
-  const timeout = new Promise((resolve) => setTimeout(resolve, 10000, null));
+  let timer;
+  const timeout = new Promise((resolve) => { timer = setTimeout(resolve, 10000, null); });
   const message = await Promise.race([received, timeout]);
+  clearTimeout(timer); // a pending timer would keep the process alive for the full 10 s
   await client.disconnect();
   if (message !== 'hello from node') {
     console.error('the message did not come back within 10 s');
