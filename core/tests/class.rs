@@ -234,3 +234,30 @@ fn password_without_user_depends_on_the_version() {
     c.mqtt.connect_to(&b.host, b.port).unwrap();
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn async_publishes_keep_call_order_however_their_futures_run() {
+    let c = Client::connected(0);
+    let topic = unique("order");
+    c.mqtt.subscribe(&topic, 1).unwrap();
+    let rt = ferromq::driver::runtime();
+    let futures: Vec<_> = (0..300)
+        .map(|i| {
+            c.mqtt
+                .publish_data_async(&topic, 1, bytes::Bytes::from(i.to_string()))
+        })
+        .collect();
+    // Run them in reverse, each on its own task: the order must still be the call order.
+    let tasks: Vec<_> = futures.into_iter().rev().map(|f| rt.spawn(f)).collect();
+    for t in tasks {
+        rt.block_on(t).unwrap().unwrap();
+    }
+    let got = c.messages_in(300);
+    let order: Vec<String> = got
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.message).into_owned())
+        .collect();
+    let want: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+    assert_eq!(order, want);
+    c.mqtt.disconnect().unwrap();
+}

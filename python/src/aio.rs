@@ -19,17 +19,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use std::future::Future;
 use std::io::Write;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 
 type Finished = (Py<PyAny>, ferromq::Result<()>);
-
-type Work = Pin<Box<dyn Future<Output = ferromq::Result<()>> + Send + 'static>>;
-
-/// A publish waiting its turn: the asyncio future to resolve and the core's work.
-type Job = (Py<PyAny>, Work);
 
 /// What `_pump` hands back to aio.py: (handler exceptions, awaitables, more to come).
 type Pumped = (Vec<Py<PyAny>>, Vec<Py<PyAny>>, bool);
@@ -63,9 +56,6 @@ pub struct AioClient {
     inner: Mqtt,
     handlers: Arc<Handlers>,
     link: Arc<Link>,
-    /// Publishes waiting for their turn (see `publish`). Held here, not in the `Link` the
-    /// worker task holds, so that dropping the client ends the worker.
-    publishes: Mutex<Option<UnboundedSender<Job>>>,
 }
 
 impl AioClient {
@@ -81,39 +71,6 @@ impl AioClient {
             link.finished.lock().push((fut, r));
             link.poke();
         });
-    }
-
-    /// Publishes must reach the engine in the order they were called, but the core's
-    /// publish future only hands the message over when it first runs (after waiting for
-    /// room in the send buffer), and separately spawned tasks run in any order. So they go
-    /// through one queue per client, worked off by one task.
-    /// (Connect, subscribe and the others hand their packet over when called.)
-    fn publish(&self, fut: Py<PyAny>, work: Work) {
-        let mut sender = self.publishes.lock();
-        let tx = sender.get_or_insert_with(|| {
-            let (tx, mut rx) = unbounded_channel::<Job>();
-            let link = self.link.clone();
-            ferromq::driver::runtime().spawn(async move {
-                while let Some((fut, work)) = rx.recv().await {
-                    let r = work.await;
-                    link.finished.lock().push((fut, r));
-                    link.poke();
-                }
-            });
-            tx
-        });
-        if let Err(back) = tx.send((fut, work)) {
-            // The worker is gone (only if the runtime is shutting down); answer anyway.
-            let (fut, _) = back.0;
-            self.link.finished.lock().push((
-                fut,
-                Err(ferromq::Error::new(
-                    ferromq::code::BAD_STATE,
-                    "the engine is shutting down",
-                )),
-            ));
-            self.link.poke();
-        }
     }
 }
 
@@ -140,7 +97,6 @@ impl AioClient {
                 inner: base.inner.clone(),
                 handlers: base.handlers.clone(),
                 link: Arc::new(Link::default()),
-                publishes: Mutex::new(None),
             },
             base,
         )
@@ -252,10 +208,9 @@ impl AioClient {
     ) -> PyResult<()> {
         let qos = qos_arg(py, qos)?;
         let data = bytes::Bytes::copy_from_slice(message.as_bytes());
-        self.publish(
-            fut,
-            Box::pin(self.inner.publish_data_async(topic, qos, data)),
-        );
+        // The core hands the message over at call time when it can, and queues it in
+        // call order when it cannot, so publishes keep their order without a queue here.
+        self.spawn(fut, self.inner.publish_data_async(topic, qos, data));
         Ok(())
     }
 
@@ -269,10 +224,9 @@ impl AioClient {
     ) -> PyResult<()> {
         let qos = qos_arg(py, qos)?;
         let data = payload(data)?;
-        self.publish(
-            fut,
-            Box::pin(self.inner.publish_data_async(topic, qos, data)),
-        );
+        // The core hands the message over at call time when it can, and queues it in
+        // call order when it cannot, so publishes keep their order without a queue here.
+        self.spawn(fut, self.inner.publish_data_async(topic, qos, data));
         Ok(())
     }
 }

@@ -850,17 +850,39 @@ impl Mqtt {
         data: Bytes,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let checked = self.check_publish(topic, qos);
+        // When the send buffer has room and no earlier publish is waiting, the message is
+        // handed over now, at call time: publishes then reach the wire in the order they
+        // were called however the face schedules the futures. Waiters queue on a fair
+        // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
+        let mut data = Some(data);
+        let eager = match &checked {
+            Ok((q, engine, sink)) if engine.out_len() < engine.out_limit => {
+                match self.sh().publish_gate.try_lock() {
+                    Ok(_turn) => data
+                        .take()
+                        .map(|d| self.enqueue_publish(engine, sink, topic, *q, d).map(|_| ())),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
         let topic = topic.to_string();
         let me = self.clone();
         async move {
+            if let Some(r) = eager {
+                return r;
+            }
             let (qos, engine, sink) = checked?;
+            let shared = me.sh().clone();
+            let _turn = shared.publish_gate.lock().await;
             while engine.out_len() >= engine.out_limit {
-                let drained = me.sh().drained.notified();
+                let drained = shared.drained.notified();
                 if engine.out_len() < engine.out_limit || !me.connected() {
                     break;
                 }
                 drained.await;
             }
+            let data = data.unwrap_or_default();
             me.enqueue_publish(&engine, &sink, &topic, qos, data)
                 .map(|_| ())
         }

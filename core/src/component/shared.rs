@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     pub would_block: AtomicBool,
     /// Notified whenever the send buffer was written out.
     pub drained: Notify,
+    /// Async publishes that must wait for room take turns here, in call order.
+    pub publish_gate: tokio::sync::Mutex<()>,
     generations: AtomicU64,
 }
 
@@ -89,6 +91,7 @@ impl Shared {
             log_level: AtomicI32::new(1),
             would_block: AtomicBool::new(false),
             drained: Notify::new(),
+            publish_gate: tokio::sync::Mutex::new(()),
             generations: AtomicU64::new(0),
         }
     }
