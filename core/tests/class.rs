@@ -261,3 +261,38 @@ fn async_publishes_keep_call_order_however_their_futures_run() {
     assert_eq!(order, want);
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn topic_delimiter_and_qos_array_shape_one_subscribe() {
+    let c = Client::connected(1);
+    let base = unique("qosarray");
+    c.mqtt.config("TopicDelimiter=;").unwrap();
+    c.mqtt.config("TopicQOSArray=0,1,2").unwrap();
+    let filters = format!("{base}/zero;{base}/one;{base}/+/two");
+    c.mqtt.subscribe(&filters, 0).unwrap();
+    let granted = c.wait_for(3, |e| match e {
+        Event::Subscribed(s) => Some((s.topic_filter.clone(), s.qos)),
+        _ => None,
+    });
+    assert_eq!(
+        granted,
+        vec![
+            (format!("{base}/zero"), 0),
+            (format!("{base}/one"), 1),
+            (format!("{base}/+/two"), 2)
+        ]
+    );
+    // A QoS list that does not fit the filters is refused before anything is sent.
+    let e = c
+        .mqtt
+        .subscribe(&format!("{base}/a;{base}/b"), 0)
+        .unwrap_err();
+    assert!(e.message.contains("TopicQOSArray"), "{e}");
+    c.mqtt.unsubscribe(&filters).unwrap();
+    let u = c.wait_for(1, |e| match e {
+        Event::Unsubscribed(u) => Some(u.topic_filters.clone()),
+        _ => None,
+    });
+    assert_eq!(u, vec![filters]);
+    c.mqtt.disconnect().unwrap();
+}
