@@ -19,5 +19,5 @@ pub mod topic;
 pub mod transport;
 
 pub use component::event::*;
-pub use component::{EventHandler, EventNotifier, Mqtt};
+pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WeakMqtt};
 pub use error::{code, Error, Result};

@@ -51,14 +51,23 @@ impl Mirror {
 
 /// Turn one item into the documented event it stands for, updating `mirror`; None for
 /// items that only move state (or logs above the current LogLevel).
-pub(crate) fn to_event(item: Item, mirror: &mut Mirror, log_level: i32) -> Option<Event> {
+/// `on_message_in` sees the 5.0 properties of each message handed out (IncomingUserProp*
+/// describe the last message the application was given).
+pub(crate) fn to_event(
+    item: Item,
+    mirror: &mut Mirror,
+    log_level: i32,
+    on_message_in: &mut dyn FnMut(&crate::codec::Properties),
+) -> Option<Event> {
     mirror.settle();
     let ev = match item {
         Item::Event(e) => return Some(e),
         Item::Proto(p) => p,
     };
     match ev {
-        ProtocolEvent::Connected { .. } | ProtocolEvent::Closed { .. } => None,
+        ProtocolEvent::Connected { .. }
+        | ProtocolEvent::Closed { .. }
+        | ProtocolEvent::DisconnectReceived { .. } => None,
         ProtocolEvent::InflightAdded { message } => {
             mirror.list(message.direction).push(message);
             None
@@ -90,7 +99,10 @@ pub(crate) fn to_event(item: Item, mirror: &mut Mirror, log_level: i32) -> Optio
                 response_code: response_code as i32,
             }))
         }
-        ProtocolEvent::MessageIn { message } => Some(Event::MessageIn(message_event(message))),
+        ProtocolEvent::MessageIn { message } => {
+            on_message_in(&message.properties);
+            Some(Event::MessageIn(message_event(message)))
+        }
         ProtocolEvent::MessageOut { message } => Some(Event::MessageOut(message_event(message))),
         ProtocolEvent::Subscribed { filter, code, .. } => {
             Some(Event::Subscribed(SubscribedEvent {

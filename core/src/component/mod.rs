@@ -9,6 +9,7 @@ mod completion;
 pub mod config;
 pub mod event;
 mod items;
+mod message;
 mod props;
 mod queue;
 mod shared;
@@ -21,7 +22,7 @@ use crate::transport::TcpOptions;
 use bytes::Bytes;
 use completion::Completion;
 use event::Event;
-use items::to_event;
+pub use message::MqttMessage;
 use shared::{Ack, ConnSink, Phase, Shared};
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -263,6 +264,63 @@ impl Mqtt {
         })
     }
 
+    /// LocalHost: while connected, the address the connection uses; otherwise the
+    /// interface to bind before connecting ("" lets the system choose).
+    pub fn local_host(&self) -> String {
+        if let Some(a) = self.sh().link.lock().local {
+            return a.ip().to_string();
+        }
+        self.sh().props.lock().local_host.clone()
+    }
+    pub fn set_local_host(&self, v: &str) -> Result<()> {
+        self.set_connect_prop(code::LOCAL_HOST_LOCKED, "LocalHost", |p| {
+            p.local_host = v.to_string()
+        })
+    }
+    /// LocalPort: while connected, the port the connection uses; otherwise the port to bind
+    /// (0 lets the system choose).
+    pub fn local_port(&self) -> i32 {
+        if let Some(a) = self.sh().link.lock().local {
+            return a.port() as i32;
+        }
+        self.sh().props.lock().local_port
+    }
+    pub fn set_local_port(&self, v: i32) -> Result<()> {
+        if !(0..=65535).contains(&v) {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!("LocalPort {v} is out of range: use 0 (any) or 1..=65535"),
+            ));
+        }
+        self.set_connect_prop(code::LOCAL_PORT_LOCKED, "LocalPort", |p| p.local_port = v)
+    }
+    /// True while connected and no publish is waiting for the send buffer to drain (a
+    /// would-block error clears it; the ReadyToSend event sets it again).
+    pub fn ready_to_send(&self) -> bool {
+        self.connected() && !self.sh().would_block.load(Ordering::SeqCst)
+    }
+    /// IncomingMessages: QoS 1/2 messages from the server not fully acknowledged yet, in
+    /// the order they arrived, as the events handed out so far describe them.
+    pub fn incoming_messages(&self) -> Vec<MqttMessage> {
+        self.sh()
+            .mirror
+            .lock()
+            .incoming
+            .iter()
+            .map(MqttMessage::from)
+            .collect()
+    }
+    /// OutgoingMessages: our QoS 1/2 messages not fully acknowledged yet.
+    pub fn outgoing_messages(&self) -> Vec<MqttMessage> {
+        self.sh()
+            .mirror
+            .lock()
+            .outgoing
+            .iter()
+            .map(MqttMessage::from)
+            .collect()
+    }
+
     /// `config("Name")` reads a setting, `config("Name=Value")` writes it (returns "").
     pub fn config(&self, setting: &str) -> Result<String> {
         let mut p = self.sh().props.lock();
@@ -271,6 +329,33 @@ impl Mqtt {
             .log_level
             .store(p.cfg.log_level, Ordering::Relaxed);
         Ok(r)
+    }
+
+    /// Interrupt: end the blocking call in progress (on any thread, or the one whose
+    /// handler calls this) with 301, and disconnect. Returns at once.
+    pub fn interrupt(&self) -> Result<()> {
+        let sh = self.sh();
+        sh.interrupts.fetch_add(1, Ordering::SeqCst);
+        // A connection that is up is closed with DISCONNECT (no will); an attempt that is
+        // not up yet is abandoned.
+        let _ = self.start_disconnect();
+        sh.queue.wake_all();
+        sh.announce();
+        Ok(())
+    }
+
+    /// Reset: disconnect (without waiting) and put every property and setting back to its
+    /// default. Event handlers stay registered: they are not properties.
+    pub fn reset(&self) -> Result<()> {
+        let sh = self.sh();
+        sh.interrupts.fetch_add(1, Ordering::SeqCst);
+        self.abort_connection();
+        *sh.props.lock() = props::Props::default();
+        sh.log_level
+            .store(props::Props::default().cfg.log_level, Ordering::Relaxed);
+        sh.would_block.store(false, Ordering::SeqCst);
+        sh.queue.wake_all();
+        Ok(())
     }
 
     // ---- connecting ----
@@ -356,6 +441,8 @@ impl Mqtt {
                 port: p.remote_port as u16,
                 tcp: TcpOptions {
                     nodelay: p.cfg.tcp_no_delay,
+                    local_host: p.local_host.clone(),
+                    local_port: p.local_port as u16,
                 },
                 connect_timeout: (connect_secs > 0)
                     .then(|| Duration::from_secs(connect_secs as u64)),
@@ -377,6 +464,7 @@ impl Mqtt {
         link.connect = Some(done.clone());
         link.close = None;
         link.transport_up = false;
+        link.local = None;
         sh.mirror.lock().clear();
         drop(link);
         sh.log(
@@ -567,14 +655,18 @@ impl Mqtt {
             let p = self.sh().props.lock();
             (p.cfg.retain, p.cfg.duplicate && qos != QoS::AtMostOnce)
         };
-        let id = engine.with(sink, |c, now| {
+        // A non-blocking caller is told "would block" and owed ReadyToSend; the flag is set
+        // under the engine lock so the writer cannot drain the buffer before it is seen.
+        let mark = (self.timeout() == 0).then_some(&self.sh().would_block);
+        let (id, over) = engine.with_over_limit(sink, mark, |c, now| {
             c.publish(now, topic, qos, data, retain, dup, Properties::default())
-        })?;
+        });
+        let id = id?;
         self.sh().announce();
         if id != 0 {
             self.sh().props.lock().cfg.outgoing_packet_id = id as i32;
         }
-        Ok(engine.out_len() > engine.out_limit)
+        Ok(over)
     }
 
     fn check_publish(&self, topic: &str, qos: i32) -> Result<(QoS, Arc<Engine>, Arc<ConnSink>)> {
@@ -613,7 +705,6 @@ impl Mqtt {
         }
         let over = self.enqueue_publish(&engine, &sink, topic, qos, data.into())?;
         if over && timeout == 0 {
-            self.sh().would_block.store(true, Ordering::SeqCst);
             return Err(Error::new(
                 code::WOULD_BLOCK,
                 "the message was accepted and will be sent, but the send buffer is full: wait for ReadyToSend before publishing more",
@@ -660,11 +751,10 @@ impl Mqtt {
     /// MessageAck, so the message is still in its collection while that event is handled.
     pub fn take_events(&self, max: usize) -> Vec<Event> {
         let sh = self.sh();
-        let level = sh.log_level.load(Ordering::Relaxed);
         let mut out = Vec::new();
         while out.len() < max {
             let Some(item) = sh.queue.pop() else { break };
-            let ev = to_event(item, &mut sh.mirror.lock(), level);
+            let ev = sh.convert(item);
             if let Some(ev) = ev {
                 let stop = matches!(ev, Event::MessageAck(_));
                 out.push(ev);
@@ -691,10 +781,9 @@ impl Mqtt {
             return 0;
         };
         let handler = sh.handler.read().clone();
-        let level = sh.log_level.load(Ordering::Relaxed);
         let mut fired = 0;
         while let Some(item) = sh.queue.pop() {
-            let ev = to_event(item, &mut sh.mirror.lock(), level);
+            let ev = sh.convert(item);
             if let Some(mut ev) = ev {
                 fired += 1;
                 if let Some(h) = &handler {
@@ -709,8 +798,19 @@ impl Mqtt {
     fn block_until(&self, timeout: i32, what: &str, done: impl Fn() -> bool) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(timeout.max(0) as u64);
         let sh = self.sh();
+        // Interrupt counts up; a change since this call began (from another thread, or from a
+        // handler this call fired) ends the wait.
+        let started = sh.interrupts.load(Ordering::SeqCst);
+        let interrupted = || sh.interrupts.load(Ordering::SeqCst) != started;
+        let done = || done() || interrupted();
         loop {
             self.dispatch_pending();
+            if interrupted() {
+                return Err(Error::new(
+                    code::INTERRUPTED,
+                    format!("interrupted while {what}"),
+                ));
+            }
             if done() {
                 self.dispatch_pending();
                 return Ok(());
@@ -731,7 +831,7 @@ impl Mqtt {
             } else {
                 deadline.min(now + Duration::from_millis(10))
             };
-            sh.queue.wait(Some(until), may_fire, &done);
+            sh.queue.wait(Some(until), may_fire, done);
         }
     }
 

@@ -11,6 +11,9 @@ pub(crate) struct Props {
     pub version: i32,
     pub remote_host: String,
     pub remote_port: i32,
+    /// Where to bind before connecting; "" and 0 let the system choose.
+    pub local_host: String,
+    pub local_port: i32,
     pub timeout: i32,
     pub will_topic: String,
     pub will_message: String,
@@ -45,6 +48,8 @@ impl Default for Props {
             version: 0,
             remote_host: String::new(),
             remote_port: 1883,
+            local_host: String::new(),
+            local_port: 0,
             timeout: 60,
             will_topic: String::new(),
             will_message: String::new(),

@@ -3,7 +3,7 @@
 
 use super::completion::Completion;
 use super::event::*;
-use super::items::{Item, Mirror};
+use super::items::{to_event, Item, Mirror};
 use super::props::Props;
 use super::queue::EventQueue;
 use super::{EventHandler, EventNotifier};
@@ -45,6 +45,8 @@ pub(crate) struct Link {
     /// Why the connection ended, first reason wins.
     pub close: Option<(i32, String)>,
     pub transport_up: bool,
+    /// The local address of the connection while it is up (LocalHost/LocalPort).
+    pub local: Option<std::net::SocketAddr>,
 }
 
 pub(crate) struct Shared {
@@ -65,6 +67,8 @@ pub(crate) struct Shared {
     pub drained: Notify,
     /// Async publishes that must wait for room take turns here, in call order.
     pub publish_gate: tokio::sync::Mutex<()>,
+    /// Counts Interrupt (and Reset) calls; a blocking call ends when it changes.
+    pub interrupts: AtomicU64,
     generations: AtomicU64,
 }
 
@@ -84,6 +88,7 @@ impl Shared {
                 acks: HashMap::new(),
                 close: None,
                 transport_up: false,
+                local: None,
             }),
             connected: AtomicBool::new(false),
             dispatch: ReentrantMutex::new(()),
@@ -92,6 +97,7 @@ impl Shared {
             would_block: AtomicBool::new(false),
             drained: Notify::new(),
             publish_gate: tokio::sync::Mutex::new(()),
+            interrupts: AtomicU64::new(0),
             generations: AtomicU64::new(0),
         }
     }
@@ -112,6 +118,21 @@ impl Shared {
                 log_type: log_type.to_string(),
             }));
         }
+    }
+
+    /// Turn a queue item into the documented event it stands for, on the consumer's thread,
+    /// moving the in-flight view and the last message's user properties in step.
+    pub fn convert(&self, item: Item) -> Option<Event> {
+        let level = self.log_level.load(Ordering::Relaxed);
+        let mut user_props = None;
+        let ev = to_event(item, &mut self.mirror.lock(), level, &mut |p| {
+            user_props = Some(p.user_properties.clone());
+        });
+        if let Some(up) = user_props {
+            // WIRE: config::record_incoming_message once the registry has it.
+            let _ = up;
+        }
+        ev
     }
 
     /// Tell a push-mode face that events are waiting. Never called with a lock held, so the
@@ -216,6 +237,7 @@ impl EventSink for ConnSink {
                 let mut link = sh.link.lock();
                 if self.current(&link) {
                     link.transport_up = true;
+                    link.local = local.parse().ok();
                     sh.log(
                         2,
                         "Info",
@@ -316,5 +338,6 @@ impl ConnSink {
             c.complete(Ok(()));
         }
         link.transport_up = false;
+        link.local = None;
     }
 }

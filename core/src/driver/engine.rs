@@ -92,6 +92,29 @@ impl Engine {
         r
     }
 
+    /// `with`, then, if more than `out_limit` bytes now wait for the socket, set `over` (if given)
+    /// before the lock is released: the writer, which drains the buffer under the same lock
+    /// and then reports `output_drained`, can only see the mark once it is set.
+    pub fn with_over_limit<R>(
+        &self,
+        sink: &dyn EventSink,
+        over: Option<&AtomicBool>,
+        f: impl FnOnce(&mut Connection, Instant) -> R,
+    ) -> (R, bool) {
+        let r = {
+            let mut st = self.state.lock();
+            let r = f(&mut st.conn, Instant::now());
+            st.flush(sink);
+            let is_over = st.out.len() > self.out_limit;
+            if let (true, Some(flag)) = (is_over, over) {
+                flag.store(true, Ordering::SeqCst);
+            }
+            (r, is_over)
+        };
+        self.wake.notify_one();
+        r
+    }
+
     pub fn out_len(&self) -> usize {
         self.state.lock().out.len()
     }

@@ -1012,6 +1012,10 @@ impl Connection {
             "the server sent DISCONNECT".to_string()
         };
         append_server_text(&mut text, &d.properties);
+        self.emit(ProtocolEvent::DisconnectReceived {
+            reason: d.reason,
+            properties: Box::new(d.properties),
+        });
         let code = if d.reason == 0 {
             code::DROPPED
         } else {

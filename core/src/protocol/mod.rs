@@ -57,6 +57,11 @@ pub enum ProtocolEvent {
         log_type: &'static str,
         message: String,
     },
+    /// The server sent DISCONNECT (its reason code and 5.0 properties); `Closed` follows.
+    DisconnectReceived {
+        reason: u8,
+        properties: Box<crate::codec::Properties>,
+    },
     /// The connection is over. `code` 0 means a normal close we asked for; otherwise the
     /// documented error code (500 protocol error, 201 keep-alive timeout, a refused
     /// CONNACK, a DISCONNECT from the server, ...). After this the driver closes the socket.
