@@ -104,12 +104,15 @@ fn would_block_then_ready_to_send_completes_the_message() {
     c.mqtt.disconnect().unwrap();
 }
 
+/// What a handler records, read by the test afterwards.
+type Shared<T> = Arc<Mutex<Vec<T>>>;
+
 #[test]
 fn message_ack_handler_finds_its_message_at_index() {
     let c = Client::connected(1);
     let topic = unique("collections");
-    let seen: Arc<Mutex<Vec<(i32, Option<MqttMessage>, usize, usize)>>> = Arc::default();
-    let after: Arc<Mutex<Vec<(i32, Vec<i32>)>>> = Arc::default();
+    let seen: Shared<(i32, Option<MqttMessage>, usize, usize)> = Arc::default();
+    let after: Shared<(i32, Vec<i32>)> = Arc::default();
     let weak = c.mqtt.downgrade();
     let (s, a, log) = (seen.clone(), after.clone(), c.events.clone());
     c.mqtt
