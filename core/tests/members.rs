@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[test]
-fn local_host_and_port_bind_and_report() {
+fn scenario_local_host_and_port() {
     let b = broker();
     let c = Client::new();
     assert_eq!(c.mqtt.local_port(), 0);
@@ -72,7 +72,7 @@ fn ready_to_send_follows_the_connection() {
 }
 
 #[test]
-fn would_block_then_ready_to_send_completes_the_message() {
+fn scenario_would_block_ready_to_send() {
     let c = Client::connected(0);
     let topic = unique("wouldblock");
     c.mqtt.subscribe(&topic, 1).unwrap();
@@ -108,7 +108,7 @@ fn would_block_then_ready_to_send_completes_the_message() {
 type Shared<T> = Arc<Mutex<Vec<T>>>;
 
 #[test]
-fn message_ack_handler_finds_its_message_at_index() {
+fn scenario_collections_in_message_ack() {
     let c = Client::connected(1);
     let topic = unique("collections");
     let seen: Shared<(i32, Option<MqttMessage>, usize, usize)> = Arc::default();
@@ -175,7 +175,7 @@ fn message_ack_handler_finds_its_message_at_index() {
 }
 
 #[test]
-fn interrupt_from_another_thread_ends_a_blocking_call() {
+fn scenario_interrupt_from_thread() {
     // A listener that accepts and never answers: connect would wait its whole Timeout.
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port() as i32;
@@ -196,7 +196,7 @@ fn interrupt_from_another_thread_ends_a_blocking_call() {
 }
 
 #[test]
-fn interrupt_from_a_handler_disconnects() {
+fn scenario_interrupt_from_handler() {
     let c = Client::connected(0);
     let topic = unique("interrupt");
     let weak = c.mqtt.downgrade();
@@ -219,7 +219,7 @@ fn interrupt_from_a_handler_disconnects() {
 }
 
 #[test]
-fn reset_restores_every_default() {
+fn scenario_reset_defaults() {
     let c = Client::connected(0);
     let m = &c.mqtt;
     m.config("Retain=true").unwrap();
@@ -240,7 +240,7 @@ fn reset_restores_every_default() {
 }
 
 #[test]
-fn will_is_published_when_the_connection_is_cut_not_after_disconnect() {
+fn scenario_will_on_cut() {
     let b = broker();
     let watcher = Client::connected(0);
     let topic = unique("will");
@@ -280,4 +280,281 @@ fn will_is_published_when_the_connection_is_cut_not_after_disconnect() {
     watcher.mqtt.config("Retain=true").unwrap();
     watcher.mqtt.publish_message(&topic, 1, "").unwrap();
     watcher.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn scenario_properties_locked_while_connected() {
+    let c = Client::connected(0);
+    let m = &c.mqtt;
+    assert_eq!(
+        m.set_remote_port(1884).unwrap_err().code,
+        code::REMOTE_PORT_LOCKED
+    );
+    assert_eq!(
+        m.set_remote_host("h").unwrap_err().code,
+        code::REMOTE_HOST_LOCKED
+    );
+    assert_eq!(
+        m.set_local_port(1).unwrap_err().code,
+        code::LOCAL_PORT_LOCKED
+    );
+    assert_eq!(
+        m.set_local_host("h").unwrap_err().code,
+        code::LOCAL_HOST_LOCKED
+    );
+    let state = code::BAD_STATE;
+    assert_eq!(m.set_client_id("x").unwrap_err().code, state);
+    assert_eq!(m.set_clean_session(false).unwrap_err().code, state);
+    assert_eq!(m.set_keep_alive_interval(5).unwrap_err().code, state);
+    assert_eq!(m.set_user("u").unwrap_err().code, state);
+    assert_eq!(m.set_password("p").unwrap_err().code, state);
+    assert_eq!(m.set_version(1).unwrap_err().code, state);
+    assert_eq!(m.set_will_topic("w").unwrap_err().code, state);
+    let e = m.set_will_message("w").unwrap_err();
+    assert_eq!(e.code, state);
+    assert!(e.message.contains("WillMessage"), "{e}");
+    m.disconnect().unwrap();
+    m.set_remote_port(1884).unwrap();
+    m.set_local_port(0).unwrap();
+    m.set_client_id("x").unwrap();
+    m.set_will_message("w").unwrap();
+}
+
+#[test]
+fn scenario_connected_property() {
+    let b = broker();
+    let c = Client::new();
+    c.mqtt.set_remote_host(&b.host).unwrap();
+    c.mqtt.set_remote_port(b.port).unwrap();
+    c.mqtt.set_connected(true).unwrap();
+    assert!(c.mqtt.connected());
+    c.mqtt.set_connected(false).unwrap();
+    assert!(!c.mqtt.connected());
+    let names: Vec<&str> = c
+        .take()
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    assert!(
+        names.contains(&"Connected") && names.contains(&"Disconnected"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn scenario_timeout_expires() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port() as i32;
+    let m = Mqtt::new();
+    m.set_timeout(1).unwrap();
+    let started = Instant::now();
+    let e = m.connect_to("127.0.0.1", port).unwrap_err();
+    assert_eq!(e.code, code::TIMEOUT, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(!m.connected());
+    drop(l);
+}
+
+#[test]
+fn scenario_events_fields() {
+    let b = broker();
+    let c = Client::new();
+    c.mqtt.config("LogLevel=3").unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    c.mqtt.disconnect().unwrap();
+    let ev = c.take();
+    let status: Vec<String> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::ConnectionStatus(s) => Some(s.connection_event.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            "Remote host connection complete",
+            "Remote host disconnected"
+        ]
+    );
+    let packets: Vec<String> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Log(l) if l.log_type == "Packet" => Some(l.message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(packets.iter().any(|l| l.contains("CONNECT")), "{packets:?}");
+    assert!(packets.iter().any(|l| l.contains("CONNACK")), "{packets:?}");
+    for e in &ev {
+        match e {
+            Event::Connected(x) => assert_eq!((x.status_code, x.description.as_str()), (0, "OK")),
+            Event::Disconnected(x) => {
+                assert_eq!((x.status_code, x.description.as_str()), (0, "OK"))
+            }
+            _ => {}
+        }
+    }
+
+    // LogLevel 0: no Log events at all.
+    let quiet = Client::new();
+    quiet.mqtt.config("LogLevel=0").unwrap();
+    quiet.mqtt.connect_to(&b.host, b.port).unwrap();
+    quiet.mqtt.disconnect().unwrap();
+    assert!(!quiet.take().iter().any(|e| matches!(e, Event::Log(_))));
+}
+
+#[test]
+fn scenario_error_codes() {
+    let b = broker();
+    let c = Client::connected(0);
+    let e = c.mqtt.connect_to(&b.host, b.port).unwrap_err();
+    assert_eq!(e.code, code::ALREADY_CONNECTED, "{e}");
+    let e = c.mqtt.subscribe("a/#/b", 0).unwrap_err();
+    assert_eq!(e.code, code::INVALID_TOPIC_FILTER, "{e}");
+    assert!(e.message.contains("a/#/b"), "{e}");
+    let e = c.mqtt.subscribe("a/b", 3).unwrap_err();
+    assert_eq!(e.code, code::INVALID_QOS, "{e}");
+    c.mqtt.disconnect().unwrap();
+    let e = c.mqtt.publish_message("a", 0, "x").unwrap_err();
+    assert_eq!(e.code, code::CONNECT_FIRST, "{e}");
+    let e = c.mqtt.subscribe("a", 0).unwrap_err();
+    assert_eq!(e.code, code::CONNECT_FIRST, "{e}");
+
+    // The server drops us when another client takes our ClientId.
+    let id = format!("ferromq-takeover-{}", fastrand::u64(..));
+    let first = Client::new();
+    first.mqtt.set_client_id(&id).unwrap();
+    first.mqtt.connect_to(&b.host, b.port).unwrap();
+    let second = Client::new();
+    second.mqtt.set_client_id(&id).unwrap();
+    second.mqtt.connect_to(&b.host, b.port).unwrap();
+    let gone = first.wait_for(1, |e| match e {
+        Event::Disconnected(d) => Some(d.status_code),
+        _ => None,
+    });
+    assert_eq!(gone, vec![code::DROPPED]);
+    assert!(first
+        .take()
+        .iter()
+        .any(|e| matches!(e, Event::Error(x) if x.error_code == code::DROPPED)));
+    second.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn scenario_client_id_generation() {
+    let b = broker();
+    let c = Client::new();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    let id = c.mqtt.client_id();
+    assert!(!id.is_empty());
+    assert_eq!(
+        c.mqtt.config("SessionPresent").unwrap().to_lowercase(),
+        "false"
+    );
+    c.mqtt.disconnect().unwrap();
+
+    let c = Client::new();
+    c.mqtt.set_clean_session(false).unwrap();
+    let e = c.mqtt.connect_to(&b.host, b.port).unwrap_err();
+    assert!(e.message.contains("ClientId"), "{e}");
+    assert!(!c.mqtt.connected());
+    assert!(
+        !c.take()
+            .iter()
+            .any(|e| matches!(e, Event::ConnectionStatus(_))),
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn scenario_retain_and_clear() {
+    let b = broker();
+    let topic = unique("retain");
+    let p = Client::connected(0);
+    p.mqtt.config("Retain=true").unwrap();
+    p.mqtt.publish_message(&topic, 1, "kept").unwrap();
+    p.wait_for(1, |e| matches!(e, Event::MessageOut(_)).then_some(()));
+
+    let late = Client::connected(0);
+    late.mqtt.subscribe(&topic, 1).unwrap();
+    let got = late.messages_in(1);
+    assert_eq!(&got[0].message[..], b"kept");
+    assert!(got[0].retained);
+    late.mqtt.disconnect().unwrap();
+
+    p.mqtt.publish_message(&topic, 1, "").unwrap();
+    p.wait_for(2, |e| matches!(e, Event::MessageOut(_)).then_some(()));
+    let later = Client::connected(0);
+    later.mqtt.subscribe(&topic, 1).unwrap();
+    later.pump(Duration::from_millis(300));
+    assert!(!later
+        .take()
+        .iter()
+        .any(|e| matches!(e, Event::MessageIn(_))));
+    let _ = b;
+}
+
+#[test]
+fn scenario_duplicate_and_packet_id() {
+    let c = Client::connected(0);
+    let topic = unique("dup");
+    c.mqtt.config("Duplicate=true").unwrap();
+    c.mqtt.publish_message(&topic, 1, "again").unwrap();
+    let id: i32 = c.mqtt.config("OutgoingPacketId").unwrap().parse().unwrap();
+    let out = c.wait_for(1, |e| match e {
+        Event::MessageOut(m) => Some(m.clone()),
+        _ => None,
+    });
+    assert!(out[0].duplicate);
+    assert_eq!(out[0].packet_id, id);
+    c.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn scenario_reentrant_handlers() {
+    let b = broker();
+    let c = Client::new();
+    let topic = unique("reentrant");
+    let echoed = format!("{topic}/echo");
+    let weak = c.mqtt.downgrade();
+    let (t, e) = (topic.clone(), echoed.clone());
+    let log = c.events.clone();
+    c.mqtt
+        .set_event_handler(Some(Arc::new(move |ev: &mut Event| {
+            // Recorded first: the nested calls may fire further events on this thread.
+            log.lock().unwrap().push(ev.clone());
+            let me = weak.upgrade().unwrap();
+            match ev {
+                Event::Connected(x) if x.status_code == 0 => {
+                    me.subscribe(&format!("{t},{e}"), 1).unwrap();
+                }
+                Event::MessageIn(m) if m.topic == t => {
+                    me.publish_data(&e, 1, m.message.clone()).unwrap();
+                }
+                Event::MessageAck(a) if a.direction == 1 && me.connected() => {
+                    // The echo's own acknowledgement ends the conversation.
+                    let echo_acked = me.incoming_messages().iter().any(|x| x.topic == e);
+                    if echo_acked {
+                        me.disconnect().unwrap();
+                    }
+                }
+                _ => {}
+            }
+        })));
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    c.mqtt.publish_message(&topic, 1, "ping").unwrap();
+    let gone = c.wait_for(1, |e| matches!(e, Event::Disconnected(_)).then_some(()));
+    assert_eq!(gone.len(), 1, "disconnect from MessageAck");
+    let ins: Vec<String> = c
+        .take()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::MessageIn(m) => Some(m.topic),
+            _ => None,
+        })
+        .collect();
+    assert!(ins.contains(&topic) && ins.contains(&echoed), "{ins:?}");
 }
