@@ -558,3 +558,82 @@ fn scenario_reentrant_handlers() {
         .collect();
     assert!(ins.contains(&topic) && ins.contains(&echoed), "{ins:?}");
 }
+
+#[test]
+fn scenario_config_walk() {
+    let m = Mqtt::new();
+    let mqtt_group: Vec<_> = ferromq::component::config::settings()
+        .iter()
+        .filter(|s| s.group == "mqtt")
+        .collect();
+    assert!(mqtt_group.len() >= 35, "{} settings", mqtt_group.len());
+    for s in &mqtt_group {
+        m.config(s.name)
+            .unwrap_or_else(|e| panic!("{} does not answer: {e}", s.name));
+    }
+    let e = m.config("NoSuchThing").unwrap_err();
+    assert!(e.message.contains("NoSuchThing"), "{e}");
+    let e = m.config("SessionPresent=true").unwrap_err();
+    assert!(e.message.contains("SessionPresent"), "{e}");
+    for (word, want) in [
+        ("True", "True"),
+        ("no", "False"),
+        ("1", "True"),
+        ("FALSE", "False"),
+        ("YES", "True"),
+        ("0", "False"),
+    ] {
+        m.config(&format!("Retain={word}")).unwrap();
+        assert_eq!(m.config("Retain").unwrap(), want, "Retain={word}");
+    }
+    let e = m.config("LogLevel=7").unwrap_err();
+    assert!(
+        e.message.contains('7') && e.message.contains("LogLevel"),
+        "{e}"
+    );
+}
+
+#[test]
+fn scenario_send_custom_packet() {
+    let c = Client::connected(0);
+    c.mqtt.config("LogLevel=3").unwrap();
+    c.mqtt.config("SendCustomPacket=C000").unwrap();
+    let got = c.wait_for(1, |e| match e {
+        Event::Log(l) if l.log_type == "Packet" && l.message.contains("PINGRESP") => Some(()),
+        _ => None,
+    });
+    assert_eq!(got.len(), 1, "the custom PINGREQ was answered");
+    for bad in ["C00", "ZZ00"] {
+        let e = c
+            .mqtt
+            .config(&format!("SendCustomPacket={bad}"))
+            .unwrap_err();
+        assert!(e.message.contains(bad), "{e}");
+    }
+    assert!(c.mqtt.connected());
+    c.mqtt.disconnect().unwrap();
+    let e = c.mqtt.config("SendCustomPacket=C000").unwrap_err();
+    assert_eq!(e.code, code::CONNECT_FIRST, "{e}");
+}
+
+#[test]
+fn v5_settings_reach_the_wire_and_come_back() {
+    let c = Client::new();
+    let b = broker();
+    c.mqtt.set_version(1).unwrap();
+    c.mqtt.config("SessionExpInterval=30").unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    let connack = c.mqtt.config("ConnAckProperties").unwrap();
+    assert!(connack.contains("ReceiveMaximum"), "{connack}");
+    let topic = unique("v5props");
+    c.mqtt.subscribe(&topic, 1).unwrap();
+    c.mqtt
+        .config(r#"OutgoingMessageProperties={"ContentType":"text/plain","CorrelationData":"0a0b","UserProperty":"k:v"}"#)
+        .unwrap();
+    c.mqtt.publish_message(&topic, 1, "hi").unwrap();
+    c.messages_in(1);
+    assert_eq!(c.mqtt.config("IncomingUserPropCount").unwrap(), "1");
+    assert_eq!(c.mqtt.config("IncomingUserPropName[0]").unwrap(), "k");
+    assert_eq!(c.mqtt.config("IncomingUserPropValue[0]").unwrap(), "v");
+    c.mqtt.disconnect().unwrap();
+}

@@ -323,12 +323,45 @@ impl Mqtt {
 
     /// `config("Name")` reads a setting, `config("Name=Value")` writes it (returns "").
     pub fn config(&self, setting: &str) -> Result<String> {
-        let mut p = self.sh().props.lock();
-        let r = config::apply(&mut p.cfg, setting)?;
-        self.sh()
-            .log_level
-            .store(p.cfg.log_level, Ordering::Relaxed);
+        let (r, custom) = {
+            let mut p = self.sh().props.lock();
+            let r = config::apply(&mut p.cfg, setting)?;
+            self.sh()
+                .log_level
+                .store(p.cfg.log_level, Ordering::Relaxed);
+            (r, p.cfg.custom_packet.take())
+        };
+        // A LogLevel change reaches a live connection too, not only the next one.
+        let link = self.sh().link.lock().conn.clone();
+        if let Some((engine, _)) = link {
+            let level = self.sh().log_level.load(Ordering::Relaxed);
+            engine
+                .state
+                .lock()
+                .conn
+                .set_log_level(level.clamp(0, 3) as u8);
+        }
+        if let Some(bytes) = custom {
+            self.send_custom_packet(bytes)?;
+        }
         Ok(r)
+    }
+
+    /// SendCustomPacket: the bytes go to the socket as they are, after whatever is queued.
+    fn send_custom_packet(&self, bytes: Vec<u8>) -> Result<()> {
+        let (engine, _) = self.connected_link().map_err(|_| {
+            Error::new(
+                code::CONNECT_FIRST,
+                "SendCustomPacket needs a connection: connect first",
+            )
+        })?;
+        engine.write_raw(&bytes);
+        self.sh().log(
+            2,
+            "Packet",
+            format!("sent a custom packet of {} bytes", bytes.len()),
+        );
+        Ok(())
     }
 
     /// Interrupt: end the blocking call in progress (on any thread, or the one whose
@@ -414,7 +447,7 @@ impl Mqtt {
                 payload: Bytes::from(p.will_message.clone().into_bytes()),
                 qos: QoS::from_u8(p.cfg.will_qos as u8).unwrap_or(QoS::AtMostOnce),
                 retain: p.cfg.will_retain,
-                properties: Properties::default(),
+                properties: config::will_properties(&p.cfg),
             });
             let config = ConnectionConfig {
                 protocol,
@@ -425,10 +458,18 @@ impl Mqtt {
                 password: (!p.password.is_empty())
                     .then(|| Bytes::from(p.password.clone().into_bytes())),
                 will,
-                connect_properties: Properties::default(),
+                connect_properties: config::connect_properties(&p.cfg),
                 republish_interval: (protocol == Protocol::V311 && p.cfg.republish_interval > 0)
                     .then(|| Duration::from_secs(p.cfg.republish_interval as u64)),
-                max_packet_size: MAX_PACKET,
+                // What we accept: ConnectProperties' MaximumPacketSize when the application
+                // set one (5.0 only; 3.1.1 has no way to announce it).
+                max_packet_size: if protocol == Protocol::V5 {
+                    config::connect_properties(&p.cfg)
+                        .maximum_packet_size
+                        .unwrap_or(MAX_PACKET)
+                } else {
+                    MAX_PACKET
+                },
             };
             let connect_secs = if p.cfg.connection_timeout > 0 {
                 p.cfg.connection_timeout
@@ -436,6 +477,7 @@ impl Mqtt {
                 p.timeout
             };
             p.cfg.session_present = false;
+            config::forget_server_disconnect(&mut p.cfg);
             let params = ConnectParams {
                 host: p.remote_host.clone(),
                 port: p.remote_port as u16,
@@ -511,8 +553,15 @@ impl Mqtt {
             (engine, sink, done)
         };
         if sh.connected.load(Ordering::SeqCst) {
+            let (reason, props) = {
+                let p = sh.props.lock();
+                (
+                    p.cfg.disconnect_reason,
+                    config::disconnect_properties(&p.cfg),
+                )
+            };
             engine.with(&*sink, |c, now| {
-                c.disconnect(now, 0, Properties::default());
+                c.disconnect(now, reason, props);
             });
             sh.announce();
         } else {
@@ -574,15 +623,31 @@ impl Mqtt {
             crate::topic::validate_topic_filter(f)?;
         }
         let (engine, sink) = self.connected_link()?;
+        // Subscription options and the identifier exist only in 5.0.
+        let (options, properties) = {
+            let p = self.sh().props.lock();
+            if p.version == 1 {
+                (
+                    config::subscribe_options(&p.cfg, filters.len())?,
+                    config::subscribe_properties(&p.cfg),
+                )
+            } else {
+                (
+                    vec![(false, false, 0); filters.len()],
+                    Properties::default(),
+                )
+            }
+        };
         let subs: Vec<SubscribeFilter> = filters
             .into_iter()
             .zip(qos_list)
-            .map(|(filter, q)| SubscribeFilter {
+            .zip(options)
+            .map(|((filter, q), (nl, rap, rh))| SubscribeFilter {
                 filter,
                 qos: QoS::from_u8(q).unwrap_or(QoS::AtMostOnce),
-                no_local: false,
-                retain_as_published: false,
-                retain_handling: 0,
+                no_local: nl,
+                retain_as_published: rap,
+                retain_handling: rh,
             })
             .collect();
         let count = subs.len();
@@ -590,7 +655,7 @@ impl Mqtt {
         // The ack entry must exist before SUBACK can possibly be handled, so it is added
         // while the engine lock is held by the same call that sends SUBSCRIBE.
         engine.with(&*sink, |c, now| {
-            let id = c.subscribe(now, subs, Properties::default())?;
+            let id = c.subscribe(now, subs, properties)?;
             self.sh().link.lock().acks.insert(
                 id,
                 Ack {
@@ -651,15 +716,24 @@ impl Mqtt {
         qos: QoS,
         data: Bytes,
     ) -> Result<bool> {
-        let (retain, dup) = {
+        let (retain, dup, properties) = {
             let p = self.sh().props.lock();
-            (p.cfg.retain, p.cfg.duplicate && qos != QoS::AtMostOnce)
+            let properties = if p.version == 1 {
+                config::publish_properties(&p.cfg)
+            } else {
+                Properties::default()
+            };
+            (
+                p.cfg.retain,
+                p.cfg.duplicate && qos != QoS::AtMostOnce,
+                properties,
+            )
         };
         // A non-blocking caller is told "would block" and owed ReadyToSend; the flag is set
         // under the engine lock so the writer cannot drain the buffer before it is seen.
         let mark = (self.timeout() == 0).then_some(&self.sh().would_block);
         let (id, over) = engine.with_over_limit(sink, mark, |c, now| {
-            c.publish(now, topic, qos, data, retain, dup, Properties::default())
+            c.publish(now, topic, qos, data, retain, dup, properties)
         });
         let id = id?;
         self.sh().announce();

@@ -1,5 +1,7 @@
 //! The values behind the documented properties and config settings, with their defaults.
 
+use crate::codec::Properties;
+
 /// Everything `Reset` puts back.
 #[derive(Clone, Debug)]
 pub(crate) struct Props {
@@ -21,6 +23,11 @@ pub(crate) struct Props {
 }
 
 /// Values of the config registry (see config.rs for names, types and checks).
+///
+/// The 5.0 property sets are kept as codec `Properties` so that building a packet's
+/// properties is a clone, and so that settings documented as two views of one value
+/// (ClientTopicAliasMax and ConnectProperties' key, ResponseTopic and
+/// OutgoingMessageProperties' key, ...) cannot drift apart: there is one field behind both.
 #[derive(Clone, Debug)]
 pub(crate) struct ConfigValues {
     pub topic_delimiter: String,
@@ -35,6 +42,33 @@ pub(crate) struct ConfigValues {
     pub outgoing_packet_id: i32,
     pub session_present: bool,
     pub tcp_no_delay: bool,
+    pub auto_reconnect: bool,
+    /// ConnectProperties; also ClientTopicAliasMax and SessionExpInterval.
+    pub connect: Properties,
+    /// ConnAckProperties as the server sent them (ServerTopicAliasMax reads from here).
+    pub connack: Properties,
+    /// DisconnectProperties: what we send, or what the server's DISCONNECT carried.
+    pub disconnect: Properties,
+    pub disconnect_reason: u8,
+    /// DisconnectReasonCode/DisconnectProperties describe the server's DISCONNECT, not what
+    /// the application wants to send: they are cleared when the next connection starts.
+    pub disconnect_from_server: bool,
+    /// User properties of the last message received.
+    pub incoming_user_props: Vec<(String, String)>,
+    /// OutgoingMessageProperties; also ResponseTopic and TopicAlias. Its user properties
+    /// are the JSON `UserProperty` pairs only.
+    pub outgoing: Properties,
+    /// OutgoingUserPropName[i] / OutgoingUserPropValue[i]; the length is the count.
+    pub outgoing_user_props: Vec<(String, String)>,
+    /// Bytes written to SendCustomPacket, for the component to take and send.
+    pub custom_packet: Option<Vec<u8>>,
+    pub session_state_file: String,
+    pub subscription_identifier: Option<u32>,
+    pub topic_nl: Vec<bool>,
+    pub topic_rap: Vec<bool>,
+    pub topic_rh: Vec<u8>,
+    /// WillProperties.
+    pub will: Properties,
 }
 
 impl Default for Props {
@@ -73,6 +107,22 @@ impl Default for ConfigValues {
             outgoing_packet_id: 0,
             session_present: false,
             tcp_no_delay: true,
+            auto_reconnect: false,
+            connect: Properties::default(),
+            connack: Properties::default(),
+            disconnect: Properties::default(),
+            disconnect_reason: 0,
+            disconnect_from_server: false,
+            incoming_user_props: Vec::new(),
+            outgoing: Properties::default(),
+            outgoing_user_props: Vec::new(),
+            custom_packet: None,
+            session_state_file: String::new(),
+            subscription_identifier: None,
+            topic_nl: Vec::new(),
+            topic_rap: Vec::new(),
+            topic_rh: Vec::new(),
+            will: Properties::default(),
         }
     }
 }

@@ -124,13 +124,16 @@ impl Shared {
     /// moving the in-flight view and the last message's user properties in step.
     pub fn convert(&self, item: Item) -> Option<Event> {
         let level = self.log_level.load(Ordering::Relaxed);
-        let mut user_props = None;
+        let mut props = None;
         let ev = to_event(item, &mut self.mirror.lock(), level, &mut |p| {
-            user_props = Some(p.user_properties.clone());
+            // Only the user properties are kept, so only they are copied.
+            props = Some(crate::codec::Properties {
+                user_properties: p.user_properties.clone(),
+                ..Default::default()
+            });
         });
-        if let Some(up) = user_props {
-            // WIRE: config::record_incoming_message once the registry has it.
-            let _ = up;
+        if let Some(p) = props {
+            super::config::record_incoming_message(&mut self.props.lock().cfg, &p);
         }
         ev
     }
@@ -171,7 +174,7 @@ impl EventSink for ConnSink {
                 }
                 link.phase = Phase::Connected;
                 sh.connected.store(true, Ordering::SeqCst);
-                sh.props.lock().cfg.session_present = connack.session_present;
+                super::config::record_connack(&mut sh.props.lock().cfg, connack);
                 sh.log(1, "Info", "connected: CONNACK accepted");
                 sh.push_event(Event::Connected(ConnectedEvent {
                     status_code: 0,
@@ -184,6 +187,17 @@ impl EventSink for ConnSink {
                 // A blocking waiter may have taken the events above already and gone back
                 // to sleep on the queue: completing alone would not wake it.
                 sh.queue.wake_all();
+                return;
+            }
+            ProtocolEvent::DisconnectReceived { reason, properties } => {
+                let link = sh.link.lock();
+                if self.current(&link) {
+                    super::config::record_server_disconnect(
+                        &mut sh.props.lock().cfg,
+                        *reason,
+                        properties,
+                    );
+                }
                 return;
             }
             ProtocolEvent::Closed { code, reason } => {

@@ -115,6 +115,12 @@ impl Engine {
         r
     }
 
+    /// Queue bytes for the socket as they are (SendCustomPacket), after what is queued.
+    pub fn write_raw(&self, bytes: &[u8]) {
+        self.state.lock().out.extend_from_slice(bytes);
+        self.wake.notify_one();
+    }
+
     pub fn out_len(&self) -> usize {
         self.state.lock().out.len()
     }
