@@ -557,7 +557,58 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
     )),
+    // Our own settings (group "ferromq"): the reference leaves AutoReconnect's pacing and the
+    // fate of publishes made while reconnecting open, so they are documented and adjustable.
+    ext(rw(
+        "ReconnectMinDelay",
+        Int,
+        Both,
+        "500",
+        |c| c.reconnect_min_ms.to_string(),
+        |c, v| {
+            c.reconnect_min_ms = parse_int("ReconnectMinDelay", v, 1, 3_600_000)? as u64;
+            Ok(())
+        },
+    )),
+    ext(rw(
+        "ReconnectMaxDelay",
+        Int,
+        Both,
+        "30000",
+        |c| c.reconnect_max_ms.to_string(),
+        |c, v| {
+            c.reconnect_max_ms = parse_int("ReconnectMaxDelay", v, 1, 3_600_000)? as u64;
+            Ok(())
+        },
+    )),
+    ext(rw(
+        "ReconnectMaxAttempts",
+        Int,
+        Both,
+        "0",
+        |c| c.reconnect_max_attempts.to_string(),
+        |c, v| {
+            c.reconnect_max_attempts = parse_int("ReconnectMaxAttempts", v, 0, 1_000_000)? as u32;
+            Ok(())
+        },
+    )),
+    ext(rw(
+        "OfflineQueueLimit",
+        Int,
+        Both,
+        "1000",
+        |c| c.offline_queue_limit.to_string(),
+        |c, v| {
+            c.offline_queue_limit = parse_int("OfflineQueueLimit", v, 0, 1_000_000)? as usize;
+            Ok(())
+        },
+    )),
 ];
+
+const fn ext(mut s: Setting) -> Setting {
+    s.group = "ferromq";
+    s
+}
 
 const fn tcp(mut s: Setting) -> Setting {
     s.group = "tcp";

@@ -12,6 +12,7 @@ mod items;
 mod message;
 mod props;
 mod queue;
+mod reconnect;
 mod shared;
 
 use crate::codec::{Properties, Protocol, QoS, SubscribeFilter, Will};
@@ -21,7 +22,7 @@ use crate::protocol::{Connection, ConnectionConfig};
 use crate::transport::TcpOptions;
 use bytes::Bytes;
 use completion::Completion;
-use event::Event;
+use event::{ErrorEvent, Event};
 pub use message::MqttMessage;
 use shared::{Ack, ConnSink, Phase, Shared};
 use std::future::Future;
@@ -70,10 +71,18 @@ impl WeakMqtt {
 
 struct Handle {
     shared: Arc<Shared>,
+    /// False for the handle AutoReconnect works through: dropping that one must not end
+    /// the client.
+    owning: bool,
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
+        if !self.owning {
+            return;
+        }
+        self.shared.dropped.store(true, Ordering::SeqCst);
+        self.shared.reconnect.lock().disarm();
         let conn = self.shared.link.lock().conn.clone();
         if let Some((engine, _)) = conn {
             engine.abort();
@@ -117,6 +126,17 @@ impl Mqtt {
         Mqtt {
             handle: Arc::new(Handle {
                 shared: Arc::new(Shared::new()),
+                owning: true,
+            }),
+        }
+    }
+
+    /// A handle on `shared` that does not own the client (see `Handle::owning`).
+    fn borrowed(shared: Arc<Shared>) -> Mqtt {
+        Mqtt {
+            handle: Arc::new(Handle {
+                shared,
+                owning: false,
             }),
         }
     }
@@ -382,6 +402,7 @@ impl Mqtt {
     pub fn reset(&self) -> Result<()> {
         let sh = self.sh();
         sh.interrupts.fetch_add(1, Ordering::SeqCst);
+        sh.reconnect.lock().disarm();
         self.abort_connection();
         *sh.props.lock() = props::Props::default();
         sh.log_level
@@ -545,6 +566,16 @@ impl Mqtt {
 
     fn start_disconnect(&self) -> Option<Completion> {
         let sh = self.sh();
+        // Ending the connection on purpose also ends AutoReconnect's work.
+        let dropped = sh.reconnect.lock().disarm();
+        if dropped > 0 {
+            sh.push_event(Event::Error(ErrorEvent {
+                error_code: code::NOT_CONNECTED,
+                description: format!(
+                    "{dropped} message(s) published while reconnecting were discarded by Disconnect"
+                ),
+            }));
+        }
         let (engine, sink, done) = {
             let mut link = sh.link.lock();
             let (engine, sink) = link.conn.clone()?;
@@ -654,6 +685,10 @@ impl Mqtt {
         let done = Completion::new();
         // The ack entry must exist before SUBACK can possibly be handled, so it is added
         // while the engine lock is held by the same call that sends SUBSCRIBE.
+        let record = reconnect::SubscribeRecord {
+            filters: subs.clone(),
+            properties: properties.clone(),
+        };
         engine.with(&*sink, |c, now| {
             let id = c.subscribe(now, subs, properties)?;
             self.sh().link.lock().acks.insert(
@@ -666,6 +701,7 @@ impl Mqtt {
             );
             Ok::<_, Error>(())
         })?;
+        self.sh().reconnect.lock().subscribed(record);
         self.sh().announce();
         Ok(done)
     }
@@ -683,6 +719,7 @@ impl Mqtt {
         }
         let (engine, sink) = self.connected_link()?;
         let done = Completion::new();
+        self.sh().reconnect.lock().unsubscribed(&filters);
         engine.with(&*sink, |c, now| {
             let id = c.unsubscribe(now, filters, Properties::default())?;
             self.sh().link.lock().acks.insert(
@@ -759,7 +796,14 @@ impl Mqtt {
     }
 
     pub fn publish_data(&self, topic: &str, qos: i32, data: impl Into<Bytes>) -> Result<()> {
-        let (qos, engine, sink) = self.check_publish(topic, qos)?;
+        let data = data.into();
+        let (qos, engine, sink) = match self.check_publish(topic, qos) {
+            Ok(ok) => ok,
+            Err(e) if e.code == code::CONNECT_FIRST => {
+                return self.publish_offline(topic, qos, data, e)
+            }
+            Err(e) => return Err(e),
+        };
         let timeout = self.timeout();
         if engine.out_len() >= engine.out_limit {
             if timeout == 0 {
@@ -777,7 +821,7 @@ impl Mqtt {
                 e.out_len() < e.out_limit
             })?;
         }
-        let over = self.enqueue_publish(&engine, &sink, topic, qos, data.into())?;
+        let over = self.enqueue_publish(&engine, &sink, topic, qos, data)?;
         if over && timeout == 0 {
             return Err(Error::new(
                 code::WOULD_BLOCK,
@@ -788,6 +832,103 @@ impl Mqtt {
             self.dispatch_pending();
         }
         Ok(())
+    }
+
+    /// A publish while not connected: kept for the next connection when AutoReconnect is
+    /// re-establishing one (up to OfflineQueueLimit), otherwise refused with `not_connected`.
+    fn publish_offline(
+        &self,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+        not_connected: Error,
+    ) -> Result<()> {
+        let sh = self.sh();
+        let (auto, limit) = {
+            let p = sh.props.lock();
+            (p.cfg.auto_reconnect, p.cfg.offline_queue_limit)
+        };
+        let mut r = sh.reconnect.lock();
+        if !(auto && r.armed) {
+            return Err(not_connected);
+        }
+        if r.offline.len() >= limit {
+            return Err(Error::new(
+                code::NOT_CONNECTED,
+                format!(
+                    "not connected and {} message(s) already wait for the reconnection (OfflineQueueLimit {limit}): this one was not accepted",
+                    r.offline.len()
+                ),
+            ));
+        }
+        r.offline.push_back(reconnect::OfflinePublish {
+            topic: topic.to_string(),
+            qos: qos_from(qos)?,
+            data,
+        });
+        Ok(())
+    }
+
+    /// A reconnection succeeded: subscribe again when the server kept no session, then send
+    /// what was published while disconnected, in order.
+    fn after_reconnect(&self) {
+        let sh = self.sh();
+        let present = sh.props.lock().cfg.session_present;
+        let Ok((engine, sink)) = self.connected_link() else {
+            return;
+        };
+        let subs = if present {
+            Vec::new()
+        } else {
+            sh.reconnect.lock().subscriptions.clone()
+        };
+        let filters: usize = subs.iter().map(|r| r.filters.len()).sum();
+        sh.log(
+            1,
+            "Reconnect",
+            if present {
+                "reconnected; the server kept the session".to_string()
+            } else {
+                format!("reconnected without a session; subscribing again to {filters} filter(s)")
+            },
+        );
+        for rec in subs {
+            let sent = engine.with(&*sink, |c, now| {
+                c.subscribe(now, rec.filters, rec.properties)
+            });
+            if let Err(e) = sent {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: e.code,
+                    description: format!(
+                        "subscribing again after reconnecting failed: {}",
+                        e.message
+                    ),
+                }));
+            }
+        }
+        let queued = std::mem::take(&mut sh.reconnect.lock().offline);
+        if !queued.is_empty() {
+            sh.log(
+                1,
+                "Reconnect",
+                format!(
+                    "sending {} message(s) published while reconnecting",
+                    queued.len()
+                ),
+            );
+        }
+        for m in queued {
+            if let Err(e) = self.enqueue_publish(&engine, &sink, &m.topic, m.qos, m.data) {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: e.code,
+                    description: format!(
+                        "a message published while reconnecting to \"{}\" could not be sent: {}",
+                        m.topic, e.message
+                    ),
+                }));
+            }
+        }
+        sh.announce();
     }
 
     // ---- events ----
@@ -1024,6 +1165,13 @@ impl Mqtt {
         data: Bytes,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let checked = self.check_publish(topic, qos);
+        // Not connected: AutoReconnect may keep it for the next connection.
+        let offline = match &checked {
+            Err(e) if e.code == code::CONNECT_FIRST => {
+                Some(self.publish_offline(topic, qos, data.clone(), e.clone()))
+            }
+            _ => None,
+        };
         // When the send buffer has room and no earlier publish is waiting, the message is
         // handed over now, at call time: publishes then reach the wire in the order they
         // were called however the face schedules the futures. Waiters queue on a fair
@@ -1043,7 +1191,7 @@ impl Mqtt {
         let topic = topic.to_string();
         let me = self.clone();
         async move {
-            if let Some(r) = eager {
+            if let Some(r) = offline.or(eager) {
                 return r;
             }
             let (qos, engine, sink) = checked?;
@@ -1061,6 +1209,66 @@ impl Mqtt {
                 .map(|_| ())
         }
     }
+}
+
+/// Start the next AutoReconnect attempt after its backoff delay (called when a connection
+/// ended with an error and reconnecting is wanted).
+pub(crate) fn schedule_reconnect(sh: &Arc<Shared>) {
+    let (min, max) = {
+        let p = sh.props.lock();
+        (p.cfg.reconnect_min_ms, p.cfg.reconnect_max_ms)
+    };
+    let attempt = {
+        let mut r = sh.reconnect.lock();
+        if r.pending {
+            return;
+        }
+        r.pending = true;
+        r.attempt += 1;
+        r.attempt
+    };
+    let wait = reconnect::delay(attempt, min, max);
+    sh.log(
+        1,
+        "Reconnect",
+        format!(
+            "reconnecting in {} ms (attempt {attempt})",
+            wait.as_millis()
+        ),
+    );
+    sh.announce();
+    let weak = Arc::downgrade(sh);
+    driver::runtime().spawn(async move {
+        tokio::time::sleep(wait).await;
+        let Some(sh) = weak.upgrade() else {
+            return;
+        };
+        {
+            let mut r = sh.reconnect.lock();
+            r.pending = false;
+            if !r.armed || sh.dropped.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+        let client = Mqtt::borrowed(sh.clone());
+        match client.start_connect() {
+            // A failed attempt ends in ConnSink::finish, which schedules the next one.
+            Ok(done) => {
+                if done.await.is_ok() {
+                    client.after_reconnect();
+                }
+            }
+            // The application connected by itself meanwhile: nothing to do.
+            Err(e) if e.code == code::ALREADY_CONNECTED || e.code == code::ALREADY_CONNECTING => {}
+            Err(e) => {
+                sh.log(1, "Reconnect", format!("cannot reconnect: {}", e.message));
+                if reconnect::wanted(&sh, e.code) {
+                    schedule_reconnect(&sh);
+                }
+                sh.announce();
+            }
+        }
+    });
 }
 
 fn check_port(port: i32) -> Result<()> {

@@ -43,6 +43,12 @@ pub(crate) struct ConfigValues {
     pub session_present: bool,
     pub tcp_no_delay: bool,
     pub auto_reconnect: bool,
+    /// AutoReconnect pacing: the first delay, the cap, and how many attempts (0: no limit).
+    pub reconnect_min_ms: u64,
+    pub reconnect_max_ms: u64,
+    pub reconnect_max_attempts: u32,
+    /// Publishes kept while AutoReconnect is re-establishing the connection.
+    pub offline_queue_limit: usize,
     /// ConnectProperties; also ClientTopicAliasMax and SessionExpInterval.
     pub connect: Properties,
     /// ConnAckProperties as the server sent them (ServerTopicAliasMax reads from here).
@@ -108,6 +114,10 @@ impl Default for ConfigValues {
             session_present: false,
             tcp_no_delay: true,
             auto_reconnect: false,
+            reconnect_min_ms: 500,
+            reconnect_max_ms: 30_000,
+            reconnect_max_attempts: 0,
+            offline_queue_limit: 1000,
             connect: Properties::default(),
             connack: Properties::default(),
             disconnect: Properties::default(),

@@ -6,6 +6,7 @@ use super::event::*;
 use super::items::{to_event, Item, Mirror};
 use super::props::Props;
 use super::queue::EventQueue;
+use super::reconnect::{self, Reconnect};
 use super::{EventHandler, EventNotifier};
 use crate::driver::{Engine, EventSink, LinkEvent};
 use crate::error::{code, Error};
@@ -69,6 +70,10 @@ pub(crate) struct Shared {
     pub publish_gate: tokio::sync::Mutex<()>,
     /// Counts Interrupt (and Reset) calls; a blocking call ends when it changes.
     pub interrupts: AtomicU64,
+    /// AutoReconnect's memory: subscriptions, publishes made while reconnecting, attempts.
+    pub reconnect: Mutex<Reconnect>,
+    /// The application's handle is gone: nothing is re-established any more.
+    pub dropped: AtomicBool,
     generations: AtomicU64,
 }
 
@@ -98,6 +103,8 @@ impl Shared {
             drained: Notify::new(),
             publish_gate: tokio::sync::Mutex::new(()),
             interrupts: AtomicU64::new(0),
+            reconnect: Mutex::new(Reconnect::default()),
+            dropped: AtomicBool::new(false),
             generations: AtomicU64::new(0),
         }
     }
@@ -174,6 +181,11 @@ impl EventSink for ConnSink {
                 }
                 link.phase = Phase::Connected;
                 sh.connected.store(true, Ordering::SeqCst);
+                {
+                    let mut r = sh.reconnect.lock();
+                    r.armed = true;
+                    r.attempt = 0;
+                }
                 super::config::record_connack(&mut sh.props.lock().cfg, connack);
                 sh.log(1, "Info", "connected: CONNACK accepted");
                 sh.push_event(Event::Connected(ConnectedEvent {
@@ -353,5 +365,19 @@ impl ConnSink {
         }
         link.transport_up = false;
         link.local = None;
+        drop(link);
+        if reconnect::wanted(sh, code) {
+            super::schedule_reconnect(sh);
+        } else if code != 0 {
+            let dropped = sh.reconnect.lock().disarm();
+            if dropped > 0 {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: code,
+                    description: format!(
+                        "{dropped} message(s) published while reconnecting were not sent: reconnecting gave up"
+                    ),
+                }));
+            }
+        }
     }
 }
