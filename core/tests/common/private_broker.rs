@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! A mosquitto of a test's own, for tests that stop and restart the broker (the shared one
 //! from tests/harness serves every other test at the same time and must stay up).
 
