@@ -25,6 +25,8 @@ pub mod code {
     pub const FIREWALL: i32 = 118;
     pub const BUSY: i32 = 143;
     pub const INTERRUPTED: i32 = 301;
+    /// A file could not be opened, read or written (SessionStateFile).
+    pub const FILE: i32 = 302;
 
     pub const REMOTE_PORT_LOCKED: i32 = 100;
     pub const REMOTE_HOST_LOCKED: i32 = 101;

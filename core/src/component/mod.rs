@@ -13,6 +13,7 @@ mod message;
 mod props;
 mod queue;
 mod reconnect;
+mod session_file;
 mod shared;
 
 use crate::codec::{Properties, Protocol, QoS, SubscribeFilter, Will};
@@ -412,6 +413,75 @@ impl Mqtt {
         Ok(())
     }
 
+    /// SaveSession: the client-side session (unacknowledged QoS 1/2 messages both ways,
+    /// their packet ids and states) as text; also written to SessionStateFile when set.
+    pub fn save_session(&self) -> Result<String> {
+        let sh = self.sh();
+        let live = sh.link.lock().conn.clone();
+        let state = match live {
+            Some((engine, _)) => engine.state.lock().conn.session(),
+            None => sh.session.lock().clone().unwrap_or_default(),
+        };
+        let text = state.to_text();
+        let file = sh.props.lock().cfg.session_state_file.clone();
+        if !file.is_empty() {
+            session_file::write(&file, &text)?;
+        }
+        sh.log(
+            1,
+            "Session",
+            format!(
+                "session saved: {} outgoing and {} incoming message(s){}",
+                state.outgoing().len(),
+                state.incoming().len(),
+                if file.is_empty() {
+                    String::new()
+                } else {
+                    format!(" to {file}")
+                }
+            ),
+        );
+        Ok(text)
+    }
+
+    /// RestoreSession: load a saved session (from SessionStateFile when set, else from
+    /// `state`) for the next Connect, and set CleanSession false. Bad or missing data is an
+    /// error and loads nothing.
+    pub fn restore_session(&self, state: &str) -> Result<()> {
+        let sh = self.sh();
+        if self.busy() {
+            return Err(Error::new(
+                code::BAD_STATE,
+                "RestoreSession must be called before Connect: the session is loaded into the next connection",
+            ));
+        }
+        let file = sh.props.lock().cfg.session_state_file.clone();
+        let text = if file.is_empty() {
+            state.to_string()
+        } else {
+            session_file::read(&file)?
+        };
+        let session = crate::protocol::SessionState::from_text(&text)?;
+        sh.log(
+            1,
+            "Session",
+            format!(
+                "session restored: {} outgoing and {} incoming message(s)",
+                session.outgoing().len(),
+                session.incoming().len()
+            ),
+        );
+        {
+            let mut mirror = sh.mirror.lock();
+            mirror.clear();
+            mirror.incoming = session.incoming();
+            mirror.outgoing = session.outgoing();
+        }
+        *sh.session.lock() = Some(session);
+        sh.props.lock().clean_session = false;
+        Ok(())
+    }
+
     // ---- connecting ----
 
     fn start_connect(&self) -> Result<Completion> {
@@ -512,8 +582,16 @@ impl Mqtt {
             };
             (config, params, p.cfg.log_level)
         };
-        let mut conn = Connection::new(config);
+        // The client-side session (restored, or left by the last connection) goes into the
+        // new connection, which resends or republishes it once CONNACK says what the server
+        // kept.
+        let session = sh.session.lock().take();
+        let mut conn = match session {
+            Some(s) => Connection::with_session(config, s),
+            None => Connection::new(config),
+        };
         conn.set_log_level(log_level.clamp(0, 3) as u8);
+        let (in_flight_in, in_flight_out) = (conn.incoming(), conn.outgoing());
         let engine = Arc::new(Engine::new(conn, SEND_BUFFER_LIMIT));
         let generation = sh.next_generation();
         let sink = Arc::new(ConnSink {
@@ -528,7 +606,13 @@ impl Mqtt {
         link.close = None;
         link.transport_up = false;
         link.local = None;
-        sh.mirror.lock().clear();
+        {
+            // The collections start from what the session carried in.
+            let mut mirror = sh.mirror.lock();
+            mirror.clear();
+            mirror.incoming = in_flight_in;
+            mirror.outgoing = in_flight_out;
+        }
         drop(link);
         sh.log(
             1,

@@ -74,6 +74,9 @@ pub(crate) struct Shared {
     pub reconnect: Mutex<Reconnect>,
     /// The application's handle is gone: nothing is re-established any more.
     pub dropped: AtomicBool,
+    /// The client-side session waiting for the next connection: restored by the
+    /// application, or left by the connection that just ended.
+    pub session: Mutex<Option<crate::protocol::SessionState>>,
     generations: AtomicU64,
 }
 
@@ -105,6 +108,7 @@ impl Shared {
             interrupts: AtomicU64::new(0),
             reconnect: Mutex::new(Reconnect::default()),
             dropped: AtomicBool::new(false),
+            session: Mutex::new(None),
             generations: AtomicU64::new(0),
         }
     }
@@ -314,6 +318,22 @@ impl ConnSink {
     /// The task is over: report how it ended and release everyone waiting on it.
     fn finish(&self) {
         let sh = &self.shared;
+        // Keep what is still in flight for the next connection (AutoReconnect, a later
+        // Connect, or SaveSession). The engine lock is taken alone: its order is before the
+        // link lock, which is taken right after.
+        let engine = {
+            let link = sh.link.lock();
+            if !self.current(&link) {
+                return;
+            }
+            link.conn.as_ref().map(|(e, _)| e.clone())
+        };
+        if let Some(engine) = engine {
+            let session = engine.state.lock().conn.take_session();
+            if !session.is_empty() {
+                *sh.session.lock() = Some(session);
+            }
+        }
         let mut link = sh.link.lock();
         if !self.current(&link) {
             return;

@@ -7,6 +7,7 @@ use super::inflight::Inflight;
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::packet_ids::PacketIds;
 use super::reason::{self, code as rc};
+use super::session::{SavedOut, SessionState};
 use super::{Direction, Message, MessageState, ProtocolEvent};
 use crate::codec::{
     ByteString, ConnAck, Connect, Disconnect, Packet, Properties, Protocol, PubResp, Publish, QoS,
@@ -14,7 +15,7 @@ use crate::codec::{
 };
 use crate::error::{code, Error, Result};
 use bytes::{Bytes, BytesMut};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 /// Everything CONNECT needs plus the client-side limits of one connection.
@@ -57,6 +58,12 @@ pub struct ServerLimits {
     pub maximum_qos: QoS,
     pub retain_available: bool,
     pub assigned_client_identifier: Option<String>,
+    /// Wildcard Subscription Available: false when the server refuses '+' and '#' filters.
+    pub wildcard_subscription_available: bool,
+    /// Shared Subscription Available: false when the server refuses `$share/...` filters.
+    pub shared_subscription_available: bool,
+    /// Subscription Identifiers Available: false when SUBSCRIBE may not carry one.
+    pub subscription_identifiers_available: bool,
 }
 
 impl ServerLimits {
@@ -69,6 +76,9 @@ impl ServerLimits {
             maximum_qos: QoS::ExactlyOnce,
             retain_available: true,
             assigned_client_identifier: None,
+            wildcard_subscription_available: true,
+            shared_subscription_available: true,
+            subscription_identifiers_available: true,
         }
     }
 }
@@ -85,10 +95,20 @@ struct OutEntry {
     msg: Message,
     /// The topic as it goes on the wire: empty when a topic alias stands for it.
     wire_topic: ByteString,
-    /// False while the server's Receive Maximum holds the PUBLISH back.
+    /// On the wire in this connection (acknowledgements are accepted); false while the
+    /// server's Receive Maximum holds the PUBLISH back, and for a restored message until
+    /// it is sent again.
     sent: bool,
+    /// Its PUBLISH was put on the wire, in this connection or an earlier one (a session
+    /// resend then carries DUP).
+    ever_sent: bool,
+    /// Counted in `unacked_sent` (its PUBLISH went out in this connection). A restored
+    /// message past PUBREC whose PUBREL is resent is not: the quota starts afresh.
+    in_quota: bool,
     /// When it is republished (3.1.1 with a republish interval).
     resend_at: Option<Instant>,
+    /// Orders PUBREL resends as the PUBRECs arrived.
+    pubrec_order: u64,
 }
 
 /// A PUBLISH waiting for send quota. QoS 0 publishes queue behind held QoS 1/2 ones so
@@ -96,7 +116,8 @@ struct OutEntry {
 /// it, and so does MQTT's ordering guarantee).
 enum Held {
     Inflight(u16),
-    AtMostOnce(Box<Publish>),
+    /// The PUBLISH as it goes out, and its full topic (the PUBLISH may name it by alias).
+    AtMostOnce(Box<Publish>, ByteString),
 }
 
 enum PendingAck {
@@ -128,6 +149,8 @@ pub struct Connection {
     in_aliases: HashMap<u16, ByteString>,
     /// Client-to-server aliases; bounded by the server's Topic Alias Maximum.
     out_aliases: HashMap<u16, ByteString>,
+    /// Counter behind `OutEntry::pubrec_order`.
+    pubrec_count: u64,
 }
 
 impl Connection {
@@ -150,7 +173,15 @@ impl Connection {
             republish: BTreeSet::new(),
             in_aliases: HashMap::new(),
             out_aliases: HashMap::new(),
+            pubrec_count: 0,
         }
+    }
+
+    /// A connection that starts with `session` loaded (see [`Connection::restore`]).
+    pub fn with_session(config: ConnectionConfig, session: SessionState) -> Self {
+        let mut conn = Connection::new(config);
+        conn.load_session(session);
+        conn
     }
 
     /// Only `Log` events at or below `level` are produced (0 none, 1 info, 2 verbose,
@@ -388,7 +419,8 @@ impl Connection {
             if self.held.is_empty() {
                 self.send(now, wire);
             } else if let Packet::Publish(packet) = wire {
-                self.held.push_back(Held::AtMostOnce(Box::new(packet)));
+                self.held
+                    .push_back(Held::AtMostOnce(Box::new(packet), message.topic.clone()));
             }
             self.emit(ProtocolEvent::MessageOut { message });
             return Ok(0);
@@ -400,7 +432,10 @@ impl Connection {
                 msg: message.clone(),
                 wire_topic,
                 sent: false,
+                ever_sent: false,
+                in_quota: false,
                 resend_at: None,
+                pubrec_order: 0,
             },
         );
         if can_send {
@@ -435,6 +470,9 @@ impl Connection {
         }
         self.check_connected("subscribe")?;
         let v5 = self.v5();
+        if v5 {
+            self.check_subscribe_allowed(&filters, &properties)?;
+        }
         let filters: Vec<SubscribeFilter> = if v5 {
             filters
         } else {
@@ -593,6 +631,292 @@ impl Connection {
     }
 }
 
+// ---- session ----
+
+impl Connection {
+    /// A copy of the client-side session: outgoing messages not completely acknowledged
+    /// (and QoS 0 ones still queued behind them), incoming QoS 2 messages waiting for
+    /// PUBREL, the next packet id. Taking it changes nothing (SaveSession).
+    pub fn session(&self) -> SessionState {
+        let held_ids: HashSet<u16> = self
+            .held
+            .iter()
+            .filter_map(|h| match h {
+                Held::Inflight(id) => Some(*id),
+                Held::AtMostOnce(..) => None,
+            })
+            .collect();
+        // What went out comes first in publish order; what is held back was published
+        // after it, in the order of the queue.
+        let mut outgoing: Vec<SavedOut> = self
+            .outgoing
+            .iter()
+            .filter(|(id, _)| !held_ids.contains(id))
+            .map(|(_, e)| saved_out(e))
+            .collect();
+        for h in &self.held {
+            match h {
+                Held::Inflight(id) => {
+                    if let Some(e) = self.outgoing.get(*id) {
+                        outgoing.push(saved_out(e));
+                    }
+                }
+                Held::AtMostOnce(p, topic) => {
+                    let mut properties = p.properties.clone();
+                    properties.topic_alias = None;
+                    outgoing.push(SavedOut {
+                        msg: Message {
+                            direction: Direction::Outgoing,
+                            packet_id: 0,
+                            topic: topic.clone(),
+                            qos: QoS::AtMostOnce,
+                            payload: p.payload.clone(),
+                            retain: p.retain,
+                            dup: false,
+                            state: MessageState::OutDone,
+                            properties: Box::new(properties),
+                        },
+                        sent: false,
+                        pubrec_order: 0,
+                    });
+                }
+            }
+        }
+        let incoming = self
+            .incoming
+            .iter()
+            .map(|(_, m)| Message {
+                state: MessageState::WaitPubRel,
+                ..m.clone()
+            })
+            .collect();
+        SessionState {
+            client_id: self
+                .server
+                .assigned_client_identifier
+                .clone()
+                .unwrap_or_else(|| self.config.client_id.clone()),
+            next_packet_id: self.ids.next(),
+            outgoing,
+            incoming,
+        }
+    }
+
+    /// Moves the session out, leaving this connection with nothing in flight: for
+    /// carrying it to the next connection after this one closed (AutoReconnect), with
+    /// [`Connection::restore`] or [`Connection::with_session`]. Acknowledgements that
+    /// still arrive here are then unknown to it.
+    pub fn take_session(&mut self) -> SessionState {
+        let session = self.session();
+        self.outgoing.take_all();
+        self.incoming.take_all();
+        self.held.clear();
+        self.republish.clear();
+        self.unacked_sent = 0;
+        session
+    }
+
+    /// Loads `session` before [`Connection::start`] (replacing one loaded before). On
+    /// CONNACK: if the server resumed the session (session present, CleanSession false)
+    /// every unacknowledged PUBLISH is sent again with DUP and its packet id, in publish
+    /// order, then PUBREL for those past PUBREC; otherwise the outgoing messages are
+    /// published as new ones and the incoming ones waiting for PUBREL are dropped (both
+    /// logged). Fails with 211 once `start` was called; the session is then not loaded.
+    pub fn restore(&mut self, session: SessionState) -> Result<()> {
+        if self.phase != Phase::Idle {
+            return Err(Error::new(
+                code::BAD_STATE,
+                "cannot restore a session into a connection that has started; restore it before connecting",
+            ));
+        }
+        self.load_session(session);
+        Ok(())
+    }
+
+    fn load_session(&mut self, session: SessionState) {
+        self.outgoing.take_all();
+        self.incoming.take_all();
+        self.held.clear();
+        self.republish.clear();
+        self.unacked_sent = 0;
+        self.ids.set_next(session.next_packet_id);
+        let v5 = self.v5();
+        let (mut n_out, mut n_in) = (0usize, 0usize);
+        for saved in session.outgoing {
+            let mut msg = saved.msg;
+            msg.direction = Direction::Outgoing;
+            msg.properties.topic_alias = None;
+            if !v5 {
+                msg.properties = Box::default();
+            }
+            if msg.qos == QoS::AtMostOnce {
+                let packet = Publish {
+                    dup: false,
+                    qos: QoS::AtMostOnce,
+                    retain: msg.retain,
+                    topic: msg.topic.clone(),
+                    packet_id: 0,
+                    payload: msg.payload,
+                    properties: *msg.properties,
+                };
+                self.held
+                    .push_back(Held::AtMostOnce(Box::new(packet), msg.topic));
+                continue;
+            }
+            let id = msg.packet_id;
+            if id == 0 || self.outgoing.contains(id) {
+                continue;
+            }
+            msg.dup = saved.sent;
+            self.pubrec_count = self.pubrec_count.max(saved.pubrec_order);
+            self.outgoing.insert(
+                id,
+                OutEntry {
+                    wire_topic: msg.topic.clone(),
+                    msg,
+                    sent: false,
+                    ever_sent: saved.sent,
+                    in_quota: false,
+                    resend_at: None,
+                    pubrec_order: saved.pubrec_order,
+                },
+            );
+            self.held.push_back(Held::Inflight(id));
+            n_out += 1;
+        }
+        for mut m in session.incoming {
+            let id = m.packet_id;
+            if id == 0 || self.incoming.contains(id) {
+                continue;
+            }
+            m.direction = Direction::Incoming;
+            m.state = MessageState::WaitPubRel;
+            self.incoming.insert(id, m);
+            n_in += 1;
+        }
+        let next = self.ids.next();
+        self.log(2, "Session", || {
+            format!("session loaded: {n_out} outgoing and {n_in} incoming messages in flight, next packet id {next}")
+        });
+    }
+
+    /// After CONNACK: continue a restored session (`present`: the server has it too) or
+    /// make up for the server having none.
+    fn resume_session(&mut self, now: Instant, present: bool) {
+        if self.outgoing.is_empty() && self.incoming.is_empty() && self.held.is_empty() {
+            return;
+        }
+        let ids: Vec<u16> = self.outgoing.iter().map(|(id, _)| id).collect();
+        if present {
+            let mut pubrels: Vec<(u64, u16)> = Vec::new();
+            let mut resent = 0usize;
+            for &id in &ids {
+                let Some(e) = self.outgoing.get_mut(id) else {
+                    continue;
+                };
+                match e.msg.state {
+                    MessageState::WaitPubComp | MessageState::SendPubRel => {
+                        pubrels.push((e.pubrec_order, id));
+                    }
+                    _ if e.ever_sent => {
+                        e.msg.dup = true;
+                        resent += 1;
+                    }
+                    _ => {}
+                }
+            }
+            pubrels.sort_unstable();
+            let rel_ids: HashSet<u16> = pubrels.iter().map(|(_, id)| *id).collect();
+            self.held
+                .retain(|h| !matches!(h, Held::Inflight(id) if rel_ids.contains(id)));
+            let (queued, n_rel, n_in) = (
+                self.held.len().saturating_sub(resent),
+                pubrels.len(),
+                self.incoming.len(),
+            );
+            self.log(1, "Session", || {
+                format!("the server resumed the session: sending again {resent} unacknowledged PUBLISH (DUP, same packet ids), {queued} publishes not sent before, then {n_rel} PUBREL; {n_in} incoming QoS 2 messages wait for PUBREL")
+            });
+            // PUBLISH resends first, in publish order and within the server's Receive
+            // Maximum; the PUBRELs do not count against it.
+            self.release_held(now);
+            for (_, id) in pubrels {
+                if let Some(e) = self.outgoing.get_mut(id) {
+                    e.sent = true;
+                    e.msg.state = MessageState::WaitPubComp;
+                    self.send(now, pub_resp_packet(Packet::PubRel, id));
+                    self.reschedule(now, id);
+                }
+            }
+            return;
+        }
+        // The server has no session: MQTT says to discard ours, but the outgoing messages
+        // were handed over by the application, so they are published again as new ones.
+        let mut past_pubrec = 0usize;
+        for &id in &ids {
+            let mut moved = false;
+            if let Some(e) = self.outgoing.get_mut(id) {
+                e.msg.dup = false;
+                e.ever_sent = false;
+                e.pubrec_order = 0;
+                if matches!(
+                    e.msg.state,
+                    MessageState::WaitPubComp | MessageState::SendPubRel
+                ) {
+                    past_pubrec += 1;
+                    moved = true;
+                }
+            }
+            if moved {
+                self.set_out_state(id, MessageState::WaitPubRec);
+            }
+        }
+        let total = self.held.len();
+        if total > 0 {
+            self.log(1, "Session", || {
+                let mut text = format!("the server has no session for this client (session present 0): publishing the {total} messages not completely acknowledged before as new messages (DUP clear, same packet ids) so that none is lost");
+                if past_pubrec > 0 {
+                    text.push_str(&format!("; {past_pubrec} of them had reached the server (PUBREC received) and may be delivered twice"));
+                }
+                text
+            });
+        }
+        self.release_held(now);
+        if !self.incoming.is_empty() {
+            let dropped: Vec<String> = self
+                .incoming
+                .take_all()
+                .into_iter()
+                .map(|(id, _)| id.to_string())
+                .collect();
+            let n = dropped.len();
+            let list = dropped.join(", ");
+            self.log(1, "Session", || {
+                format!("the server has no session for this client (session present 0): dropping {n} incoming QoS 2 messages that waited for PUBREL (packet ids {list}); the server will not release them, so they are not delivered")
+            });
+        }
+    }
+}
+
+/// An outgoing in-flight message as a saved session keeps it.
+fn saved_out(e: &OutEntry) -> SavedOut {
+    let mut msg = e.msg.clone();
+    msg.properties.topic_alias = None;
+    msg.dup = e.ever_sent;
+    let past_pubrec = matches!(
+        msg.state,
+        MessageState::WaitPubComp | MessageState::SendPubRel
+    );
+    if past_pubrec {
+        msg.state = MessageState::WaitPubComp;
+    }
+    SavedOut {
+        msg,
+        sent: e.ever_sent,
+        pubrec_order: if past_pubrec { e.pubrec_order } else { 0 },
+    }
+}
+
 // ---- plumbing ----
 
 impl Connection {
@@ -662,6 +986,47 @@ impl Connection {
         Ok(())
     }
 
+    /// Refuses (5.0) what the server said in CONNACK it does not support.
+    fn check_subscribe_allowed(
+        &self,
+        filters: &[SubscribeFilter],
+        properties: &Properties,
+    ) -> Result<()> {
+        for f in filters {
+            let name = &f.filter;
+            if crate::topic::is_shared(name) {
+                if !self.server.shared_subscription_available {
+                    return Err(Error::new(
+                        code::INVALID_TOPIC_FILTER,
+                        format!("cannot subscribe to \"{name}\": the server does not support shared subscriptions (Shared Subscription Available 0 in its CONNACK)"),
+                    ));
+                }
+                if f.no_local {
+                    return Err(Error::new(
+                        code::INVALID_ARGUMENT,
+                        format!("cannot subscribe to \"{name}\" with No Local set: No Local is not allowed on a shared subscription"),
+                    ));
+                }
+            }
+            if !self.server.wildcard_subscription_available && crate::topic::is_wildcard(name) {
+                return Err(Error::new(
+                    code::INVALID_TOPIC_FILTER,
+                    format!("cannot subscribe to \"{name}\": the server does not support wildcard subscriptions (Wildcard Subscription Available 0 in its CONNACK)"),
+                ));
+            }
+        }
+        if let (Some(sid), false) = (
+            properties.subscription_identifiers.first(),
+            self.server.subscription_identifiers_available,
+        ) {
+            return Err(Error::new(
+                code::INVALID_ARGUMENT,
+                format!("cannot subscribe with Subscription Identifier {sid}: the server does not support subscription identifiers (Subscription Identifiers Available 0 in its CONNACK)"),
+            ));
+        }
+        Ok(())
+    }
+
     fn allocate_id(&mut self) -> Result<u16> {
         let (outgoing, pending) = (&self.outgoing, &self.pending);
         self.ids.allocate(outgoing.len() + pending.len(), |id| {
@@ -691,6 +1056,8 @@ impl Connection {
             return;
         };
         entry.sent = true;
+        entry.ever_sent = true;
+        entry.in_quota = true;
         if let Some(iv) = interval {
             let at = now + iv;
             entry.resend_at = Some(at);
@@ -764,8 +1131,8 @@ impl Connection {
     fn release_held(&mut self, now: Instant) {
         while let Some(front) = self.held.front() {
             match front {
-                Held::AtMostOnce(_) => {
-                    if let Some(Held::AtMostOnce(p)) = self.held.pop_front() {
+                Held::AtMostOnce(..) => {
+                    if let Some(Held::AtMostOnce(p, _)) = self.held.pop_front() {
                         self.send(now, Packet::Publish(*p));
                     }
                 }
@@ -853,7 +1220,7 @@ impl Connection {
         }
         if self.phase != Phase::Connected {
             match packet {
-                Packet::ConnAck(c) => self.on_connack(c),
+                Packet::ConnAck(c) => self.on_connack(now, c),
                 Packet::Auth(a) if self.v5() => self.on_auth(a.reason),
                 other => {
                     let name = other.name();
@@ -896,7 +1263,7 @@ impl Connection {
         }
     }
 
-    fn on_connack(&mut self, connack: ConnAck) {
+    fn on_connack(&mut self, now: Instant, connack: ConnAck) {
         if self.phase == Phase::Idle {
             self.protocol_error(
                 rc::PROTOCOL_ERROR,
@@ -959,6 +1326,10 @@ impl Connection {
                 .unwrap_or(QoS::ExactlyOnce);
             limits.retain_available = p.retain_available != Some(0);
             limits.assigned_client_identifier = p.assigned_client_identifier.clone();
+            limits.wildcard_subscription_available = p.wildcard_subscription_available != Some(0);
+            limits.shared_subscription_available = p.shared_subscription_available != Some(0);
+            limits.subscription_identifiers_available =
+                p.subscription_identifier_available != Some(0);
         }
         if limits.keep_alive != self.config.keep_alive {
             let (ours, theirs) = (self.config.keep_alive, limits.keep_alive);
@@ -976,6 +1347,7 @@ impl Connection {
         self.emit(ProtocolEvent::Connected {
             connack: Box::new(connack),
         });
+        self.resume_session(now, sp && !self.config.clean_session);
     }
 
     fn on_auth(&mut self, reason_code: u8) {
@@ -1141,6 +1513,11 @@ impl Connection {
                     self.finish_outgoing(now, id, r.reason);
                     return;
                 }
+                self.pubrec_count += 1;
+                let order = self.pubrec_count;
+                if let Some(e) = self.outgoing.get_mut(id) {
+                    e.pubrec_order = order;
+                }
                 self.set_out_state(id, MessageState::SendPubRel);
                 self.send(now, pub_resp_packet(Packet::PubRel, id));
                 self.set_out_state(id, MessageState::WaitPubComp);
@@ -1196,7 +1573,9 @@ impl Connection {
         if let Some(at) = entry.resend_at.take() {
             self.republish.remove(&(at, id));
         }
-        self.unacked_sent = self.unacked_sent.saturating_sub(1);
+        if entry.in_quota {
+            self.unacked_sent = self.unacked_sent.saturating_sub(1);
+        }
         entry.msg.state = MessageState::OutDone;
         self.emit(ProtocolEvent::InflightState {
             direction: Direction::Outgoing,
@@ -1249,6 +1628,9 @@ impl Connection {
                     );
                     return;
                 }
+                if !self.check_receive_maximum() {
+                    return;
+                }
                 message.state = MessageState::SendPubAck;
                 self.emit(ProtocolEvent::InflightAdded {
                     message: message.clone(),
@@ -1277,21 +1659,7 @@ impl Connection {
                     self.send(now, pub_resp_packet(Packet::PubRec, id));
                     return;
                 }
-                let limit = if self.v5() {
-                    usize::from(
-                        self.config
-                            .connect_properties
-                            .receive_maximum
-                            .unwrap_or(u16::MAX),
-                    )
-                } else {
-                    usize::from(u16::MAX)
-                };
-                if self.incoming.len() >= limit {
-                    self.protocol_error(
-                        rc::RECEIVE_MAXIMUM_EXCEEDED,
-                        format!("the server sent more than our Receive Maximum of {limit} unacknowledged QoS 2 messages"),
-                    );
+                if !self.check_receive_maximum() {
                     return;
                 }
                 message.state = MessageState::SendPubRec;
@@ -1301,6 +1669,31 @@ impl Connection {
                 self.set_in_state(id, MessageState::WaitPubRel);
             }
         }
+    }
+
+    /// Our Receive Maximum (5.0) against one more incoming QoS 1/2 PUBLISH: the QoS 2
+    /// messages waiting for PUBREL are the ones still unacknowledged (a QoS 1 message is
+    /// acknowledged within the call that receives it). False after closing with 0x93.
+    fn check_receive_maximum(&mut self) -> bool {
+        if !self.v5() {
+            return true;
+        }
+        let limit = self
+            .config
+            .connect_properties
+            .receive_maximum
+            .unwrap_or(u16::MAX);
+        if self.incoming.len() < usize::from(limit) {
+            return true;
+        }
+        self.protocol_error(
+            rc::RECEIVE_MAXIMUM_EXCEEDED,
+            format!(
+                "the server sent a QoS 1/2 PUBLISH while {} were unacknowledged, over our Receive Maximum of {limit}",
+                self.incoming.len()
+            ),
+        );
+        false
     }
 
     /// The topic of an incoming PUBLISH, through the 5.0 alias table; None after closing

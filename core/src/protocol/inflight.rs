@@ -55,6 +55,20 @@ impl<T> Inflight<T> {
         self.map.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Removes everything, returning it in the order it entered.
+    pub fn take_all(&mut self) -> Vec<(u16, T)> {
+        let order = std::mem::take(&mut self.order);
+        let mut map = std::mem::take(&mut self.map);
+        order
+            .into_values()
+            .filter_map(|id| map.remove(&id).map(|(_, v)| (id, v)))
+            .collect()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (u16, &T)> + '_ {
         self.order
             .values()

@@ -10,9 +10,11 @@ mod keepalive;
 mod message;
 mod packet_ids;
 mod reason;
+mod session;
 
 pub use connection::{Connection, ConnectionConfig, ServerLimits};
 pub use message::{Direction, Message, MessageState};
+pub use session::{SessionState, SESSION_FORMAT, SESSION_VERSION};
 
 use crate::codec::ConnAck;
 

@@ -17,6 +17,17 @@ impl Default for PacketIds {
 }
 
 impl PacketIds {
+    /// The id the next allocation tries first (kept in a saved session, so a restored
+    /// client does not reuse the ids it used last at once).
+    pub fn next(&self) -> u16 {
+        self.next
+    }
+
+    /// Continue allocating from `id` (0 is taken as 1).
+    pub fn set_next(&mut self, id: u16) {
+        self.next = id.max(1);
+    }
+
     /// The next free id after the last one handed out. `in_use_count` lets the common
     /// "everything is taken" case fail without scanning 65 535 ids.
     pub fn allocate(&mut self, in_use_count: usize, in_use: impl Fn(u16) -> bool) -> Result<u16> {

@@ -80,6 +80,7 @@ impl PrivateBroker {
 
     /// SIGKILL: no goodbye to the clients, nothing saved beyond what autosave wrote.
     pub fn kill(&mut self) {
+        self.resume();
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -97,6 +98,24 @@ impl PrivateBroker {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("mosquitto did not come back on port {}", self.port);
+    }
+
+    /// Freeze the broker (SIGSTOP): connections stay open but nothing is answered.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(sig)
+                .arg(c.id().to_string())
+                .status();
+        }
     }
 
     pub fn dir(&self) -> &std::path::Path {

@@ -1,0 +1,155 @@
+//! SaveSession / RestoreSession / SessionStateFile against real mosquitto: messages the broker
+//! never acknowledged survive the client object (and the file survives the process).
+
+mod common;
+#[path = "common/private_broker.rs"]
+mod private_broker;
+
+use common::{unique, Client};
+use ferromq::{code, Event, Mqtt};
+use private_broker::PrivateBroker;
+use std::time::Duration;
+
+fn temp_file(name: &str) -> String {
+    std::env::temp_dir()
+        .join(format!(
+            "ferromq-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Publish `n` messages at `qos` while the broker is frozen, so none is acknowledged, save
+/// the session, and drop the client.
+fn unacknowledged(
+    broker: &PrivateBroker,
+    id: &str,
+    topic: &str,
+    qos: i32,
+    n: usize,
+    file: &str,
+) -> String {
+    let m = Mqtt::new();
+    m.set_timeout(5).unwrap();
+    m.set_client_id(id).unwrap();
+    m.set_clean_session(false).unwrap();
+    m.config(&format!("SessionStateFile={file}")).unwrap();
+    m.connect_to("127.0.0.1", broker.port as i32).unwrap();
+    broker.pause();
+    for i in 0..n {
+        m.publish_message(topic, qos, &format!("m{i}")).unwrap();
+    }
+    let out = m.outgoing_messages();
+    assert_eq!(
+        out.len(),
+        n,
+        "all {n} are waiting for their acknowledgement"
+    );
+    let text = m.save_session().unwrap();
+    drop(m);
+    text
+}
+
+#[test]
+fn a_saved_session_is_resent_by_a_new_client_after_a_broker_restart() {
+    for qos in [1, 2] {
+        let mut broker = PrivateBroker::start("");
+        let topic = unique("session");
+        let id = format!("ferromq-session-{}", fastrand::u64(..));
+        let file = temp_file("session");
+        let text = unacknowledged(&broker, &id, &topic, qos, 5, &file);
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "the file holds the same text"
+        );
+        broker.restart();
+
+        let watcher = Client::new();
+        watcher
+            .mqtt
+            .connect_to("127.0.0.1", broker.port as i32)
+            .unwrap();
+        watcher.mqtt.subscribe(&topic, 2).unwrap();
+
+        // A new object, as in a new process: it knows only the file.
+        let again = Client::new();
+        again.mqtt.set_client_id(&id).unwrap();
+        again
+            .mqtt
+            .config(&format!("SessionStateFile={file}"))
+            .unwrap();
+        again.mqtt.restore_session("").unwrap();
+        assert!(
+            !again.mqtt.clean_session(),
+            "RestoreSession sets CleanSession false"
+        );
+        assert_eq!(again.mqtt.outgoing_messages().len(), 5);
+        again
+            .mqtt
+            .connect_to("127.0.0.1", broker.port as i32)
+            .unwrap();
+        again.wait_for(5, |e| matches!(e, Event::MessageOut(_)).then_some(()));
+        assert!(again.mqtt.outgoing_messages().is_empty());
+
+        let got = watcher.messages_in(5);
+        watcher.pump(Duration::from_millis(300));
+        let mut texts: Vec<String> = got
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.message).into_owned())
+            .collect();
+        texts.sort();
+        assert_eq!(texts, vec!["m0", "m1", "m2", "m3", "m4"], "QoS {qos}");
+        let _ = std::fs::remove_file(&file);
+    }
+}
+
+#[test]
+fn broken_session_data_is_refused_and_loads_nothing() {
+    let m = Mqtt::new();
+    let broker = PrivateBroker::start("");
+    let file = temp_file("good");
+    let text = unacknowledged(
+        &broker,
+        &format!("ferromq-s-{}", fastrand::u64(..)),
+        &unique("s"),
+        1,
+        2,
+        &file,
+    );
+    for bad in [
+        String::new(),
+        text[..text.len() / 2].to_string(),
+        text.replacen("\"qos\":1", "\"qos\":2", 1),
+        "{}".into(),
+    ] {
+        assert_ne!(bad, text);
+        let e = m.restore_session(&bad).unwrap_err();
+        assert_eq!(e.code, code::INVALID_ARGUMENT, "{e}");
+        assert!(e.message.contains("nothing was loaded"), "{e}");
+        assert!(m.outgoing_messages().is_empty());
+        assert!(m.clean_session(), "a refused restore changes nothing");
+    }
+    m.config(&format!("SessionStateFile={}", temp_file("missing")))
+        .unwrap();
+    let e = m.restore_session(&text).unwrap_err();
+    assert_eq!(e.code, code::FILE, "the file wins over the string: {e}");
+    assert!(m.clean_session());
+    m.config("SessionStateFile=").unwrap();
+    m.restore_session(&text).unwrap();
+    assert_eq!(m.outgoing_messages().len(), 2);
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn restore_session_needs_no_connection() {
+    let c = Client::connected(0);
+    let e = c.mqtt.restore_session("x").unwrap_err();
+    assert_eq!(e.code, code::BAD_STATE, "{e}");
+    // SaveSession works while connected: nothing is in flight here.
+    let text = c.mqtt.save_session().unwrap();
+    assert!(text.contains("ferromq-session"));
+    c.mqtt.disconnect().unwrap();
+}
