@@ -637,3 +637,16 @@ fn v5_settings_reach_the_wire_and_come_back() {
     assert_eq!(c.mqtt.config("IncomingUserPropValue[0]").unwrap(), "v");
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn v5_empty_client_id_is_assigned_by_the_server() {
+    let b = broker();
+    let c = Client::new();
+    c.mqtt.set_version(1).unwrap();
+    c.mqtt.connect_to(&b.host, b.port).unwrap();
+    let id = c.mqtt.client_id();
+    assert!(!id.is_empty());
+    let connack = c.mqtt.config("ConnAckProperties").unwrap();
+    assert!(connack.contains(&id), "{connack}");
+    c.mqtt.disconnect().unwrap();
+}

@@ -518,7 +518,11 @@ impl Mqtt {
                         "ClientId is empty while CleanSession is false: a stored session needs a client id",
                     ));
                 }
-                p.client_id = generate_client_id();
+                // A 5.0 server assigns an id itself (AssignedClientIdentifier, then shown by
+                // ClientId); a 3.1.1 server need not accept an empty one, so we make one.
+                if p.version != 1 {
+                    p.client_id = generate_client_id();
+                }
             }
             let protocol = if p.version == 1 {
                 Protocol::V5

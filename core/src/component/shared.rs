@@ -190,7 +190,13 @@ impl EventSink for ConnSink {
                     r.armed = true;
                     r.attempt = 0;
                 }
-                super::config::record_connack(&mut sh.props.lock().cfg, connack);
+                {
+                    let mut p = sh.props.lock();
+                    super::config::record_connack(&mut p.cfg, connack);
+                    if let Some(id) = &connack.properties.assigned_client_identifier {
+                        p.client_id.clone_from(id);
+                    }
+                }
                 sh.log(1, "Info", "connected: CONNACK accepted");
                 sh.push_event(Event::Connected(ConnectedEvent {
                     status_code: 0,
