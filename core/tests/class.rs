@@ -287,3 +287,25 @@ fn topic_delimiter_and_qos_array_shape_one_subscribe() {
     assert_eq!(u, vec![filters]);
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn a_qos2_burst_under_311_reaches_the_subscriber_whole() {
+    // mosquitto takes 20 unacknowledged QoS 2 publishes from a 3.1.1 client and silently
+    // drops the rest: the client must not send more than that unasked.
+    let sub = Client::connected(0);
+    let topic = unique("burst311");
+    sub.mqtt.subscribe(&topic, 2).unwrap();
+    let publ = Client::connected(0);
+    for i in 0..300 {
+        publ.mqtt
+            .publish_message(&topic, 2, &i.to_string())
+            .unwrap();
+    }
+    let got = sub.messages_in(300);
+    assert_eq!(got.len(), 300);
+    let order: Vec<String> = got
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.message).into_owned())
+        .collect();
+    assert_eq!(order, (0..300).map(|i| i.to_string()).collect::<Vec<_>>());
+}

@@ -21,6 +21,7 @@ pub fn config(protocol: Protocol) -> ConnectionConfig {
         connect_properties: Properties::default(),
         republish_interval: None,
         max_packet_size: 268_435_460,
+        max_inflight: 0,
     }
 }
 

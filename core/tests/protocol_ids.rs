@@ -40,7 +40,10 @@ fn refused_publishes_do_not_use_up_ids() {
 
 #[test]
 fn exhaustion_gives_501_then_ids_wrap_and_skip_those_in_use() {
-    let mut h = Harness::connected(config(Protocol::V311));
+    // No send window: every id is put on the wire at once, so exhaustion is reachable.
+    let mut cfg = config(Protocol::V311);
+    cfg.max_inflight = u16::MAX;
+    let mut h = Harness::connected(cfg);
     for expected in 1..=65_534u32 {
         assert_eq!(h.publish("t", QoS::AtLeastOnce), Ok(expected as u16));
     }
@@ -270,4 +273,48 @@ fn empty_filter_lists_are_refused() {
         code::INVALID_TOPIC_FILTER
     );
     assert!(h.packets().is_empty());
+}
+
+#[test]
+fn under_311_at_most_20_publishes_are_unacknowledged_unless_max_inflight_says_otherwise() {
+    let mut h = Harness::connected(config(Protocol::V311));
+    for _ in 0..30 {
+        h.publish("t", QoS::ExactlyOnce).unwrap();
+    }
+    let sent = h
+        .packets()
+        .iter()
+        .filter(|p| matches!(p, ferromq::codec::Packet::Publish(_)))
+        .count();
+    assert_eq!(sent, 20);
+    // Each completed flow lets one waiting message go.
+    h.feed(ferromq::codec::Packet::PubRec(ferromq::codec::PubResp {
+        packet_id: 1,
+        reason: 0,
+        properties: Properties::default(),
+    }));
+    h.feed(ferromq::codec::Packet::PubComp(ferromq::codec::PubResp {
+        packet_id: 1,
+        reason: 0,
+        properties: Properties::default(),
+    }));
+    let sent = h
+        .packets()
+        .iter()
+        .filter(|p| matches!(p, ferromq::codec::Packet::Publish(_)))
+        .count();
+    assert_eq!(sent, 1);
+
+    let mut cfg = config(Protocol::V311);
+    cfg.max_inflight = 50;
+    let mut h = Harness::connected(cfg);
+    for _ in 0..60 {
+        h.publish("t", QoS::AtLeastOnce).unwrap();
+    }
+    let sent = h
+        .packets()
+        .iter()
+        .filter(|p| matches!(p, ferromq::codec::Packet::Publish(_)))
+        .count();
+    assert_eq!(sent, 50);
 }

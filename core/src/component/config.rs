@@ -593,6 +593,17 @@ pub static SETTINGS: &[Setting] = &[
         },
     )),
     ext(rw(
+        "MaxInflight",
+        Int,
+        Both,
+        "0",
+        |c| c.max_inflight.to_string(),
+        |c, v| {
+            c.max_inflight = parse_int("MaxInflight", v, 0, 65_535)? as u16;
+            Ok(())
+        },
+    )),
+    ext(rw(
         "OfflineQueueLimit",
         Int,
         Both,

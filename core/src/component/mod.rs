@@ -558,6 +558,7 @@ impl Mqtt {
                     .then(|| Duration::from_secs(p.cfg.republish_interval as u64)),
                 // What we accept: ConnectProperties' MaximumPacketSize when the application
                 // set one (5.0 only; 3.1.1 has no way to announce it).
+                max_inflight: p.cfg.max_inflight,
                 max_packet_size: if protocol == Protocol::V5 {
                     config::connect_properties(&p.cfg)
                         .maximum_packet_size

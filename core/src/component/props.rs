@@ -49,6 +49,8 @@ pub(crate) struct ConfigValues {
     pub reconnect_max_attempts: u32,
     /// Publishes kept while AutoReconnect is re-establishing the connection.
     pub offline_queue_limit: usize,
+    /// Our own cap on unacknowledged QoS 1/2 publishes (0: automatic).
+    pub max_inflight: u16,
     /// ConnectProperties; also ClientTopicAliasMax and SessionExpInterval.
     pub connect: Properties,
     /// ConnAckProperties as the server sent them (ServerTopicAliasMax reads from here).
@@ -118,6 +120,7 @@ impl Default for ConfigValues {
             reconnect_max_ms: 30_000,
             reconnect_max_attempts: 0,
             offline_queue_limit: 1000,
+            max_inflight: 0,
             connect: Properties::default(),
             connack: Properties::default(),
             disconnect: Properties::default(),

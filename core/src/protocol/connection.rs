@@ -18,6 +18,10 @@ use bytes::{Bytes, BytesMut};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
+/// Unacknowledged QoS 1/2 publishes allowed under 3.1.1 when MaxInflight is 0: the window
+/// mosquitto and libmosquitto use by default.
+pub const DEFAULT_INFLIGHT_V311: u16 = 20;
+
 /// Everything CONNECT needs plus the client-side limits of one connection.
 #[derive(Clone, Debug)]
 pub struct ConnectionConfig {
@@ -36,6 +40,10 @@ pub struct ConnectionConfig {
     pub republish_interval: Option<Duration>,
     /// Largest packet we accept (also sent as Maximum Packet Size under 5.0 when set).
     pub max_packet_size: u32,
+    /// The most QoS 1/2 publishes we keep unacknowledged at once (0: automatic — the
+    /// server's Receive Maximum under 5.0, `DEFAULT_INFLIGHT_V311` under 3.1.1, where the
+    /// server cannot say; mosquitto silently drops QoS 2 publishes beyond its window of 20).
+    pub max_inflight: u16,
 }
 
 /// The largest packet MQTT can express (1 byte type, 4 bytes length, 268 435 455 bytes).
@@ -442,9 +450,9 @@ impl Connection {
             self.mark_sent(now, id);
             self.send(now, wire);
         } else {
-            let max = self.server.receive_maximum;
+            let max = self.send_window();
             self.log(2, "Info", || {
-                format!("PUBLISH {id} waits: the server's Receive Maximum of {max} unacknowledged messages is reached")
+                format!("PUBLISH {id} waits: {max} messages are already unacknowledged (Receive Maximum / MaxInflight)")
             });
             self.held.push_back(Held::Inflight(id));
         }
@@ -1035,7 +1043,23 @@ impl Connection {
     }
 
     fn has_send_quota(&self) -> bool {
-        !self.v5() || self.unacked_sent < usize::from(self.server.receive_maximum)
+        self.unacked_sent < usize::from(self.send_window())
+    }
+
+    /// How many QoS 1/2 publishes may be unacknowledged at once.
+    fn send_window(&self) -> u16 {
+        let own = self.config.max_inflight;
+        if self.v5() {
+            match own {
+                0 => self.server.receive_maximum,
+                n => n.min(self.server.receive_maximum),
+            }
+        } else {
+            match own {
+                0 => DEFAULT_INFLIGHT_V311,
+                n => n,
+            }
+        }
     }
 
     /// Puts the PUBLISH of a held-back outgoing message on the wire.

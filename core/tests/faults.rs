@@ -1,0 +1,159 @@
+//! Faults in the middle of a stream of 10 000 QoS 1 and 10 000 QoS 2 messages, with
+//! persistent sessions and AutoReconnect: every message must arrive, every QoS 2 message
+//! exactly once. Each test prints its lost and duplicated counts.
+
+mod common;
+#[path = "common/private_broker.rs"]
+mod private_broker;
+#[path = "common/relay.rs"]
+mod relay;
+
+use ferromq::{Event, Mqtt};
+use private_broker::PrivateBroker;
+use relay::Relay;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const PER_QOS: usize = 10_000;
+
+/// A persistent-session client with AutoReconnect, its events counted by payload.
+struct Peer {
+    mqtt: Mqtt,
+    received: Arc<Mutex<HashMap<String, usize>>>,
+    acked: Arc<AtomicUsize>,
+}
+
+fn peer(name: &str, port: u16) -> Peer {
+    let mqtt = Mqtt::new();
+    mqtt.set_client_id(&format!("ferromq-fault-{name}-{}", fastrand::u64(..)))
+        .unwrap();
+    mqtt.set_clean_session(false).unwrap();
+    mqtt.set_timeout(20).unwrap();
+    mqtt.config("AutoReconnect=true").unwrap();
+    mqtt.config("ReconnectMinDelay=50").unwrap();
+    mqtt.config("ReconnectMaxDelay=500").unwrap();
+    mqtt.config(&format!("OfflineQueueLimit={}", 2 * PER_QOS))
+        .unwrap();
+    let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let (r, a) = (received.clone(), acked.clone());
+    mqtt.set_event_handler(Some(Arc::new(move |e: &mut Event| match e {
+        Event::MessageIn(m) => {
+            *r.lock()
+                .unwrap()
+                .entry(String::from_utf8_lossy(&m.message).into_owned())
+                .or_default() += 1;
+        }
+        Event::MessageOut(m) if m.qos > 0 => {
+            a.fetch_add(1, Ordering::SeqCst);
+        }
+        _ => {}
+    })));
+    mqtt.connect_to("127.0.0.1", port as i32).unwrap();
+    Peer {
+        mqtt,
+        received,
+        acked,
+    }
+}
+
+/// Fire `p`'s events on a thread of its own until `stop`.
+fn pump(p: &Peer, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    let m = p.mqtt.clone();
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            let _ = m.do_events();
+        }
+    })
+}
+
+/// Publish the stream, calling `fault` once a third of it has been acknowledged; then wait
+/// for everything and report (lost QoS 1, lost QoS 2, duplicated QoS 2).
+fn stream_with_fault(
+    publisher: &Peer,
+    subscriber: &Peer,
+    topic: &str,
+    fault: impl FnOnce(),
+) -> (usize, usize, usize) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let sub_pump = pump(subscriber, stop.clone());
+    let mut fault = Some(fault);
+    for qos in [1, 2] {
+        for i in 0..PER_QOS {
+            let payload = format!("{qos}:{i}");
+            publisher
+                .mqtt
+                .publish_message(topic, qos, &payload)
+                .unwrap();
+            if publisher.acked.load(Ordering::SeqCst) >= PER_QOS * 2 / 3 {
+                if let Some(f) = fault.take() {
+                    f();
+                }
+            }
+        }
+    }
+    // Everything acknowledged end to end, then everything delivered.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while publisher.acked.load(Ordering::SeqCst) < 2 * PER_QOS && Instant::now() < deadline {
+        let _ = publisher.mqtt.do_events();
+    }
+    while subscriber.received.lock().unwrap().len() < 2 * PER_QOS && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::SeqCst);
+    sub_pump.join().unwrap();
+    let got = subscriber.received.lock().unwrap().clone();
+    let lost = |qos: usize| {
+        (0..PER_QOS)
+            .filter(|i| !got.contains_key(&format!("{qos}:{i}")))
+            .count()
+    };
+    let dup2 = (0..PER_QOS)
+        .filter(|i| got.get(&format!("2:{i}")).copied().unwrap_or(0) > 1)
+        .count();
+    let dup1 = (0..PER_QOS)
+        .filter(|i| got.get(&format!("1:{i}")).copied().unwrap_or(0) > 1)
+        .count();
+    let r = (lost(1), lost(2), dup2);
+    println!(
+        "published {} QoS 1 + {} QoS 2; acknowledged {}; lost QoS 1: {}, lost QoS 2: {}, duplicated QoS 1: {dup1}, duplicated QoS 2: {}",
+        PER_QOS,
+        PER_QOS,
+        publisher.acked.load(Ordering::SeqCst),
+        r.0,
+        r.1,
+        r.2
+    );
+    r
+}
+
+#[test]
+fn cutting_the_publishers_connection_mid_stream_loses_and_duplicates_nothing() {
+    let broker = PrivateBroker::start("");
+    let relay = Relay::start(broker.port);
+    let subscriber = peer("sub", broker.port);
+    let topic = format!("ferromq/fault/cut/{}", fastrand::u64(..));
+    subscriber.mqtt.subscribe(&topic, 2).unwrap();
+    let publisher = peer("pub", relay.port);
+    let r = stream_with_fault(&publisher, &subscriber, &topic, || relay.cut());
+    assert_eq!(r, (0, 0, 0), "lost QoS 1, lost QoS 2, duplicated QoS 2");
+    publisher.mqtt.disconnect().unwrap();
+    subscriber.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn cutting_the_subscribers_connection_mid_stream_loses_and_duplicates_nothing() {
+    let broker = PrivateBroker::start("");
+    let relay = Relay::start(broker.port);
+    let subscriber = peer("sub", relay.port);
+    let topic = format!("ferromq/fault/cutsub/{}", fastrand::u64(..));
+    subscriber.mqtt.subscribe(&topic, 2).unwrap();
+    let publisher = peer("pub", broker.port);
+    let r = stream_with_fault(&publisher, &subscriber, &topic, || relay.cut());
+    assert_eq!(r, (0, 0, 0), "lost QoS 1, lost QoS 2, duplicated QoS 2");
+    publisher.mqtt.disconnect().unwrap();
+    subscriber.mqtt.disconnect().unwrap();
+}
