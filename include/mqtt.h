@@ -79,6 +79,16 @@
 #define MQTT_ERR_ALREADY_CONNECTED 104
 
 /**
+ * LocalPort cannot change while connected or connecting.
+ */
+#define MQTT_ERR_LOCAL_PORT_LOCKED 106
+
+/**
+ * LocalHost cannot change while connected or connecting.
+ */
+#define MQTT_ERR_LOCAL_HOST_LOCKED 107
+
+/**
  * RemotePort 0 was given.
  */
 #define MQTT_ERR_REMOTE_PORT_ZERO 116
@@ -92,6 +102,11 @@
  * A blocking call waited Timeout seconds.
  */
 #define MQTT_ERR_TIMEOUT 201
+
+/**
+ * A blocking call was ended by mqtt_interrupt (or mqtt_reset).
+ */
+#define MQTT_ERR_INTERRUPTED 301
 
 /**
  * The call is not possible in the client's present state; also an internal failure
@@ -156,6 +171,36 @@
 #define MQTT_ERR_HOST_NOT_FOUND 11001
 
 /**
+ * mqtt_config_setting.kind: True/False (also accepts 0/1, Yes/No, any case).
+ */
+#define MQTT_SETTING_BOOL 0
+
+/**
+ * mqtt_config_setting.kind: a whole number.
+ */
+#define MQTT_SETTING_INT 1
+
+/**
+ * mqtt_config_setting.kind: text.
+ */
+#define MQTT_SETTING_STRING 2
+
+/**
+ * mqtt_config_setting.applies: meaningful under MQTT 3.1.1 and 5.0.
+ */
+#define MQTT_APPLIES_BOTH 0
+
+/**
+ * mqtt_config_setting.applies: meaningful under MQTT 3.1.1 only.
+ */
+#define MQTT_APPLIES_V311 1
+
+/**
+ * mqtt_config_setting.applies: meaningful under MQTT 5.0 only.
+ */
+#define MQTT_APPLIES_V5 2
+
+/**
  * Version property: MQTT 3.1.1 (the default).
  */
 #define MQTT_VERSION_311 0
@@ -166,9 +211,150 @@
 #define MQTT_VERSION_5 1
 
 /**
+ * MQTTMessage state 0: PUBLISH sent, waiting for PUBACK (outgoing QoS 1).
+ */
+#define MQTT_STATE_WAIT_PUBACK 0
+
+/**
+ * 1: PUBLISH sent, waiting for PUBREC (outgoing QoS 2).
+ */
+#define MQTT_STATE_WAIT_PUBREC 1
+
+/**
+ * 2: PUBREC received, sending PUBREL (outgoing QoS 2).
+ */
+#define MQTT_STATE_SEND_PUBREL 2
+
+/**
+ * 3: PUBREL sent, waiting for PUBCOMP (outgoing QoS 2).
+ */
+#define MQTT_STATE_WAIT_PUBCOMP 3
+
+/**
+ * 4: the last acknowledgement of an outgoing message arrived.
+ */
+#define MQTT_STATE_OUT_DONE 4
+
+/**
+ * 5: PUBLISH received, sending PUBACK (incoming QoS 1).
+ */
+#define MQTT_STATE_SEND_PUBACK 5
+
+/**
+ * 6: PUBLISH received, sending PUBREC (incoming QoS 2).
+ */
+#define MQTT_STATE_SEND_PUBREC 6
+
+/**
+ * 7: PUBREC sent, waiting for PUBREL (incoming QoS 2).
+ */
+#define MQTT_STATE_WAIT_PUBREL 7
+
+/**
+ * 8: PUBREL received, sending PUBCOMP (incoming QoS 2).
+ */
+#define MQTT_STATE_SEND_PUBCOMP 8
+
+/**
+ * 9: the last acknowledgement of an incoming message was sent.
+ */
+#define MQTT_STATE_IN_DONE 9
+
+/**
  * One MQTT client. Opaque: create it with `mqtt_new`, destroy it with `mqtt_free`.
  */
 typedef struct mqtt_t mqtt_t;
+
+/**
+ * One config setting of the engine's registry.
+ */
+typedef struct mqtt_config_setting {
+  /**
+   * The name to give mqtt_config ("TopicDelimiter"). An indexed setting ends in "[i]":
+   * "Name[3]" addresses one element, and the name as listed (or without "[i]") the
+   * whole array, as a JSON array of strings.
+   */
+  const char *name;
+  /**
+   * The reference's group of the setting ("mqtt" for the MQTT settings).
+   */
+  const char *group;
+  /**
+   * One of MQTT_SETTING_*.
+   */
+  int kind;
+  /**
+   * True when mqtt_config refuses to write it.
+   */
+  bool read_only;
+  /**
+   * One of MQTT_APPLIES_*.
+   */
+  int applies;
+  /**
+   * What a new client (and one after mqtt_reset) reads.
+   */
+  const char *default_value;
+  /**
+   * True for a setting that takes an index, "Name[i]".
+   */
+  bool indexed;
+} mqtt_config_setting;
+
+/**
+ * One message of IncomingMessages or OutgoingMessages (the documented MQTTMessage), as
+ * filled by mqtt_get_incoming_message / mqtt_get_outgoing_message.
+ *
+ * Ownership: the strings and bytes it points to belong to this copy. They stay valid,
+ * whatever the client does afterwards (even mqtt_free), until you pass the struct to
+ * mqtt_message_release, which frees them and zeroes the struct. Do not free the fields
+ * yourself. The MQTT 5.0 fields are "" or 0 under MQTT 3.1.1.
+ */
+typedef struct mqtt_message {
+  int packet_id;
+  /**
+   * The topic (UTF-8, NUL-terminated).
+   */
+  const char *topic;
+  int qos;
+  /**
+   * The payload as text (Message): invalid UTF-8 replaced by U+FFFD, NUL-terminated;
+   * `message_len` bytes without the terminator (the text may hold NUL bytes).
+   */
+  const char *message;
+  size_t message_len;
+  /**
+   * The payload exactly (MessageB): `message_b_len` bytes, not NUL-terminated, never NULL.
+   */
+  const uint8_t *message_b;
+  size_t message_b_len;
+  bool retained;
+  bool duplicate;
+  /**
+   * One of MQTT_STATE_* (0..4 outgoing, 5..9 incoming).
+   */
+  int state;
+  const char *content_type;
+  /**
+   * The correlation data as hexadecimal text ("" when absent).
+   */
+  const char *correlation_data;
+  /**
+   * Message expiry interval in seconds (0 when absent).
+   */
+  int64_t message_exp_interval;
+  int payload_format_indicator;
+  const char *response_topic;
+  /**
+   * Comma-separated subscription identifiers of an incoming message ("" when none).
+   */
+  const char *subscription_identifiers;
+  int topic_alias;
+  /**
+   * Private to the library (what mqtt_message_release frees). Do not touch.
+   */
+  void *internal;
+} mqtt_message;
 
 /**
  * Connected: a connection attempt finished (successfully or not).
@@ -522,6 +708,37 @@ int mqtt_publish_data(struct mqtt_t *mqtt, const char *topic, int qos, const uin
 int mqtt_do_events(struct mqtt_t *mqtt);
 
 /**
+ * Interrupt: end the blocking call in progress on this client with 301
+ * (MQTT_ERR_INTERRUPTED) and disconnect (a connection that is up gets DISCONNECT, so no
+ * Will is published; an attempt still under way is abandoned). Returns 0 at once.
+ *
+ * Meant to be called while another thread is inside a blocking call on the same handle,
+ * or from one of this client's callbacks (the blocking call that fired it then returns
+ * 301 once the callback returns, or 0 if it had already completed). With no call in
+ * progress it only disconnects; the next call is not affected.
+ */
+int mqtt_interrupt(struct mqtt_t *mqtt);
+
+/**
+ * Reset: drop the connection (at once, without DISCONNECT or waiting), end a blocking call
+ * in progress with 301, and put every property and config setting back to its default.
+ * What is not a property stays: the registered callbacks and the event notifier (push
+ * mode). Returns 0. The values are defaults when it returns; the connection closes in the
+ * background, and until its Disconnected callback has fired the properties that are locked
+ * while connected still refuse changes.
+ */
+int mqtt_reset(struct mqtt_t *mqtt);
+
+/**
+ * The config settings the engine answers (every group), for walking them: `*settings`
+ * receives an array of `*count` entries.
+ *
+ * Ownership: the array and its strings belong to the library, are never freed and never
+ * change; do not free them. Returns 0, or 10022 if an out-parameter is NULL.
+ */
+int mqtt_config_settings(const struct mqtt_config_setting **settings, int *count);
+
+/**
  * ClientId (default ""). `*value` receives a new string: free it with mqtt_string_free.
  * An empty id is replaced by a generated one when connecting with CleanSession true.
  */
@@ -643,6 +860,75 @@ int mqtt_get_will_message(const struct mqtt_t *mqtt, char **value);
  * Set WillMessage (copied).
  */
 int mqtt_set_will_message(struct mqtt_t *mqtt, const char *value);
+
+/**
+ * LocalHost (default ""). While connected: the local address the connection uses;
+ * otherwise the address to bind before connecting ("" lets the system choose).
+ * `*value` receives a new string: free it with mqtt_string_free.
+ */
+int mqtt_get_local_host(const struct mqtt_t *mqtt, char **value);
+
+/**
+ * Set LocalHost: the local address (an IP address is best) to bind before connecting;
+ * "" lets the system choose. Copied. Fails with 107 while connected or connecting.
+ */
+int mqtt_set_local_host(struct mqtt_t *mqtt, const char *value);
+
+/**
+ * LocalPort (default 0). While connected: the local port the connection uses (also the
+ * one the system chose when LocalPort was 0); otherwise the port to bind.
+ */
+int mqtt_get_local_port(const struct mqtt_t *mqtt, int *value);
+
+/**
+ * Set LocalPort: 0 (the system chooses) or 1..65535, else 10022. Fails with 106 while
+ * connected or connecting.
+ */
+int mqtt_set_local_port(struct mqtt_t *mqtt, int value);
+
+/**
+ * ReadyToSend (read-only; there is no setter): true while connected and no publish is
+ * waiting for the send buffer to drain. A publish that failed with 135 (would block) makes
+ * it false until the ReadyToSend callback fires.
+ */
+int mqtt_get_ready_to_send(const struct mqtt_t *mqtt, bool *value);
+
+/**
+ * IncomingMessages: how many QoS 1/2 messages from the server are not fully acknowledged
+ * yet. The collection changes only as events are fired: a message is listed from the
+ * moment its PUBLISH is handed to the application's thread until its MessageAck callback
+ * has returned (it is gone before MessageIn fires).
+ */
+int mqtt_get_incoming_message_count(const struct mqtt_t *mqtt, int *count);
+
+/**
+ * Copy the message at `index` (0-based, in arrival order) of IncomingMessages into `*out`.
+ * In a MessageAck callback with direction 1, `event->index` is the message's index.
+ *
+ * Ownership: on success `*out` owns copies of everything it points to; release them with
+ * mqtt_message_release(out) (a second fill without releasing leaks the first). On failure
+ * `*out` is untouched. An index outside 0..count-1 fails with 10022. Read-only: there is
+ * no setter.
+ */
+int mqtt_get_incoming_message(const struct mqtt_t *mqtt, int index, struct mqtt_message *out);
+
+/**
+ * OutgoingMessages: how many of our QoS 1/2 messages are not fully acknowledged yet. A
+ * message is listed from the publish call until its MessageAck callback has returned.
+ */
+int mqtt_get_outgoing_message_count(const struct mqtt_t *mqtt, int *count);
+
+/**
+ * Copy the message at `index` of OutgoingMessages into `*out` (see
+ * mqtt_get_incoming_message; in a MessageAck callback with direction 0, `event->index`).
+ */
+int mqtt_get_outgoing_message(const struct mqtt_t *mqtt, int index, struct mqtt_message *out);
+
+/**
+ * Free what a filled `mqtt_message` points to and zero the struct. NULL, a zeroed struct
+ * and a struct already released are ignored, so releasing twice is harmless.
+ */
+void mqtt_message_release(struct mqtt_message *message);
 
 /**
  * Register the Connected callback (NULL removes it; a new one replaces the old).

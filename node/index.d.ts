@@ -83,6 +83,44 @@ export interface UnsubscribedEvent {
   readonly responseCode: number;
 }
 
+/**
+ * One message of `incomingMessages` / `outgoingMessages` (the documented MQTTMessage): a
+ * frozen snapshot taken when the collection was read. The MQTT 5.0 fields are empty / 0
+ * under 3.1.1.
+ */
+export interface MQTTMessage {
+  readonly packetId: number;
+  readonly topic: string;
+  /** 1 or 2 (QoS 0 messages are never listed). */
+  readonly QoS: number;
+  /** The payload as text (invalid UTF-8 replaced by U+FFFD). */
+  readonly message: string;
+  /** The payload bytes (a Buffer, copied). */
+  readonly messageB: Uint8Array;
+  readonly retained: boolean;
+  readonly duplicate: boolean;
+  /**
+   * Outgoing: 0 waiting for PUBACK, 1 waiting for PUBREC, 2 PUBREC received, 3 waiting for
+   * PUBCOMP, 4 done. Incoming: 5 sending PUBACK, 6 sending PUBREC, 7 waiting for PUBREL,
+   * 8 sending PUBCOMP, 9 done.
+   */
+  readonly state: MQTTMessageState;
+  readonly contentType: string;
+  /** Hex digits. */
+  readonly correlationData: string;
+  /** Seconds; 0 when absent. */
+  readonly messageExpInterval: number;
+  /** 0 unspecified bytes, 1 UTF-8 text. */
+  readonly payloadFormatIndicator: number;
+  readonly responseTopic: string;
+  /** Comma-separated, as the server sent them. */
+  readonly subscriptionIdentifiers: string;
+  readonly topicAlias: number;
+}
+export type MQTTMessageState = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+/** IncomingMessages / OutgoingMessages: a frozen array. */
+export type MQTTMessageList = readonly MQTTMessage[];
+
 /** Every event and the listener it takes. */
 export interface MQTTEvents {
   Connected: (e: ConnectedEvent) => void;
@@ -109,6 +147,10 @@ export interface ConfigSetting {
   kind: 'bool' | 'int' | 'string';
   readOnly: boolean;
   versions: 'both' | '3.1.1' | '5.0';
+  /** What a new client (or one after reset()) reads. */
+  default: string;
+  /** The name ends in "[i]": "Name[2]" addresses one element, "Name" the whole array (JSON). */
+  indexed: boolean;
 }
 /** Every setting `config()` answers. */
 export declare function configSettings(): ConfigSetting[];
@@ -173,6 +215,31 @@ export declare class mqtt {
   setWillMessage(willMessage: string): void;
   willMessage: string;
 
+  /** The interface to bind ("" lets the system choose); while connected, the address in use. */
+  getLocalHost(): string;
+  setLocalHost(localHost: string): void;
+  localHost: string;
+
+  /** The port to bind (0 lets the system choose); while connected, the port in use. */
+  getLocalPort(): number;
+  setLocalPort(localPort: number): void;
+  localPort: number;
+
+  // Read-only members: there is no setter, TypeScript refuses an assignment, and in
+  // JavaScript assigning the property throws an MQTTError (code 10022).
+
+  /** True while connected, except between a 135 (would block) and the ReadyToSend event. */
+  isReadyToSend(): boolean;
+  readonly readyToSend: boolean;
+
+  /** QoS 1/2 messages from the server not fully acknowledged yet (a snapshot). */
+  getIncomingMessages(): MQTTMessageList;
+  readonly incomingMessages: MQTTMessageList;
+
+  /** Our QoS 1/2 messages not fully acknowledged yet (a snapshot). */
+  getOutgoingMessages(): MQTTMessageList;
+  readonly outgoingMessages: MQTTMessageList;
+
   // ---- methods ----
   /** "Name" reads a setting; "Name=Value" writes it and resolves to "". */
   config(configurationString: string): Promise<string>;
@@ -185,9 +252,34 @@ export declare class mqtt {
   disconnect(): Promise<void>;
   /** Fires pending events, then yields to the event loop once. */
   doEvents(): Promise<void>;
-  /** Resolves when the PUBLISH is queued for sending; acknowledgements arrive as events. */
+  /**
+   * Ends every call still waiting at once (it rejects with 301) and disconnects. Resolves
+   * once the connection is gone (Disconnected, or the failed attempt's Connected, has fired).
+   */
+  interrupt(): Promise<void>;
+  /**
+   * Resolves when the PUBLISH is queued for sending; acknowledgements arrive as events.
+   * With timeout 0 it never waits for room in the send buffer: over the bound it rejects
+   * with 135 (the message says whether this message was accepted) and ReadyToSend follows.
+   */
   publishData(topic: string, QOS: number, data: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   publishMessage(topic: string, QOS: number, message: string): Promise<void>;
+  /**
+   * The session state (unacknowledged QoS 1/2 messages both ways) as text; also written to
+   * the SessionStateFile setting's file when that is set.
+   */
+  saveSession(): Promise<string>;
+  /**
+   * Loads a saved session (from SessionStateFile when set, else `stateData`) for the next
+   * connect and sets cleanSession to false. Rejects with 211 while connected.
+   */
+  restoreSession(stateData: string): Promise<void>;
+  /**
+   * Closes any connection at once (no DISCONNECT, so a Will is published) and restores every
+   * property and config setting; listeners stay. Calls still waiting reject with 301.
+   * Resolves once the connection is gone.
+   */
+  reset(): Promise<void>;
   /** One or more filters separated by the TopicDelimiter setting (","); resolves at SUBACK. */
   subscribe(topicFilter: string, QOS: number): Promise<void>;
   /** Resolves at UNSUBACK. */

@@ -50,6 +50,7 @@ const MQTTVersions = Object.freeze({ mvV3: 0, mvV5: 1 });
 // Documented numbers used by the checks made here, before the engine sees a value.
 const INVALID_QOS = 505;
 const INVALID_ARGUMENT = 10022;
+const INTERRUPTED = 301;
 
 const EVENT_BATCH = 512;
 
@@ -151,31 +152,71 @@ class mqtt extends EventEmitter {
   }
 
   disconnect() {
-    return this[STATE].call(() => this[NATIVE].disconnect());
+    return this[STATE].call(() => this[NATIVE].disconnect(), { what: 'disconnecting' });
   }
 
   subscribe(topicFilter, QOS) {
-    return this[STATE].call(() =>
-      this[NATIVE].subscribe(checkString('topicFilter', topicFilter), checkQos(QOS)),
+    return this[STATE].call(
+      () => this[NATIVE].subscribe(checkString('topicFilter', topicFilter), checkQos(QOS)),
+      { what: 'waiting for SUBACK' },
     );
   }
 
   unsubscribe(topicFilter) {
-    return this[STATE].call(() => this[NATIVE].unsubscribe(checkString('topicFilter', topicFilter)));
+    return this[STATE].call(() => this[NATIVE].unsubscribe(checkString('topicFilter', topicFilter)), {
+      what: 'waiting for UNSUBACK',
+    });
   }
 
   // A publish completes when the PUBLISH is queued: no event has to fire before it, so its
-  // Promise does not wait for a drain (the hot path stays one native call).
+  // Promise does not wait for a drain (the hot path stays one native call). With timeout 0
+  // it never waits at all: over the send buffer's bound it rejects with 135 (would block).
 
   publishMessage(topic, QOS, message) {
     const send = () =>
       this[NATIVE].publishMessage(checkString('topic', topic), checkQos(QOS), checkString('message', message));
-    return this[STATE].call(send, false);
+    return this[STATE].call(send, PUBLISHING);
   }
 
   publishData(topic, QOS, data) {
     const send = () => this[NATIVE].publishData(checkString('topic', topic), checkQos(QOS), toBytes(data));
-    return this[STATE].call(send, false);
+    return this[STATE].call(send, PUBLISHING);
+  }
+
+  /**
+   * Ends every call still waiting at once (its Promise rejects with 301) and disconnects
+   * (DISCONNECT is sent if the connection is up; an attempt is abandoned). Resolves once the
+   * connection is gone and its events have fired, so the client can be set up again.
+   */
+  interrupt() {
+    return attempt(() => {
+      this[NATIVE].interrupt();
+      this[STATE].interruptAll();
+      return this[STATE].idle();
+    });
+  }
+
+  /** The session state (unacknowledged QoS 1/2 messages) as text; see SessionStateFile. */
+  saveSession() {
+    return attempt(() => this[NATIVE].saveSession());
+  }
+
+  /** Loads a saved session for the next connect and sets cleanSession to false. */
+  restoreSession(stateData) {
+    return attempt(() => this[NATIVE].restoreSession(checkString('stateData', stateData)));
+  }
+
+  /**
+   * Closes any connection at once (no DISCONNECT is sent) and puts every property and
+   * config setting back to its default; listeners stay. Calls still waiting reject with
+   * 301. Resolves once the connection is gone (its Disconnected event has fired).
+   */
+  reset() {
+    return attempt(() => {
+      this[NATIVE].reset();
+      this[STATE].interruptAll();
+      return this[STATE].idle();
+    });
   }
 
   /** Fires every pending event now, then yields to the event loop once. */
@@ -211,6 +252,78 @@ class mqtt extends EventEmitter {
     checkBool('Connected', v);
     this.setConnected(v);
   }
+
+  // ---- read-only properties: accessors only, and plain properties that refuse writes ----
+
+  isReadyToSend() {
+    return this[NATIVE].isReadyToSend();
+  }
+
+  /** IncomingMessages: a frozen array of frozen MQTTMessage objects (a snapshot). */
+  getIncomingMessages() {
+    return decodeMessages(this[NATIVE].getIncomingMessages());
+  }
+
+  /** OutgoingMessages: a frozen array of frozen MQTTMessage objects (a snapshot). */
+  getOutgoingMessages() {
+    return decodeMessages(this[NATIVE].getOutgoingMessages());
+  }
+}
+
+// Options of ClientState.call for publishes: no drain, and "what" for an interrupt.
+const PUBLISHING = { settle: false, what: 'publishing' };
+
+// The documented MQTTMessage fields, in the order the addon flattens them.
+const MESSAGE_FIELDS = [
+  'packetId',
+  'topic',
+  'QoS',
+  'message',
+  'messageB',
+  'retained',
+  'duplicate',
+  'state',
+  'contentType',
+  'correlationData',
+  'messageExpInterval',
+  'payloadFormatIndicator',
+  'responseTopic',
+  'subscriptionIdentifiers',
+  'topicAlias',
+];
+
+function decodeMessages(flat) {
+  const n = MESSAGE_FIELDS.length;
+  const out = [];
+  for (let i = 0; i < flat.length; i += n) {
+    const m = {};
+    for (let f = 0; f < n; f++) m[MESSAGE_FIELDS[f]] = flat[i + f];
+    if (m.messageB == null) m.messageB = Buffer.alloc(0);
+    out.push(Object.freeze(m));
+  }
+  return Object.freeze(out);
+}
+
+// [Name, accessor]: read-only members. Assigning the plain property throws (10022) in
+// sloppy and strict code alike, rather than being ignored.
+const READ_ONLY = [
+  ['ReadyToSend', 'isReadyToSend'],
+  ['IncomingMessages', 'getIncomingMessages'],
+  ['OutgoingMessages', 'getOutgoingMessages'],
+];
+
+for (const [Name, getter] of READ_ONLY) {
+  const prop = Name[0].toLowerCase() + Name.slice(1);
+  Object.defineProperty(mqtt.prototype, prop, {
+    get() {
+      return this[getter]();
+    },
+    set() {
+      throw mqttError(INVALID_ARGUMENT, `${Name} is read-only`);
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 // The documented properties: [Name, kind]. Each gets the reference's accessors
@@ -224,6 +337,8 @@ const PROPERTIES = [
   ['Version', 'int'],
   ['RemoteHost', 'string'],
   ['RemotePort', 'int'],
+  ['LocalHost', 'string'],
+  ['LocalPort', 'int'],
   ['Timeout', 'int'],
   ['WillTopic', 'string'],
   ['WillMessage', 'string'],
@@ -288,6 +403,10 @@ class ClientState {
     // Connections that may still deliver events: one per connect call until it fails,
     // and one per established connection until its Disconnected event.
     this.holds = 0;
+    // Resolvers waiting for holds to reach 0 (interrupt(), reset()).
+    this.idleWaiters = [];
+    // Calls still waiting for the engine: {reject, what}. interrupt() ends them.
+    this.waiting = new Set();
   }
 
   acquire() {
@@ -302,7 +421,26 @@ class ClientState {
     if (--this.holds === 0) {
       live.delete(this.client);
       this.native.keepAlive(false);
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
     }
+  }
+
+  /** Resolves once no connection or attempt is left, after firing what is pending. */
+  idle() {
+    return DONE.then(() => {
+      this.drain();
+      if (this.holds === 0) return undefined;
+      return new Promise((resolve) => this.idleWaiters.push(resolve));
+    });
+  }
+
+  /** Rejects every call still waiting with 301, now; the engine's own outcome is dropped. */
+  interruptAll() {
+    const calls = [...this.waiting];
+    this.waiting.clear();
+    for (const c of calls) c.reject(mqttError(INTERRUPTED, `interrupted while ${c.what}`));
   }
 
   // Native methods return null when they finished at once, or a Promise. For calls whose
@@ -310,36 +448,45 @@ class ClientState {
   // unsubscribe), those events are fired before the returned Promise settles, as the
   // blocking faces fire them before returning; even a call that finished at once waits a
   // microtask for that, so listeners never run inside the call itself.
-  call(start, settle = true) {
+  // `failed` (connect) hears the engine's own failure, even after interrupt() settled
+  // the returned Promise.
+  call(start, { settle = true, what = 'waiting', failed = null } = {}) {
     let pending;
     try {
       pending = start();
     } catch (err) {
+      if (failed) failed();
       return settle ? DONE.then(() => {
         this.drain();
         throw err;
       }) : Promise.reject(err);
     }
     if (pending == null) return settle ? DONE.then(() => this.drain()) : DONE;
-    return pending.then(
-      () => {
-        this.drain();
-      },
-      (err) => {
-        this.drain();
-        throw err;
-      },
-    );
+    return new Promise((resolve, reject) => {
+      const entry = { reject, what };
+      this.waiting.add(entry);
+      pending.then(
+        () => {
+          this.waiting.delete(entry);
+          this.drain();
+          resolve();
+        },
+        (err) => {
+          this.waiting.delete(entry);
+          this.drain();
+          if (failed) failed();
+          reject(err);
+        },
+      );
+    });
   }
 
   connecting(start) {
     this.acquire();
-    const p = this.call(start);
     // Whatever the reason (refused arguments, already connected, the server said no), a
     // failed attempt delivers nothing more; an established connection's hold ends with
     // its Disconnected event instead.
-    p.catch(() => this.release());
-    return p;
+    return this.call(start, { what: 'connecting', failed: () => this.release() });
   }
 
   drain() {
@@ -368,6 +515,9 @@ class ClientState {
         case 0: // Connected
           e = { statusCode: a[i], description: a[i + 1] };
           i += 2;
+          // A connection the engine made by itself (AutoReconnect) holds the client too,
+          // until its Disconnected event.
+          if (e.statusCode === 0 && this.holds === 0) this.acquire();
           break;
         case 1: // ConnectionStatus
           e = { connectionEvent: a[i], statusCode: a[i + 1], description: a[i + 2] };
@@ -445,7 +595,7 @@ class ClientState {
   }
 }
 
-/** Every setting `config()` answers: name, group, kind, readOnly, versions. */
+/** Every setting `config()` answers: name, group, kind, readOnly, versions, default, indexed. */
 function configSettings() {
   return addon.configSettings();
 }

@@ -23,6 +23,8 @@ struct Peer {
     mqtt: Mqtt,
     received: Arc<Mutex<HashMap<String, usize>>>,
     acked: Arc<AtomicUsize>,
+    /// Successful CONNACKs: 1 plus the reconnections.
+    connects: Arc<AtomicUsize>,
 }
 
 fn peer(name: &str, port: u16) -> Peer {
@@ -38,7 +40,8 @@ fn peer(name: &str, port: u16) -> Peer {
         .unwrap();
     let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let acked = Arc::new(AtomicUsize::new(0));
-    let (r, a) = (received.clone(), acked.clone());
+    let connects = Arc::new(AtomicUsize::new(0));
+    let (r, a, k) = (received.clone(), acked.clone(), connects.clone());
     mqtt.set_event_handler(Some(Arc::new(move |e: &mut Event| match e {
         Event::MessageIn(m) => {
             *r.lock()
@@ -49,6 +52,9 @@ fn peer(name: &str, port: u16) -> Peer {
         Event::MessageOut(m) if m.qos > 0 => {
             a.fetch_add(1, Ordering::SeqCst);
         }
+        Event::Connected(c) if c.status_code == 0 => {
+            k.fetch_add(1, Ordering::SeqCst);
+        }
         _ => {}
     })));
     mqtt.connect_to("127.0.0.1", port as i32).unwrap();
@@ -56,6 +62,7 @@ fn peer(name: &str, port: u16) -> Peer {
         mqtt,
         received,
         acked,
+        connects,
     }
 }
 
@@ -98,6 +105,13 @@ fn stream_with_fault(
     let deadline = Instant::now() + Duration::from_secs(120);
     while publisher.acked.load(Ordering::SeqCst) < 2 * PER_QOS && Instant::now() < deadline {
         let _ = publisher.mqtt.do_events();
+        // Publishing only queues once the send window is full, so the stream is usually
+        // still flowing here when a third of it is through.
+        if publisher.acked.load(Ordering::SeqCst) >= PER_QOS * 2 / 3 {
+            if let Some(f) = fault.take() {
+                f();
+            }
+        }
     }
     while subscriber.received.lock().unwrap().len() < 2 * PER_QOS && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
@@ -118,8 +132,11 @@ fn stream_with_fault(
         .filter(|i| got.get(&format!("1:{i}")).copied().unwrap_or(0) > 1)
         .count();
     let r = (lost(1), lost(2), dup2);
+    let reconnects =
+        publisher.connects.load(Ordering::SeqCst) + subscriber.connects.load(Ordering::SeqCst) - 2;
+    assert!(reconnects >= 1, "the fault caused no reconnection");
     println!(
-        "published {} QoS 1 + {} QoS 2; acknowledged {}; lost QoS 1: {}, lost QoS 2: {}, duplicated QoS 1: {dup1}, duplicated QoS 2: {}",
+        "published {} QoS 1 + {} QoS 2; reconnections {reconnects}; acknowledged {}; lost QoS 1: {}, lost QoS 2: {}, duplicated QoS 1: {dup1}, duplicated QoS 2: {}",
         PER_QOS,
         PER_QOS,
         publisher.acked.load(Ordering::SeqCst),

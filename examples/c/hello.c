@@ -1,5 +1,6 @@
 /* hello: connect, subscribe to a topic of our own, publish "hello from c" at QoS 1, print it
- * when it comes back, disconnect. Exit 0 only if the message arrived.
+ * when it comes back, disconnect. Exit 0 only if the message arrived. Along the way it shows
+ * a MessageAck callback finding its message in the in-flight collections.
  *
  *   MQTT_BROKER=host:port examples/c/run hello        (default 127.0.0.1:1883)
  */
@@ -23,6 +24,21 @@ static void on_message_in(mqtt_t *m, const mqtt_message_event *e, void *user_dat
     hello_state *s = user_data;
     printf("received on %s (QoS %d): %.*s\n", e->topic, e->qos, (int)e->message_len, e->message);
     if (strcmp(e->topic, s->topic) == 0) s->received = 1;
+}
+
+/* Fires when a QoS 1/2 message finished its acknowledgements; while it runs, the message is
+ * still in OutgoingMessages (direction 0) or IncomingMessages (direction 1) at e->index. The
+ * copy belongs to us until mqtt_message_release. */
+static void on_message_ack(mqtt_t *m, const mqtt_message_ack_event *e, void *user_data) {
+    (void)user_data;
+    mqtt_message msg;
+    int rc = e->direction == 0 ? mqtt_get_outgoing_message(m, e->index, &msg)
+                               : mqtt_get_incoming_message(m, e->index, &msg);
+    if (rc != MQTT_OK) return;
+    printf("acknowledged %s message %d (QoS %d, state %d): %.*s\n",
+           e->direction == 0 ? "outgoing" : "incoming", msg.packet_id, msg.qos, msg.state,
+           (int)msg.message_len, msg.message);
+    mqtt_message_release(&msg);
 }
 
 /* Prints what went wrong and says whether it did. */
@@ -54,12 +70,16 @@ int main(void) {
     if (!m) return failed(MQTT_ERR_BAD_STATE, "mqtt_new");
     int rc = 1;
     if (failed(mqtt_on_message_in(m, on_message_in, &state), "registering MessageIn") ||
+        failed(mqtt_on_message_ack(m, on_message_ack, NULL), "registering MessageAck") ||
         failed(mqtt_set_timeout(m, 10), "setting Timeout") ||
         failed(mqtt_connect_to(m, host, port), "connecting") ||
         failed(mqtt_subscribe(m, topic, 1), "subscribing") ||
         failed(mqtt_publish_message(m, topic, 1, "hello from c"), "publishing"))
         goto out;
-    printf("connected to %s:%d, published to %s\n", host, port, topic);
+    int local_port = 0;
+    mqtt_get_local_port(m, &local_port);
+    printf("connected to %s:%d from local port %d, published to %s\n", host, port, local_port,
+           topic);
 
     time_t deadline = time(NULL) + 10;
     while (!state.received && time(NULL) < deadline) mqtt_do_events(m);

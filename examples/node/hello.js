@@ -20,7 +20,7 @@ async function main() {
   });
 
   await client.connectTo(host, port);
-  console.log(`connected to ${host}:${port} as ${client.clientId}`);
+  console.log(`connected to ${host}:${port} from ${client.localHost}:${client.localPort} as ${client.clientId}`);
   await client.subscribe(topic, 1);
   await client.publishMessage(topic, 1, 'hello from node');
 

@@ -30,12 +30,18 @@ pub const MQTT_ERR_REMOTE_HOST_LOCKED: c_int = 101;
 pub const MQTT_ERR_INVALID_ADDRESS: c_int = 102;
 /// Already connected: disconnect first.
 pub const MQTT_ERR_ALREADY_CONNECTED: c_int = 104;
+/// LocalPort cannot change while connected or connecting.
+pub const MQTT_ERR_LOCAL_PORT_LOCKED: c_int = 106;
+/// LocalHost cannot change while connected or connecting.
+pub const MQTT_ERR_LOCAL_HOST_LOCKED: c_int = 107;
 /// RemotePort 0 was given.
 pub const MQTT_ERR_REMOTE_PORT_ZERO: c_int = 116;
 /// The send buffer is full (Timeout 0); wait for ReadyToSend.
 pub const MQTT_ERR_WOULD_BLOCK: c_int = 135;
 /// A blocking call waited Timeout seconds.
 pub const MQTT_ERR_TIMEOUT: c_int = 201;
+/// A blocking call was ended by mqtt_interrupt (or mqtt_reset).
+pub const MQTT_ERR_INTERRUPTED: c_int = 301;
 /// The call is not possible in the client's present state; also an internal failure
 /// (a Rust panic caught at the boundary).
 pub const MQTT_ERR_BAD_STATE: c_int = 211;
@@ -133,6 +139,9 @@ mod tests {
             (MQTT_ERR_REMOTE_HOST_LOCKED, code::REMOTE_HOST_LOCKED),
             (MQTT_ERR_INVALID_ADDRESS, code::INVALID_ADDRESS),
             (MQTT_ERR_ALREADY_CONNECTED, code::ALREADY_CONNECTED),
+            (MQTT_ERR_LOCAL_PORT_LOCKED, code::LOCAL_PORT_LOCKED),
+            (MQTT_ERR_LOCAL_HOST_LOCKED, code::LOCAL_HOST_LOCKED),
+            (MQTT_ERR_INTERRUPTED, code::INTERRUPTED),
             (MQTT_ERR_REMOTE_PORT_ZERO, code::REMOTE_PORT_ZERO),
             (MQTT_ERR_WOULD_BLOCK, code::WOULD_BLOCK),
             (MQTT_ERR_TIMEOUT, code::TIMEOUT),

@@ -22,7 +22,11 @@ mod error;
 
 mod methods;
 
+mod settings;
+
 mod props;
+
+mod messages;
 
 mod events;
 
@@ -33,6 +37,8 @@ mod panic;
 pub use error::*;
 pub use events::*;
 pub use handle::*;
+pub use messages::*;
 pub use methods::*;
 pub use props::*;
+pub use settings::*;
 pub use strings::*;

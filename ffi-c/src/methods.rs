@@ -160,3 +160,35 @@ pub unsafe extern "C" fn mqtt_do_events(mqtt: *mut mqtt_t) -> c_int {
     // SAFETY: the caller promises a live handle or NULL.
     guard("mqtt_do_events", || unsafe { do_events(mqtt) })
 }
+
+/// Interrupt: end the blocking call in progress on this client with 301
+/// (MQTT_ERR_INTERRUPTED) and disconnect (a connection that is up gets DISCONNECT, so no
+/// Will is published; an attempt still under way is abandoned). Returns 0 at once.
+///
+/// Meant to be called while another thread is inside a blocking call on the same handle,
+/// or from one of this client's callbacks (the blocking call that fired it then returns
+/// 301 once the callback returns, or 0 if it had already completed). With no call in
+/// progress it only disconnects; the next call is not affected.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_interrupt(mqtt: *mut mqtt_t) -> c_int {
+    const F: &str = "mqtt_interrupt";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle or NULL.
+        unsafe { client(mqtt, F) }?.interrupt()
+    })
+}
+
+/// Reset: drop the connection (at once, without DISCONNECT or waiting), end a blocking call
+/// in progress with 301, and put every property and config setting back to its default.
+/// What is not a property stays: the registered callbacks and the event notifier (push
+/// mode). Returns 0. The values are defaults when it returns; the connection closes in the
+/// background, and until its Disconnected callback has fired the properties that are locked
+/// while connected still refuse changes.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_reset(mqtt: *mut mqtt_t) -> c_int {
+    const F: &str = "mqtt_reset";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle or NULL.
+        unsafe { client(mqtt, F) }?.reset()
+    })
+}

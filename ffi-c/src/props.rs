@@ -285,3 +285,48 @@ pub unsafe extern "C" fn mqtt_set_will_message(mqtt: *mut mqtt_t, value: *const 
     // SAFETY: forwarded from the caller.
     unsafe { set_str("mqtt_set_will_message", mqtt, value, Mqtt::set_will_message) }
 }
+
+/// LocalHost (default ""). While connected: the local address the connection uses;
+/// otherwise the address to bind before connecting ("" lets the system choose).
+/// `*value` receives a new string: free it with mqtt_string_free.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_local_host(
+    mqtt: *const mqtt_t,
+    value: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get_str("mqtt_get_local_host", mqtt, value, Mqtt::local_host) }
+}
+
+/// Set LocalHost: the local address (an IP address is best) to bind before connecting;
+/// "" lets the system choose. Copied. Fails with 107 while connected or connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_local_host(mqtt: *mut mqtt_t, value: *const c_char) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set_str("mqtt_set_local_host", mqtt, value, Mqtt::set_local_host) }
+}
+
+/// LocalPort (default 0). While connected: the local port the connection uses (also the
+/// one the system chose when LocalPort was 0); otherwise the port to bind.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_local_port(mqtt: *const mqtt_t, value: *mut c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_local_port", mqtt, value, Mqtt::local_port) }
+}
+
+/// Set LocalPort: 0 (the system chooses) or 1..65535, else 10022. Fails with 106 while
+/// connected or connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_local_port(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_local_port", mqtt, value, Mqtt::set_local_port) }
+}
+
+/// ReadyToSend (read-only; there is no setter): true while connected and no publish is
+/// waiting for the send buffer to drain. A publish that failed with 135 (would block) makes
+/// it false until the ReadyToSend callback fires.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_ready_to_send(mqtt: *const mqtt_t, value: *mut bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_ready_to_send", mqtt, value, Mqtt::ready_to_send) }
+}

@@ -155,7 +155,65 @@ impl NativeMqtt {
         guarded(|| sync(&env, self.inner.set_will_message(&v)))
     }
 
+    /// LocalHost: the interface to bind; while connected, the connection's own address.
+    #[napi(js_name = "getLocalHost")]
+    pub fn get_local_host(&self) -> napi::Result<String> {
+        guarded(|| Ok(self.inner.local_host()))
+    }
+    #[napi(js_name = "setLocalHost")]
+    pub fn set_local_host(&self, env: Env, v: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_local_host(&v)))
+    }
+    /// LocalPort: the port to bind (0: the system's choice); while connected, the port in use.
+    #[napi(js_name = "getLocalPort")]
+    pub fn get_local_port(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.local_port()))
+    }
+    #[napi(js_name = "setLocalPort")]
+    pub fn set_local_port(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_local_port(v)))
+    }
+    #[napi(js_name = "isReadyToSend")]
+    pub fn is_ready_to_send(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.ready_to_send()))
+    }
+    /// IncomingMessages, flattened like events (see `events::encode_messages`).
+    #[napi(js_name = "getIncomingMessages")]
+    pub fn get_incoming_messages(&self, env: Env) -> napi::Result<JsObject> {
+        guarded(|| events::encode_messages(&env, self.inner.incoming_messages()))
+    }
+    /// OutgoingMessages, flattened like events.
+    #[napi(js_name = "getOutgoingMessages")]
+    pub fn get_outgoing_messages(&self, env: Env) -> napi::Result<JsObject> {
+        guarded(|| events::encode_messages(&env, self.inner.outgoing_messages()))
+    }
+
     // ---- methods ----
+
+    /// Returns at once; the call waiting in `index.js` is ended there with 301.
+    #[napi]
+    pub fn interrupt(&self, env: Env) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.interrupt()))
+    }
+
+    /// Closes any connection (without DISCONNECT) and restores every property and setting.
+    #[napi]
+    pub fn reset(&self, env: Env) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.reset()))
+    }
+
+    /// The session state as text (also written to SessionStateFile when that is set; the
+    /// file is small, so it is written on this thread).
+    #[napi(js_name = "saveSession")]
+    pub fn save_session(&self, env: Env) -> napi::Result<String> {
+        guarded(|| sync(&env, self.inner.save_session()))
+    }
+
+    /// Loads a saved session for the next connect (from SessionStateFile when that is set).
+    #[napi(js_name = "restoreSession")]
+    pub fn restore_session(&self, env: Env, state_data: String) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.restore_session(&state_data)))
+    }
 
     #[napi]
     pub fn config(&self, env: Env, setting: String) -> napi::Result<String> {
@@ -202,10 +260,7 @@ impl NativeMqtt {
         qos: i32,
         message: String,
     ) -> napi::Result<Option<JsObject>> {
-        guarded(|| {
-            let data = Bytes::from(message.into_bytes());
-            promise::start(&env, self.inner.publish_data_async(&topic, qos, data))
-        })
+        guarded(|| self.publish(&env, &topic, qos, Bytes::from(message.into_bytes())))
     }
 
     /// The bytes are copied once: JavaScript may reuse or change its buffer as soon as the
@@ -218,10 +273,27 @@ impl NativeMqtt {
         qos: i32,
         data: Uint8Array,
     ) -> napi::Result<Option<JsObject>> {
-        guarded(|| {
-            let data = Bytes::copy_from_slice(&data);
-            promise::start(&env, self.inner.publish_data_async(&topic, qos, data))
-        })
+        guarded(|| self.publish(&env, &topic, qos, Bytes::copy_from_slice(&data)))
+    }
+}
+
+impl NativeMqtt {
+    /// With Timeout 0 a publish never waits for room in the send buffer: the core's
+    /// non-blocking form answers at once, with 135 (would block) over the bound, and
+    /// ReadyToSend follows once the buffer is written out. Otherwise the async form waits
+    /// for room (up to the send buffer's turn order) without blocking the JS thread.
+    fn publish(
+        &self,
+        env: &Env,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+    ) -> napi::Result<Option<JsObject>> {
+        if self.inner.timeout() == 0 {
+            sync(env, self.inner.publish_data(topic, qos, data)).map(|()| None)
+        } else {
+            promise::start(env, self.inner.publish_data_async(topic, qos, data))
+        }
     }
 }
 
@@ -236,13 +308,17 @@ pub struct ConfigSetting {
     pub read_only: bool,
     /// "both", "3.1.1" or "5.0".
     pub versions: String,
+    /// What a new client (or one after reset()) reads.
+    pub default: String,
+    /// The name ends in `[i]`: `Name[3]` addresses one element, `Name` the whole array.
+    pub indexed: bool,
 }
 
 #[napi(js_name = "configSettings")]
 pub fn config_settings() -> napi::Result<Vec<ConfigSetting>> {
-    use ferromq::component::config::{Applies, SettingType, SETTINGS};
+    use ferromq::component::config::{settings, Applies, SettingType};
     guarded(|| {
-        Ok(SETTINGS
+        Ok(settings()
             .iter()
             .map(|s| ConfigSetting {
                 name: s.name.to_string(),
@@ -260,6 +336,8 @@ pub fn config_settings() -> napi::Result<Vec<ConfigSetting>> {
                     Applies::V5Only => "5.0",
                 }
                 .to_string(),
+                default: s.default.to_string(),
+                indexed: s.indexed(),
             })
             .collect())
     })

@@ -93,6 +93,37 @@ pub fn encode(env: &Env, events: Vec<Event>) -> napi::Result<JsObject> {
     Ok(out.arr)
 }
 
+/// IncomingMessages / OutgoingMessages as one flat array, 15 values per message in the
+/// order `index.js` (`MESSAGE_FIELDS`) reads them. Payloads are always copied: these
+/// bytes are still the engine's (it may send them again, or hand them to MessageIn later).
+pub fn encode_messages(env: &Env, messages: Vec<ferromq::MqttMessage>) -> napi::Result<JsObject> {
+    let mut out = Flat {
+        env,
+        arr: env.create_empty_array()?,
+        len: 0,
+    };
+    for m in messages {
+        out.int(m.packet_id)?;
+        out.str(&m.topic)?;
+        out.int(m.qos)?;
+        out.str(&String::from_utf8_lossy(&m.message))?;
+        out.bytes(m.message, false)?;
+        out.boolean(m.retained)?;
+        out.boolean(m.duplicate)?;
+        out.int(m.state)?;
+        out.str(&m.content_type)?;
+        out.str(&m.correlation_data)?;
+        // Up to 2^32 - 1 seconds: exact as a JS number.
+        let v = env.create_double(m.message_exp_interval as f64)?;
+        out.push(v)?;
+        out.int(m.payload_format_indicator)?;
+        out.str(&m.response_topic)?;
+        out.str(&m.subscription_identifiers)?;
+        out.int(m.topic_alias)?;
+    }
+    Ok(out.arr)
+}
+
 struct Flat<'a> {
     env: &'a Env,
     arr: JsObject,

@@ -11,6 +11,10 @@ Two classes over the same engine:
 Handlers are registered with ``on("MessageIn", fn)`` or ``@client.on("MessageIn")`` and
 get one event object whose fields are snake_case (``topic``, ``qos``, ``message``,
 ``message_b`` ...). Every failure raises :class:`MQTTError` with the documented ``code``.
+
+``incoming_messages`` / ``outgoing_messages`` list the QoS 1/2 messages still in flight as
+tuples of read-only :class:`MQTTMessage`; :func:`config_settings` lists what ``config()``
+answers.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ._error import MQTTError
 from ._native import (
     CONFIG_SETTINGS,
     EVENT_NAMES,
+    ConfigSetting,
     ConnectedEvent,
     ConnectionStatusEvent,
     DisconnectedEvent,
@@ -26,12 +31,14 @@ from ._native import (
     LogEvent,
     MessageAckEvent,
     MessageEvent,
+    MQTTMessage,
     ReadyToSendEvent,
     SSLServerAuthenticationEvent,
     SSLStatusEvent,
     SubscribedEvent,
     UnsubscribedEvent,
     __version__,
+    config_settings,
     mqtt,
 )
 from . import aio
@@ -39,6 +46,7 @@ from . import aio
 __all__ = [
     "CONFIG_SETTINGS",
     "EVENT_NAMES",
+    "ConfigSetting",
     "ConnectedEvent",
     "ConnectionStatusEvent",
     "DisconnectedEvent",
@@ -47,6 +55,7 @@ __all__ = [
     "MQTTError",
     "MessageAckEvent",
     "MessageEvent",
+    "MQTTMessage",
     "ReadyToSendEvent",
     "SSLServerAuthenticationEvent",
     "SSLStatusEvent",
@@ -54,5 +63,6 @@ __all__ = [
     "UnsubscribedEvent",
     "__version__",
     "aio",
+    "config_settings",
     "mqtt",
 ]

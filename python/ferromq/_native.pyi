@@ -6,7 +6,78 @@ __version__: str
 EVENT_NAMES: List[str]
 """The documented event names, as on() takes them."""
 CONFIG_SETTINGS: List[str]
-"""Every setting config() answers."""
+"""The name of every setting config() answers (see config_settings() for the details)."""
+
+@final
+class ConfigSetting:
+    """One row of the config registry."""
+    @property
+    def name(self) -> str:
+        """The name config() takes ("TopicDelimiter", ...)."""
+    @property
+    def group(self) -> str:
+        """The documented group: "mqtt", "tcp", ..."""
+    @property
+    def kind(self) -> str:
+        """"bool", "int" or "string": the shape of the text config() reads and writes."""
+    @property
+    def read_only(self) -> bool:
+        """Whether config("Name=Value") is refused."""
+    @property
+    def applies(self) -> str:
+        """"both", "3.1.1" or "5.0": the MQTT versions the setting means something under."""
+    @property
+    def default(self) -> str:
+        """What config() reads on a new client, and after reset()."""
+    @property
+    def indexed(self) -> bool:
+        """Whether the name ends in [i]: Name[2] is one element, Name[i] (or the bare name)
+        the whole array as a JSON array of strings."""
+
+def config_settings(group: Optional[str] = None) -> Tuple[ConfigSetting, ...]:
+    """Every setting of the registry (only those of `group` when given), in registry order."""
+
+@final
+class MQTTMessage:
+    """A QoS 1/2 message whose acknowledgement flow has not finished: an entry of
+    incoming_messages / outgoing_messages. Read-only; a snapshot of when it was read.
+    The MQTT 5.0 fields are empty / 0 under 3.1.1."""
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def qos(self) -> int: ...
+    @property
+    def message(self) -> str:
+        """The payload as text (invalid UTF-8 shows as U+FFFD)."""
+    @property
+    def message_b(self) -> bytes:
+        """The payload, byte for byte."""
+    @property
+    def retained(self) -> bool: ...
+    @property
+    def duplicate(self) -> bool: ...
+    @property
+    def state(self) -> int:
+        """0..4 for outgoing messages (4 = final acknowledgement received), 5..9 for
+        incoming ones (9 = final acknowledgement sent)."""
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def correlation_data(self) -> str:
+        """Hex."""
+    @property
+    def message_exp_interval(self) -> int: ...
+    @property
+    def payload_format_indicator(self) -> int: ...
+    @property
+    def response_topic(self) -> str: ...
+    @property
+    def subscription_identifiers(self) -> str:
+        """Comma-separated."""
+    @property
+    def topic_alias(self) -> int: ...
 
 _EventName = Literal[
     "Connected",
@@ -198,7 +269,9 @@ class _Client:
     """Properties, config() and on()/off(), shared by ferromq.mqtt and ferromq.aio.mqtt.
 
     Setting a property to a value it does not accept raises ferromq.MQTTError with the
-    documented code; properties sent in CONNECT cannot change while connected.
+    documented code; properties sent in CONNECT cannot change while connected. Writing a
+    read-only property (ready_to_send, incoming_messages, outgoing_messages) raises
+    AttributeError.
     """
 
     client_id: str
@@ -216,10 +289,27 @@ class _Client:
     """Default 1883."""
     timeout: int
     """Seconds a call may wait (default 60); 0 = return at once, outcomes come as events."""
+    local_host: str
+    """While connected, the connection's local address; otherwise the address to bind ("" = any)."""
+    local_port: int
+    """While connected, the connection's local port; otherwise the port to bind (0 = any)."""
     @property
     def connected(self) -> bool: ...
+    @property
+    def ready_to_send(self) -> bool:
+        """True while connected and no publish waits for the send buffer (read-only)."""
+    @property
+    def incoming_messages(self) -> Tuple[MQTTMessage, ...]:
+        """QoS 1/2 messages from the server still in their acknowledgement flow (read-only)."""
+    @property
+    def outgoing_messages(self) -> Tuple[MQTTMessage, ...]:
+        """Our QoS 1/2 messages still in their acknowledgement flow (read-only)."""
     will_topic: str
     will_message: str
+    def interrupt(self) -> None:
+        """End the blocking call in progress with MQTTError 301 and disconnect; returns at once."""
+    def reset(self) -> None:
+        """Disconnect without waiting; every property and config setting back to its default."""
     def config(self, setting: str) -> str:
         """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
     @overload
@@ -240,6 +330,9 @@ class mqtt(_Client):
     raised from the method that fired it when that method returns (a second one in the
     same call goes to ``sys.unraisablehook``). If the method itself failed too, its
     MQTTError is raised with the handler's exception as ``__context__``.
+
+    Ctrl-C during a wait is raised as KeyboardInterrupt when the call returns; to end a
+    long wait early, call ``interrupt()`` from another thread.
     """
 
     def __init__(self) -> None: ...

@@ -13,10 +13,12 @@ afterwards raises RuntimeError.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import weakref
-from typing import Any, Awaitable, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
+from ._error import MQTTError
 from ._native import _AioClient
 
 __all__ = ["mqtt"]
@@ -69,13 +71,21 @@ def _readable(ref: "weakref.ref[mqtt]", loop: asyncio.AbstractEventLoop, rsock: 
     client._dispatch()
 
 
+def _forget(pending: "dict[asyncio.Future[None], str]", fut: "asyncio.Future[None]") -> None:
+    pending.pop(fut, None)
+
+
 class mqtt(_AioClient):
     """MQTT client for asyncio.
 
     Properties (``client_id``, ``clean_session``, ``keep_alive_interval``, ``user``,
-    ``password``, ``version``, ``remote_host``, ``remote_port``, ``timeout``, ``connected``
-    (read-only here), ``will_topic``, ``will_message``), ``config()`` and ``on()``/``off()``
-    are those of :class:`ferromq.mqtt`.
+    ``password``, ``version``, ``remote_host``, ``remote_port``, ``local_host``,
+    ``local_port``, ``timeout``, ``connected`` (read-only here), ``ready_to_send``,
+    ``incoming_messages``, ``outgoing_messages``, ``will_topic``, ``will_message``),
+    ``config()`` and ``on()``/``off()`` are those of :class:`ferromq.mqtt`.
+
+    ``interrupt()`` and ``reset()`` are plain methods here: they act at once and fail the
+    futures of the calls in progress with :class:`ferromq.MQTTError` 301.
 
     Methods return an :class:`asyncio.Future`: the operation starts when the method is
     called and the future completes when the blocking method would have returned (CONNACK,
@@ -92,6 +102,8 @@ class mqtt(_AioClient):
     def __init__(self) -> None:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._tasks: "set[asyncio.Future[Any]]" = set()
+        # The futures of calls still running, with what each waits for (for interrupt()).
+        self._pending: "dict[asyncio.Future[None], str]" = {}
         self._finalizer: Optional[weakref.finalize] = None
         self._closed = False
 
@@ -136,10 +148,53 @@ class mqtt(_AioClient):
                 {"message": "exception in a ferromq event handler task", "exception": task.exception(), "client": self}
             )
 
-    def _call(self, op: Callable[..., None], *args: Any) -> "asyncio.Future[None]":
+    def _call(self, what: str, op: Callable[..., None], *args: Any) -> "asyncio.Future[None]":
         fut = self._bind().create_future()
         op(fut, *args)
+        self._pending[fut] = what
+        # Not a bound method: a call still running must not keep the client alive.
+        fut.add_done_callback(functools.partial(_forget, self._pending))
         return fut
+
+    def _fail_pending(self, pending: "list[tuple[asyncio.Future[None], str]]") -> None:
+        for fut, what in pending:
+            if not fut.done():
+                fut.set_exception(MQTTError(301, f"interrupted while waiting for {what}"))
+
+    def _end_pending(self) -> None:
+        """Fail the futures of the calls running now with 301, on the loop's thread."""
+        # One C-level copy under the GIL: a snapshot even if the loop's thread is adding.
+        pending = list(self._pending.items())
+        loop = self._loop
+        if not pending or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._fail_pending(pending)
+            return
+        try:
+            loop.call_soon_threadsafe(self._fail_pending, pending)
+        except RuntimeError:  # the loop closed in between: nobody awaits these any more
+            pass
+
+    def interrupt(self) -> None:
+        """End every call in progress: its future fails with MQTTError 301, and the client
+        disconnects (the Disconnected event follows on the loop). Returns at once; may be
+        called from any thread and from a handler."""
+        # Futures first: the engine's own answer to the interrupted calls (a closed
+        # connection) must not reach the loop before the 301 does.
+        self._end_pending()
+        super().interrupt()
+
+    def reset(self) -> None:
+        """Disconnect without waiting and put every property and config setting back to
+        its default; handlers stay registered. Calls in progress fail with 301, as with
+        interrupt(). May be called from any thread."""
+        self._end_pending()
+        super().reset()
 
     def close(self) -> None:
         """Stop delivering events and results to the loop; later calls raise RuntimeError.
@@ -155,31 +210,31 @@ class mqtt(_AioClient):
 
     def connect(self) -> "asyncio.Future[None]":
         """Connect to ``remote_host``:``remote_port``; completes at CONNACK."""
-        return self._call(self._connect)
+        return self._call("connect", self._connect)
 
     def connect_to(self, host: str, port: int) -> "asyncio.Future[None]":
         """Set ``remote_host`` and ``remote_port``, then connect."""
-        return self._call(self._connect_to, host, port)
+        return self._call("connect_to", self._connect_to, host, port)
 
     def disconnect(self) -> "asyncio.Future[None]":
         """Close the connection; completes once the socket is closed."""
-        return self._call(self._disconnect)
+        return self._call("disconnect", self._disconnect)
 
     def subscribe(self, topic_filter: str, qos: int) -> "asyncio.Future[None]":
         """Subscribe to one or more filters (separated by TopicDelimiter); completes at SUBACK."""
-        return self._call(self._subscribe, topic_filter, qos)
+        return self._call("subscribe", self._subscribe, topic_filter, qos)
 
     def unsubscribe(self, topic_filter: str) -> "asyncio.Future[None]":
         """Unsubscribe from filters given as to subscribe(); completes at UNSUBACK."""
-        return self._call(self._unsubscribe, topic_filter)
+        return self._call("unsubscribe", self._unsubscribe, topic_filter)
 
     def publish_message(self, topic: str, qos: int, message: str) -> "asyncio.Future[None]":
         """Publish text (UTF-8); completes once the message is in the send buffer."""
-        return self._call(self._publish_message, topic, qos, message)
+        return self._call("publish_message", self._publish_message, topic, qos, message)
 
     def publish_data(self, topic: str, qos: int, data: Payload) -> "asyncio.Future[None]":
         """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
-        return self._call(self._publish_data, topic, qos, data)
+        return self._call("publish_data", self._publish_data, topic, qos, data)
 
     async def __aenter__(self) -> "mqtt":
         return self

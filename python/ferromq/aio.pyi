@@ -13,6 +13,7 @@ class mqtt(_AioClient):
     """MQTT client for asyncio.
 
     Same properties, config() and on()/off() as ferromq.mqtt (``connected`` is read-only).
+    interrupt() and reset() are plain (not awaitable) methods.
     Each method starts the operation at once and returns a future that completes when the
     blocking method would return, or fails with ferromq.MQTTError. Handlers run on the
     loop; an awaitable a handler returns runs as a task; handler exceptions go to
@@ -22,6 +23,12 @@ class mqtt(_AioClient):
     def __init__(self) -> None: ...
     def close(self) -> None:
         """Stop delivering events and results to the loop; later calls raise RuntimeError."""
+    def interrupt(self) -> None:
+        """Fail the futures of the calls in progress with MQTTError 301 and disconnect.
+        Returns at once; callable from any thread and from a handler."""
+    def reset(self) -> None:
+        """Disconnect, restore every property and config default (handlers stay) and fail
+        the calls in progress with 301, like interrupt()."""
     def connect(self) -> asyncio.Future[None]: ...
     def connect_to(self, host: str, port: int) -> asyncio.Future[None]: ...
     def disconnect(self) -> asyncio.Future[None]: ...

@@ -22,6 +22,9 @@ use std::sync::Arc;
 /// raised from the method that fired it once that method returns; a second exception in
 /// the same call goes to `sys.unraisablehook`. If the method failed as well, its MQTTError
 /// is raised with the handler's exception as `__context__`.
+///
+/// Ctrl-C during a wait is raised as KeyboardInterrupt when the call returns; to end a
+/// long wait early, call `interrupt()` from another thread.
 #[pyclass(frozen, extends = Client, subclass, module = "ferromq", name = "mqtt")]
 pub struct Blocking {
     inner: Mqtt,
@@ -38,7 +41,12 @@ fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Se
     let result = py.detach(f);
     std::mem::forget(hang);
     let raised = scope.leave();
-    match (result, raised) {
+    // A signal that came while we waited (Ctrl-C) runs its Python handler now, before any
+    // Python code of ours: otherwise it would fire inside the making of the MQTTError and
+    // turn it into something else. Whatever that handler raised wins, with the call's
+    // own outcome kept as its __context__.
+    let signal = py.check_signals().err();
+    let outcome = match (result, raised) {
         (Ok(v), None) => Ok(v),
         (Ok(_), Some(h)) => Err(h),
         (Err(e), None) => Err(to_py_err(py, e)),
@@ -47,6 +55,14 @@ fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Se
             // Best effort: if even this fails, the MQTTError alone is still right.
             let _ = err.value(py).setattr("__context__", h.value(py));
             Err(err)
+        }
+    };
+    match (signal, outcome) {
+        (None, outcome) => outcome,
+        (Some(sig), Ok(_)) => Err(sig),
+        (Some(sig), Err(err)) => {
+            let _ = sig.value(py).setattr("__context__", err.value(py));
+            Err(sig)
         }
     }
 }

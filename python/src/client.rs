@@ -4,9 +4,10 @@
 
 use crate::error::{to_i32, to_py_err};
 use crate::handlers::{event_name, Handlers};
+use crate::message;
 use bytes::Bytes;
 use ferromq::Mqtt;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
@@ -75,6 +76,16 @@ pub fn payload(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
         "publish_data needs bytes, bytearray or memoryview, not {}{hint}",
         data.get_type().name()?
     )))
+}
+
+/// The AttributeError for writing (or deleting) a read-only property.
+fn read_only(slf: &Bound<'_, Client>, name: &str, why: &str) -> PyErr {
+    let class = slf
+        .get_type()
+        .fully_qualified_name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "mqtt".to_string());
+    PyAttributeError::new_err(format!("{class}.{name} is read-only: {why}"))
 }
 
 #[pymethods]
@@ -179,6 +190,14 @@ impl Client {
     fn connected(&self) -> bool {
         self.inner.connected()
     }
+    #[setter]
+    fn set_connected(slf: &Bound<'_, Self>, _v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        Err(read_only(
+            slf,
+            "connected",
+            "await connect() or disconnect() instead",
+        ))
+    }
 
     /// Topic the server publishes will_message to if we vanish ("" = no will).
     #[getter]
@@ -198,6 +217,88 @@ impl Client {
     #[setter]
     fn set_will_message(&self, py: Python<'_>, v: &str) -> PyResult<()> {
         check(py, self.inner.set_will_message(v))
+    }
+
+    /// While connected, the local address of the connection; otherwise the address to bind
+    /// before connecting ("" lets the system choose). Locked while connected (107).
+    #[getter]
+    fn local_host(&self) -> String {
+        self.inner.local_host()
+    }
+    #[setter]
+    fn set_local_host(&self, py: Python<'_>, v: &str) -> PyResult<()> {
+        check(py, self.inner.set_local_host(v))
+    }
+
+    /// While connected, the local port of the connection; otherwise the port to bind
+    /// before connecting (0, the default, lets the system choose). Locked while connected
+    /// (106).
+    #[getter]
+    fn local_port(&self) -> i32 {
+        self.inner.local_port()
+    }
+    #[setter]
+    fn set_local_port(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "LocalPort", v)?;
+        check(py, self.inner.set_local_port(v))
+    }
+
+    /// True while connected and no publish waits for the send buffer to drain (read-only).
+    #[getter]
+    fn ready_to_send(&self) -> bool {
+        self.inner.ready_to_send()
+    }
+    #[setter]
+    fn set_ready_to_send(slf: &Bound<'_, Self>, _v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        Err(read_only(
+            slf,
+            "ready_to_send",
+            "it follows the connection and the send buffer",
+        ))
+    }
+
+    /// QoS 1/2 messages from the server whose acknowledgement flow has not finished, as a
+    /// tuple of MQTTMessage (read-only; a snapshot of this moment).
+    #[getter]
+    fn incoming_messages<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        message::collection(py, self.inner.incoming_messages())
+    }
+    #[setter]
+    fn set_incoming_messages(slf: &Bound<'_, Self>, _v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        Err(read_only(
+            slf,
+            "incoming_messages",
+            "the engine keeps it in step with the acknowledgement flows",
+        ))
+    }
+
+    /// Our QoS 1/2 messages whose acknowledgement flow has not finished, as a tuple of
+    /// MQTTMessage (read-only; a snapshot of this moment).
+    #[getter]
+    fn outgoing_messages<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        message::collection(py, self.inner.outgoing_messages())
+    }
+    #[setter]
+    fn set_outgoing_messages(slf: &Bound<'_, Self>, _v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        Err(read_only(
+            slf,
+            "outgoing_messages",
+            "the engine keeps it in step with the acknowledgement flows",
+        ))
+    }
+
+    /// End the blocking call in progress (on any thread, or the one whose handler calls
+    /// this) with MQTTError 301, and disconnect. Returns at once.
+    fn interrupt(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = &self.inner;
+        check(py, py.detach(|| inner.interrupt()))
+    }
+
+    /// Disconnect without waiting and put every property and config setting back to its
+    /// default; registered handlers stay. A blocking call in progress ends with 301.
+    fn reset(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = &self.inner;
+        check(py, py.detach(|| inner.reset()))
     }
 
     /// config("Name") reads a setting; config("Name=Value") writes it and returns "".

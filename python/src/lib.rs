@@ -13,6 +13,7 @@ mod client;
 mod error;
 mod events;
 mod handlers;
+mod message;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -20,9 +21,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<blocking::Blocking>()?;
     m.add_class::<aio::AioClient>()?;
     events::register(m)?;
+    m.add_class::<message::PyMqttMessage>()?;
+    m.add_class::<message::ConfigSetting>()?;
+    m.add_function(wrap_pyfunction!(message::config_settings, m)?)?;
     m.add("EVENT_NAMES", ferromq::EVENT_NAMES.to_vec())?;
     // Straight from the core's registry, so a test can check that each one answers.
-    let settings: Vec<&str> = ferromq::component::config::SETTINGS
+    let settings: Vec<&str> = ferromq::component::config::settings()
         .iter()
         .map(|s| s.name)
         .collect();

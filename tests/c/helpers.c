@@ -2,8 +2,13 @@
 #define _GNU_SOURCE
 #include "runner.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +62,102 @@ void pump(mqtt_t *m, double secs) {
     while (now_s() < end) mqtt_do_events(m);
 }
 
+/* ---- reading properties and settings ---- */
+
+char *get_str(int (*getter)(const mqtt_t *, char **), const mqtt_t *m) {
+    char *v = NULL;
+    CHECK_OK(getter(m, &v));
+    CHECK(v != NULL);
+    char *copy = t_strdup(v);
+    mqtt_string_free(v);
+    return copy;
+}
+
+int get_int(int (*getter)(const mqtt_t *, int *), const mqtt_t *m) {
+    int v = -12345;
+    CHECK_OK(getter(m, &v));
+    return v;
+}
+
+bool get_bool(int (*getter)(const mqtt_t *, bool *), const mqtt_t *m) {
+    bool v = false;
+    CHECK_OK(getter(m, &v));
+    return v;
+}
+
+char *config_get(mqtt_t *m, const char *name) {
+    char *v = NULL;
+    int rc = mqtt_config(m, name, &v);
+    CHECK_MSG(rc == MQTT_OK, "reading config %s gave %d: %s", name, rc, mqtt_last_error());
+    CHECK(v != NULL);
+    char *copy = t_strdup(v);
+    mqtt_string_free(v);
+    return copy;
+}
+
+/* ---- sockets of our own ---- */
+
+static void close_fd(void *p) { close((int)(intptr_t)p); }
+
+static int bound_socket(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        close(fd);
+        CHECK_MSG(false, "binding 127.0.0.1:0 failed: errno %d", errno);
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+int silent_listener(int *port) {
+    int fd = bound_socket(port);
+    t_defer(close_fd, (void *)(intptr_t)fd);
+    CHECK(listen(fd, 16) == 0);
+    CHECK(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+    return fd;
+}
+
+bool listener_got_connection(int fd) {
+    int c = accept(fd, NULL, NULL);
+    if (c < 0) return false;
+    close(c);
+    return true;
+}
+
+int free_port(void) {
+    int port = 0;
+    close(bound_socket(&port));
+    return port;
+}
+
+static bool link_in(const char *path, int local_port, int remote_port) {
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char line[512];
+    bool found = false;
+    if (!fgets(line, sizeof line, f)) { fclose(f); return false; } /* the header */
+    while (!found && fgets(line, sizeof line, f)) {
+        char la[64], ra[64];
+        unsigned lp, rp, st;
+        if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %63[0-9A-Fa-f]:%x %x", la, &lp, ra, &rp, &st) == 5)
+            found = (int)lp == local_port && (int)rp == remote_port && st == 1; /* ESTABLISHED */
+    }
+    fclose(f);
+    return found;
+}
+
+bool tcp_link_exists(int local_port, int remote_port) {
+    return link_in("/proc/net/tcp", local_port, remote_port) ||
+           link_in("/proc/net/tcp6", local_port, remote_port);
+}
+
 /* ---- recording ---- */
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
@@ -73,6 +174,7 @@ static void free_rec(void *p) {
     for (int i = 0; i < r->out && i < REC_MAX; i++) free_msg(&r->msg_out[i]);
     for (int i = 0; i < r->subscribed && i < REC_MAX; i++) free(r->subs[i].topic_filter);
     free(r->connected_desc);
+    free(r->disconnected_desc);
     free(r->unsub_filters);
     free(r->log_type);
     free(r);
@@ -119,11 +221,14 @@ static void on_disconnected(mqtt_t *m, const mqtt_disconnected_event *e, void *u
     CB_EXPECT(e->description != NULL);
     r->disconnected++;
     r->disconnected_status = e->status_code;
+    free(r->disconnected_desc);
+    r->disconnected_desc = dup_or_empty(e->description);
 }
 static void on_error(mqtt_t *m, const mqtt_error_event *e, void *ud) {
     (void)m;
     CB_EXPECT(e->description != NULL);
     ((rec *)ud)->errors++;
+    ((rec *)ud)->error_code = e->error_code;
 }
 static void on_log(mqtt_t *m, const mqtt_log_event *e, void *ud) {
     rec *r = ud;

@@ -110,8 +110,9 @@ typedef struct rec {
     int connected, connected_status;
     char *connected_desc;
     int disconnected, disconnected_status;
+    char *disconnected_desc;
     int conn_status;
-    int errors;
+    int errors, error_code;
     int logs, log_level;
     char *log_type;
     int ready;
@@ -135,5 +136,27 @@ mqtt_t *connected_client(rec *r, int version);
 bool wait_count(mqtt_t *m, const int *counter, int want, double secs);
 /* Pump events for `secs` seconds. */
 void pump(mqtt_t *m, double secs);
+
+/* ---- reading properties and settings (a failing call fails the test) ---- */
+/* The value of a string getter, copied (freed when the test ends). */
+char *get_str(int (*getter)(const mqtt_t *, char **), const mqtt_t *m);
+int get_int(int (*getter)(const mqtt_t *, int *), const mqtt_t *m);
+bool get_bool(int (*getter)(const mqtt_t *, bool *), const mqtt_t *m);
+/* mqtt_config(m, name) read, copied (freed when the test ends). */
+char *config_get(mqtt_t *m, const char *name);
+
+/* ---- sockets of our own ---- */
+/* A "silent listener": a TCP server socket on 127.0.0.1 that never answers (the kernel
+ * completes the handshake; nothing is ever read or written). Closed when the test ends.
+ * Returns the socket; *port receives its port. */
+int silent_listener(int *port);
+/* Whether a connection has reached the listener's accept queue (non-blocking accept; an
+ * accepted connection is closed at once). */
+bool listener_got_connection(int fd);
+/* A TCP port that was free a moment ago (bound to 127.0.0.1:0, then closed). */
+int free_port(void);
+/* Whether an established TCP connection 127.0.0.1:local_port -> :remote_port shows in
+ * /proc/net/tcp (or tcp6): the kernel's view, independent of the library. */
+bool tcp_link_exists(int local_port, int remote_port);
 
 #endif

@@ -66,6 +66,19 @@ TEST(null_handle_gives_invalid_argument) {
     NULL_HANDLE(mqtt_on_subscribed(NULL, NULL, NULL), "mqtt_on_subscribed");
     NULL_HANDLE(mqtt_on_unsubscribed(NULL, NULL, NULL), "mqtt_on_unsubscribed");
     NULL_HANDLE(mqtt_set_event_notifier(NULL, NULL, NULL), "mqtt_set_event_notifier");
+    NULL_HANDLE(mqtt_get_local_host(NULL, &s), "mqtt_get_local_host");
+    NULL_HANDLE(mqtt_set_local_host(NULL, "h"), "mqtt_set_local_host");
+    NULL_HANDLE(mqtt_get_local_port(NULL, &i), "mqtt_get_local_port");
+    NULL_HANDLE(mqtt_set_local_port(NULL, 1), "mqtt_set_local_port");
+    NULL_HANDLE(mqtt_get_ready_to_send(NULL, &b), "mqtt_get_ready_to_send");
+    NULL_HANDLE(mqtt_get_incoming_message_count(NULL, &i), "mqtt_get_incoming_message_count");
+    NULL_HANDLE(mqtt_get_outgoing_message_count(NULL, &i), "mqtt_get_outgoing_message_count");
+    mqtt_message msg = {0};
+    NULL_HANDLE(mqtt_get_incoming_message(NULL, 0, &msg), "mqtt_get_incoming_message");
+    NULL_HANDLE(mqtt_get_outgoing_message(NULL, 0, &msg), "mqtt_get_outgoing_message");
+    CHECK(msg.internal == NULL && msg.topic == NULL);
+    NULL_HANDLE(mqtt_interrupt(NULL), "mqtt_interrupt");
+    NULL_HANDLE(mqtt_reset(NULL), "mqtt_reset");
     CHECK(s == NULL); /* out-parameters are untouched on failure */
 #undef NULL_HANDLE
 }
@@ -113,73 +126,36 @@ TEST(invalid_utf8_is_refused) {
     mqtt_string_free(id);
 }
 
-static char *get_s(int (*getter)(const mqtt_t *, char **), const mqtt_t *m) {
-    char *v = NULL;
-    CHECK_OK(getter(m, &v));
-    CHECK(v != NULL);
-    char *copy = t_strdup(v);
-    mqtt_string_free(v);
-    return copy;
-}
-static int get_i(int (*getter)(const mqtt_t *, int *), const mqtt_t *m) {
-    int v = -12345;
-    CHECK_OK(getter(m, &v));
-    return v;
-}
-static bool get_b(int (*getter)(const mqtt_t *, bool *), const mqtt_t *m) {
-    bool v = false;
-    CHECK_OK(getter(m, &v));
-    return v;
-}
-
-TEST(property_defaults) {
-    mqtt_t *m = mqtt_new();
-    CHECK(m != NULL);
-    t_defer((void (*)(void *))mqtt_free, m);
-    CHECK_STR(get_s(mqtt_get_client_id, m), "");
-    CHECK(get_b(mqtt_get_clean_session, m) == true);
-    CHECK_INT(get_i(mqtt_get_keep_alive_interval, m), 0);
-    CHECK_STR(get_s(mqtt_get_user, m), "");
-    CHECK_STR(get_s(mqtt_get_password, m), "");
-    CHECK_INT(get_i(mqtt_get_version, m), MQTT_VERSION_311);
-    CHECK_STR(get_s(mqtt_get_remote_host, m), "");
-    CHECK_INT(get_i(mqtt_get_remote_port, m), 1883);
-    CHECK_INT(get_i(mqtt_get_timeout, m), 60);
-    CHECK(get_b(mqtt_get_connected, m) == false);
-    CHECK_STR(get_s(mqtt_get_will_topic, m), "");
-    CHECK_STR(get_s(mqtt_get_will_message, m), "");
-}
-
 TEST(property_set_and_get) {
     mqtt_t *m = new_client();
     CHECK_OK(mqtt_set_client_id(m, "c-client-\xc3\xa9")); /* UTF-8 passes through */
-    CHECK_STR(get_s(mqtt_get_client_id, m), "c-client-\xc3\xa9");
+    CHECK_STR(get_str(mqtt_get_client_id, m), "c-client-\xc3\xa9");
     CHECK_OK(mqtt_set_clean_session(m, false));
-    CHECK(get_b(mqtt_get_clean_session, m) == false);
+    CHECK(get_bool(mqtt_get_clean_session, m) == false);
     CHECK_OK(mqtt_set_keep_alive_interval(m, 65535));
-    CHECK_INT(get_i(mqtt_get_keep_alive_interval, m), 65535);
+    CHECK_INT(get_int(mqtt_get_keep_alive_interval, m), 65535);
     CHECK_OK(mqtt_set_user(m, "alice"));
-    CHECK_STR(get_s(mqtt_get_user, m), "alice");
+    CHECK_STR(get_str(mqtt_get_user, m), "alice");
     CHECK_OK(mqtt_set_password(m, "s3cret"));
-    CHECK_STR(get_s(mqtt_get_password, m), "s3cret");
+    CHECK_STR(get_str(mqtt_get_password, m), "s3cret");
     CHECK_OK(mqtt_set_version(m, MQTT_VERSION_5));
-    CHECK_INT(get_i(mqtt_get_version, m), MQTT_VERSION_5);
+    CHECK_INT(get_int(mqtt_get_version, m), MQTT_VERSION_5);
     CHECK_OK(mqtt_set_remote_host(m, "broker.example"));
-    CHECK_STR(get_s(mqtt_get_remote_host, m), "broker.example");
+    CHECK_STR(get_str(mqtt_get_remote_host, m), "broker.example");
     CHECK_OK(mqtt_set_remote_port(m, 65535));
-    CHECK_INT(get_i(mqtt_get_remote_port, m), 65535);
+    CHECK_INT(get_int(mqtt_get_remote_port, m), 65535);
     CHECK_OK(mqtt_set_timeout(m, 0));
-    CHECK_INT(get_i(mqtt_get_timeout, m), 0);
+    CHECK_INT(get_int(mqtt_get_timeout, m), 0);
     CHECK_OK(mqtt_set_will_topic(m, "wills/c"));
-    CHECK_STR(get_s(mqtt_get_will_topic, m), "wills/c");
+    CHECK_STR(get_str(mqtt_get_will_topic, m), "wills/c");
     CHECK_OK(mqtt_set_will_message(m, "gone"));
-    CHECK_STR(get_s(mqtt_get_will_message, m), "gone");
+    CHECK_STR(get_str(mqtt_get_will_message, m), "gone");
     /* Input strings are copied: changing the caller's buffer afterwards changes nothing. */
     char buf[16];
     strcpy(buf, "first");
     CHECK_OK(mqtt_set_user(m, buf));
     strcpy(buf, "XXXXX");
-    CHECK_STR(get_s(mqtt_get_user, m), "first");
+    CHECK_STR(get_str(mqtt_get_user, m), "first");
     /* Disconnecting while not connected is not an error. */
     CHECK_OK(mqtt_set_connected(m, false));
     CHECK_OK(mqtt_disconnect(m));
@@ -193,27 +169,18 @@ TEST(property_range_errors) {
     CHECK_CODE(mqtt_set_remote_port(m, 65536), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ERR_HAS("65536");
     CHECK_CODE(mqtt_set_remote_port(m, -1), MQTT_ERR_INVALID_ARGUMENT);
-    CHECK_INT(get_i(mqtt_get_remote_port, m), 1883); /* a refused value changes nothing */
+    CHECK_INT(get_int(mqtt_get_remote_port, m), 1883); /* a refused value changes nothing */
     CHECK_CODE(mqtt_set_keep_alive_interval(m, -1), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_CODE(mqtt_set_keep_alive_interval(m, 65536), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ERR_HAS("KeepAliveInterval");
-    CHECK_INT(get_i(mqtt_get_keep_alive_interval, m), 0);
+    CHECK_INT(get_int(mqtt_get_keep_alive_interval, m), 0);
     CHECK_CODE(mqtt_set_version(m, 2), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_CODE(mqtt_set_version(m, -1), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ERR_HAS("Version");
     CHECK_CODE(mqtt_set_timeout(m, -1), MQTT_ERR_INVALID_ARGUMENT);
-    CHECK_INT(get_i(mqtt_get_timeout, m), 15);
+    CHECK_INT(get_int(mqtt_get_timeout, m), 15);
     CHECK_CODE(mqtt_set_will_topic(m, "wills/+"), MQTT_ERR_INVALID_TOPIC);
     CHECK_CODE(mqtt_connect_to(m, "127.0.0.1", 0), MQTT_ERR_REMOTE_PORT_ZERO);
-}
-
-static char *config_get(mqtt_t *m, const char *name) {
-    char *v = NULL;
-    CHECK_OK(mqtt_config(m, name, &v));
-    CHECK(v != NULL);
-    char *copy = t_strdup(v);
-    mqtt_string_free(v);
-    return copy;
 }
 
 TEST(config_get_set) {

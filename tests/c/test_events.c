@@ -72,25 +72,6 @@ TEST(message_out_and_ack_fields) {
     CHECK(r->ack[0].index >= 0);
 }
 
-TEST(retained_flag_reaches_c) {
-    rec *r1 = new_rec();
-    mqtt_t *pub = connected_client(r1, MQTT_VERSION_311);
-    const char *topic = unique_topic("retained");
-    CHECK_OK(mqtt_config(pub, "Retain=true", NULL));
-    CHECK_OK(mqtt_publish_message(pub, topic, 1, "kept"));
-    CHECK(wait_count(pub, &r1->acks, 1, 10));
-
-    rec *r2 = new_rec();
-    mqtt_t *sub = connected_client(r2, MQTT_VERSION_311);
-    CHECK_OK(mqtt_subscribe(sub, topic, 1));
-    CHECK(wait_count(sub, &r2->in, 1, 10));
-    CHECK(r2->msg_in[0].retained);
-    CHECK_STR(r2->msg_in[0].text, "kept");
-    /* An empty retained message clears it from the broker. */
-    CHECK_OK(mqtt_publish_data(pub, topic, 1, NULL, 0));
-    CHECK(wait_count(pub, &r1->acks, 2, 10));
-}
-
 TEST(subscribed_and_unsubscribed_fields) {
     rec *r = new_rec();
     mqtt_t *m = connected_client(r, MQTT_VERSION_311);
@@ -231,41 +212,7 @@ TEST(free_from_inside_a_callback) {
     CHECK_INT(s.calls, 1);
 }
 
-/* The Will is published by the broker when the connection ends without DISCONNECT, which is
- * what mqtt_free of a connected client does. */
-TEST(free_aborts_so_the_will_is_sent) {
-    const char *will = unique_topic("will");
-    rec *watcher_rec = new_rec();
-    mqtt_t *watcher = connected_client(watcher_rec, MQTT_VERSION_311);
-    CHECK_OK(mqtt_subscribe(watcher, will, 1));
-
-    mqtt_t *m = new_client();
-    CHECK_OK(mqtt_set_will_topic(m, will));
-    CHECK_OK(mqtt_set_will_message(m, "gone away"));
-    CHECK_OK(mqtt_set_keep_alive_interval(m, 30));
-    CHECK_OK(mqtt_connect_to(m, broker_host(), broker_port("FERROMQ_TEST_PORT")));
-    t_forget(m);
-    mqtt_free(m);
-    CHECK(wait_count(watcher, &watcher_rec->in, 1, 10));
-    CHECK_STR(watcher_rec->msg_in[0].text, "gone away");
-}
-
 /* ---- delivery modes and threads ---- */
-
-TEST(timeout_zero_connect_reports_through_events) {
-    rec *r = new_rec();
-    mqtt_t *m = new_client();
-    rec_attach(m, r);
-    CHECK_OK(mqtt_set_timeout(m, 0));
-    CHECK_OK(mqtt_connect_to(m, broker_host(), broker_port("FERROMQ_TEST_PORT")));
-    CHECK(wait_count(m, &r->connected, 1, 10));
-    CHECK_INT(r->connected_status, 0);
-    bool up = false;
-    CHECK_OK(mqtt_get_connected(m, &up));
-    CHECK(up);
-    CHECK_OK(mqtt_disconnect(m));
-    CHECK(wait_count(m, &r->disconnected, 1, 10));
-}
 
 typedef struct {
     pthread_mutex_t lock;
@@ -339,21 +286,29 @@ TEST(pull_mode_fires_on_the_calling_thread) {
     CHECK_INT(s.messages, 1);
 }
 
-TEST(properties_locked_while_connected) {
+/* Interrupt with no call in progress: the connection ends (with DISCONNECT: no Will), and
+ * the next blocking call works normally. */
+TEST(interrupt_while_idle_disconnects_only) {
+    const char *will = unique_topic("idlewill");
+    rec *wr = new_rec();
+    mqtt_t *watcher = connected_client(wr, MQTT_VERSION_311);
+    CHECK_OK(mqtt_subscribe(watcher, will, 1));
+
     rec *r = new_rec();
-    mqtt_t *m = connected_client(r, MQTT_VERSION_311);
-    CHECK_CODE(mqtt_set_remote_port(m, 1234), MQTT_ERR_REMOTE_PORT_LOCKED);
-    CHECK_CODE(mqtt_set_remote_host(m, "elsewhere"), MQTT_ERR_REMOTE_HOST_LOCKED);
-    CHECK_CODE(mqtt_set_client_id(m, "other"), MQTT_ERR_BAD_STATE);
-    CHECK_CODE(mqtt_connect(m), MQTT_ERR_ALREADY_CONNECTED);
-    CHECK_OK(mqtt_set_timeout(m, 5)); /* Timeout may change at any time */
-    CHECK_OK(mqtt_set_connected(m, false));
+    mqtt_t *m = new_client();
+    rec_attach(m, r);
+    CHECK_OK(mqtt_set_will_topic(m, will));
+    CHECK_OK(mqtt_set_will_message(m, "should not be sent"));
+    CHECK_OK(mqtt_connect_to(m, broker_host(), broker_port("FERROMQ_TEST_PORT")));
+    CHECK_OK(mqtt_interrupt(m));
+    CHECK(wait_count(m, &r->disconnected, 1, 10));
     bool up = true;
     CHECK_OK(mqtt_get_connected(m, &up));
     CHECK(!up);
-    CHECK_OK(mqtt_set_connected(m, true)); /* Connected = true connects again */
+    CHECK_OK(mqtt_connect(m)); /* not interrupted: the interrupt was for the earlier state */
     CHECK_OK(mqtt_get_connected(m, &up));
     CHECK(up);
-    CHECK_INT(r->connected, 2);
     CHECK_OK(mqtt_disconnect(m));
+    pump(watcher, 0.3);
+    CHECK_INT(wr->in, 0);
 }

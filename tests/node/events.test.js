@@ -323,3 +323,121 @@ test('doEvents inside a listener does not reorder events', opts, async (t) => {
   assert.deepEqual(got, Array.from({ length: N }, (_, i) => i));
   await m.disconnect();
 });
+
+const COLLECTION_FIELDS = {
+  packetId: 'number',
+  topic: 'string',
+  QoS: 'number',
+  message: 'string',
+  messageB: 'bytes',
+  retained: 'boolean',
+  duplicate: 'boolean',
+  state: 'number',
+  contentType: 'string',
+  correlationData: 'string',
+  messageExpInterval: 'number',
+  payloadFormatIndicator: 'number',
+  responseTopic: 'string',
+  subscriptionIdentifiers: 'string',
+  topicAlias: 'number',
+};
+
+test('collection entries carry every MQTTMessage field (MQTT 5.0), frozen', opts, async (t) => {
+  const m = await h.connected(1);
+  t.after(() => h.closeQuietly(m));
+  const topic = h.uniqueTopic('entries');
+  const entries = [];
+  m.on('MessageAck', (e) => {
+    const list = e.direction === 0 ? m.outgoingMessages : m.incomingMessages;
+    entries.push([e.direction, list[e.index], list]);
+  });
+  await m.subscribe(topic, 1);
+  await m.publishMessage(topic, 1, 'fields');
+  await h.until(() => entries.length === 2, 'both MessageAcks');
+  for (const [direction, msg, list] of entries) {
+    assert.ok(msg, `direction ${direction}: listed at index`);
+    assertFields(msg, COLLECTION_FIELDS);
+    assert.ok(Buffer.isBuffer(msg.messageB));
+    assert.equal(msg.message, 'fields');
+    assert.equal(msg.QoS, 1);
+    assert.equal(msg.contentType, '');
+    assert.equal(msg.topicAlias, 0);
+    assert.ok(Object.isFrozen(msg) && Object.isFrozen(list));
+    assert.throws(() => { msg.topic = 'changed'; }, TypeError);
+  }
+  await m.disconnect();
+});
+
+test('interrupt rejects every call still waiting with 301, at once', opts, async (t) => {
+  // A connect waiting for a silent listener, with no time limit.
+  const server = await h.silentListener();
+  t.after(() => server.close());
+  const m = new mqtt();
+  t.after(() => h.closeQuietly(m));
+  m.timeout = 0;
+  const connecting = m.connectTo('127.0.0.1', server.port).then(() => null, (e) => e);
+  await h.until(() => server.sockets.length === 1, 'the TCP connection');
+  const started = Date.now();
+  await m.interrupt();
+  const err = await connecting;
+  assert.ok(Date.now() - started < 500);
+  assert.equal(err && err.code, 301);
+  assert.match(err.message, /interrupted while connecting/);
+  await h.until(() => server.closed === 1, 'the attempt closed');
+  assert.equal(m.connected, false);
+
+  // The client is usable afterwards.
+  m.timeout = 20;
+  await m.connectTo(h.HOST, h.PORT);
+  assert.equal(m.connected, true);
+  await m.disconnect();
+});
+
+test('reset during a connection attempt abandons it and waits for it to end', opts, async (t) => {
+  const server = await h.silentListener();
+  t.after(() => server.close());
+  const m = new mqtt();
+  m.timeout = 30;
+  const failed = h.nextEvent(m, 'Connected');
+  const connecting = m.connectTo('127.0.0.1', server.port).then(() => null, (e) => e);
+  await h.until(() => server.sockets.length === 1, 'the TCP connection');
+  await m.reset();
+  assert.equal((await connecting).code, 301);
+  const e = await failed;
+  assert.notEqual(e.statusCode, 0, 'the attempt is reported as failed');
+  assert.equal(m.remoteHost, '');
+  assert.equal(m.remotePort, 1883);
+  assert.equal(m.timeout, 60);
+  await h.until(() => server.closed === 1, 'the attempt closed');
+});
+
+test('with timeout > 0 a publish over the send buffer bound waits instead of failing', opts, async (t) => {
+  const m = await h.connected();
+  t.after(() => h.closeQuietly(m));
+  const topic = h.uniqueTopic('bigwait');
+  let n = 0;
+  m.on('MessageIn', () => { n++; });
+  await m.subscribe(topic, 0);
+  const big = Buffer.alloc(6 << 20, 7);
+  await Promise.all([m.publishData(topic, 0, big), m.publishData(topic, 0, big), m.publishMessage(topic, 0, 'x')]);
+  await h.until(() => n === 3, 'three messages', 30000);
+  assert.equal(m.isReadyToSend(), true);
+  await m.disconnect();
+});
+
+test('restoreSession is refused while connected; a saved session resumes elsewhere', opts, async (t) => {
+  const m = await h.connected();
+  t.after(() => h.closeQuietly(m));
+  const saved = await m.saveSession();
+  await assert.rejects(m.restoreSession(saved), (err) => err.code === 211 && /RestoreSession/.test(err.message));
+  await m.disconnect();
+  const other = new mqtt();
+  other.clientId = h.uniqueClientId('restored');
+  await other.restoreSession(saved);
+  assert.equal(other.cleanSession, false);
+  other.timeout = 20;
+  await other.connectTo(h.HOST, h.PORT);
+  t.after(() => h.closeQuietly(other));
+  assert.equal(other.connected, true);
+  await other.disconnect();
+});

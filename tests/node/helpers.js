@@ -1,6 +1,8 @@
 'use strict';
 // Shared by the test files: broker coordinates, unique topics, and waiting for events.
 const crypto = require('node:crypto');
+const net = require('node:net');
+const { spawn } = require('node:child_process');
 const { mqtt } = require('ferromq');
 
 const HOST = process.env.FERROMQ_TEST_HOST || '127.0.0.1';
@@ -60,16 +62,114 @@ async function connected(version = 0) {
   return m;
 }
 
-/** Disconnect if still connected; never throws (used in cleanups). */
+/**
+ * Disconnect if still connected, and abandon a connection attempt still in progress (a
+ * failed test may leave one, which would keep the test process alive); never throws.
+ */
 async function closeQuietly(m) {
   try {
     if (m.isConnected()) await m.disconnect();
+    await m.interrupt();
   } catch {
     // the test already failed or the server went away; nothing to clean
   }
 }
 
+/**
+ * A "silent listener": a TCP server on a free loopback port that accepts connections and
+ * never answers. `sockets` holds what it accepted, `bytes` counts what it was sent,
+ * `closed` how many of them the client closed.
+ */
+async function silentListener() {
+  const sockets = [];
+  let bytes = 0;
+  let closed = 0;
+  const server = net.createServer((s) => {
+    sockets.push(s);
+    s.on('data', (d) => { bytes += d.length; });
+    s.on('error', () => {});
+    s.on('close', () => { closed++; });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    sockets,
+    get bytes() { return bytes; },
+    /** How many accepted connections have closed since. */
+    get closed() { return closed; },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback TCP port that was free a moment ago. */
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A client id no other test (or parallel run) uses. */
+function uniqueClientId(name) {
+  return `fmq-node-${name}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Run `code` in a child node (cwd tests/node, so `require('ferromq')` resolves as for users)
+ * with --expose-gc. Resolves with {code, signal, stdout, stderr, timedOut}; a child still
+ * running after `ms` is killed and reported as timed out. `onLine(line, child)` sees each
+ * line the child prints, as it arrives.
+ */
+function runChild(code, ms = 15000, onLine = null) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', '-e', code], {
+      cwd: __dirname,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!onLine) return;
+      partial += d;
+      let nl;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        onLine(line, child);
+      }
+    });
+    child.stderr.on('data', (d) => { stderr += d; });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, ms);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** Prepended to runChild code: the package and the broker's address. */
+const CHILD_PRELUDE = `
+const { mqtt } = require('ferromq');
+const HOST = process.env.FERROMQ_TEST_HOST, PORT = Number(process.env.FERROMQ_TEST_PORT);
+`;
+
 module.exports = {
+  silentListener,
+  freePort,
+  uniqueClientId,
+  runChild,
+  CHILD_PRELUDE,
   mqtt,
   HOST,
   PORT,

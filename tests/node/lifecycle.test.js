@@ -3,41 +3,10 @@
 // case runs in a child process and we watch whether (and how) it exits on its own.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const h = require('./helpers');
 
-/**
- * Run `code` in a child node (cwd here, so `require('ferromq')` resolves as for users).
- * Resolves with {code, signal, stdout, stderr, timedOut}; a child still running after
- * `ms` is killed and reported as timed out.
- */
-function runChild(code, ms = 15000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', '-e', code], {
-      cwd: __dirname,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, ms);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
-}
-
-const PRELUDE = `
-const { mqtt } = require('ferromq');
-const HOST = process.env.FERROMQ_TEST_HOST, PORT = Number(process.env.FERROMQ_TEST_PORT);
-`;
+const { runChild } = h;
+const PRELUDE = h.CHILD_PRELUDE;
 
 const opts = { skip: h.NO_BROKER, timeout: 30000 };
 

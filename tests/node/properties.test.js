@@ -38,6 +38,11 @@ test('property defaults', () => {
   assert.equal(m.isConnected(), false);
   assert.equal(m.getWillTopic(), '');
   assert.equal(m.getWillMessage(), '');
+  assert.equal(m.getLocalHost(), '');
+  assert.equal(m.getLocalPort(), 0);
+  assert.equal(m.isReadyToSend(), false);
+  assert.deepEqual(m.getIncomingMessages(), []);
+  assert.deepEqual(m.getOutgoingMessages(), []);
   // The same values through the plain properties.
   assert.equal(m.clientId, '');
   assert.equal(m.cleanSession, true);
@@ -51,6 +56,11 @@ test('property defaults', () => {
   assert.equal(m.connected, false);
   assert.equal(m.willTopic, '');
   assert.equal(m.willMessage, '');
+  assert.equal(m.localHost, '');
+  assert.equal(m.localPort, 0);
+  assert.equal(m.readyToSend, false);
+  assert.deepEqual(m.incomingMessages, []);
+  assert.deepEqual(m.outgoingMessages, []);
 });
 
 test('accessors and plain properties share one value', () => {
@@ -67,6 +77,8 @@ test('accessors and plain properties share one value', () => {
     ['Timeout', 0, 5],
     ['WillTopic', 'wills/me', 'wills/you'],
     ['WillMessage', 'gone', ''],
+    ['LocalHost', '127.0.0.1', ''],
+    ['LocalPort', 40000, 0],
   ];
   for (const [Name, a, b] of cases) {
     const get = (typeof a === 'boolean' ? 'is' : 'get') + Name;
@@ -83,7 +95,8 @@ test('properties are enumerable on the prototype, not own state', () => {
   const m = new mqtt();
   const keys = [];
   for (const k in m) keys.push(k);
-  for (const p of ['clientId', 'cleanSession', 'remotePort', 'willMessage', 'connected']) {
+  for (const p of ['clientId', 'cleanSession', 'remotePort', 'willMessage', 'connected', 'localHost',
+    'localPort', 'readyToSend', 'incomingMessages', 'outgoingMessages']) {
     assert.ok(keys.includes(p), p);
   }
 });
@@ -115,6 +128,8 @@ test('values of the wrong JavaScript type are refused with 10022', () => {
   assertMqttError(() => { m.keepAliveInterval = 2 ** 32 + 5; }, 10022);
   assertMqttError(() => { m.timeout = NaN; }, 10022);
   assertMqttError(() => { m.connected = 'true'; }, 10022);
+  assertMqttError(() => { m.localPort = '0'; }, 10022, /LocalPort must be a whole number/);
+  assertMqttError(() => m.setLocalHost(null), 10022, /LocalHost must be a string/);
   assert.equal(m.clientId, '');
   assert.equal(m.remotePort, 1883);
 });
@@ -128,6 +143,9 @@ test('every setting in the registry answers config()', async () => {
     assert.ok(['bool', 'int', 'string'].includes(s.kind), s.name);
     const value = await m.config(s.name);
     assert.equal(typeof value, 'string', s.name);
+    assert.equal(value, s.default, `${s.name} reads its listed default`);
+    assert.equal(typeof s.indexed, 'boolean');
+    assert.equal(s.indexed, s.name.endsWith('[i]'), s.name);
     assert.equal(m.configSync(s.name), value);
     assert.equal(m.configSync(s.name.toLowerCase()), value, 'names ignore case');
     if (s.readOnly) {
@@ -215,4 +233,55 @@ test('setConnected returns a handled Promise; the connected setter does not thro
 test('doEvents resolves with nothing pending', async () => {
   const m = new mqtt();
   await m.doEvents();
+});
+
+test('read-only members throw when assigned, in sloppy code too', () => {
+  const m = new mqtt();
+  // Function() bodies are sloppy-mode code, where a plain read-only property would be
+  // ignored without a word.
+  const assign = new Function('m', 'name', 'value', 'm[name] = value;');
+  assertMqttError(() => assign(m, 'readyToSend', true), 10022, /ReadyToSend is read-only/);
+  assertMqttError(() => assign(m, 'incomingMessages', []), 10022, /IncomingMessages is read-only/);
+  assertMqttError(() => assign(m, 'outgoingMessages', []), 10022, /OutgoingMessages is read-only/);
+  assert.equal(m.readyToSend, false);
+  assert.equal(typeof m.setReadyToSend, 'undefined');
+  assert.equal(typeof m.setIncomingMessages, 'undefined');
+  assert.equal(typeof m.setOutgoingMessages, 'undefined');
+});
+
+test('interrupt and reset on an idle client resolve and restore defaults', async () => {
+  const m = new mqtt();
+  await m.interrupt();
+  m.clientId = 'someone';
+  m.localPort = 1234;
+  m.timeout = 3;
+  m.configSync('Retain=True');
+  m.configSync('LogLevel=2');
+  const listener = () => {};
+  m.on('MessageIn', listener);
+  await m.reset();
+  assert.equal(m.clientId, '');
+  assert.equal(m.localPort, 0);
+  assert.equal(m.timeout, 60);
+  assert.equal(m.configSync('Retain'), 'False');
+  assert.equal(m.configSync('LogLevel'), '1');
+  assert.deepEqual(m.listeners('MessageIn'), [listener], 'listeners are not reset');
+});
+
+test('a call refused at once is not affected by a later interrupt', async () => {
+  const m = new mqtt();
+  const p = m.subscribe('a/b', 0);
+  await m.interrupt();
+  await assert.rejects(p, (err) => err.code === 1117);
+});
+
+test('saveSession and restoreSession: text round trip, bad data refused', async () => {
+  const m = new mqtt();
+  const saved = await m.saveSession();
+  assert.equal(typeof saved, 'string');
+  assert.ok(saved.length > 0);
+  await m.restoreSession(saved);
+  assert.equal(m.cleanSession, false, 'restoring sets CleanSession false');
+  await assert.rejects(m.restoreSession('not a session'), (err) => err.code === 10022 && /nothing was loaded/.test(err.message));
+  await assert.rejects(m.restoreSession(42), (err) => err.code === 10022 && /stateData must be a string/.test(err.message));
 });

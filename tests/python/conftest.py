@@ -8,10 +8,12 @@ FERROMQ_TEST_CLOSED_PORT. Every test uses its own topics so tests can share one 
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Callable, Iterator, List
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, List, Tuple
 
 import pytest
 
@@ -108,3 +110,128 @@ def pump_for(m: ferromq.mqtt, seconds: float) -> None:
 ALL_BYTES = bytes(range(256))
 ONE_MIB = bytes((i * 7 + 3) % 256 for i in range(1 << 20))
 PAYLOADS = [ALL_BYTES, b"", ONE_MIB]
+
+
+class SilentListener:
+    """A TCP server that accepts connections and never sends a byte (no MQTT answer ever
+    comes). `accepted` lists the peer address of every connection it took."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port: int = self.sock.getsockname()[1]
+        self.accepted: List[Tuple[str, int]] = []
+        self._conns: List[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="silent-listener", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, peer = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self._conns.append(conn)
+            self.accepted.append(peer[:2])
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        for c in self._conns:
+            c.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent_listener() -> Iterator[SilentListener]:
+    listener = SilentListener()
+    yield listener
+    listener.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing is bound to right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Recorder:
+    """Every event a client fired, in order (register with record(client))."""
+
+    events: List[object] = field(default_factory=list)
+
+    def __call__(self, e: object) -> None:
+        self.events.append(e)
+
+    def named(self, name: str) -> List:
+        return [e for e in self.events if e.name == name]
+
+
+def record(m, *names: str) -> Recorder:
+    """Record the events `names` (all documented events when none are given) of `m`."""
+    r = Recorder()
+    for name in names or ferromq.EVENT_NAMES:
+        m.on(name, r)
+    return r
+
+
+class GatedRelay:
+    """A TCP relay to the real broker whose server-to-client direction waits at a gate:
+    while `gate` is clear, what the broker sends is held back. Lets a test see what a
+    client does before an answer (CONNACK, SUBACK) can possibly have arrived."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.gate = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port: int = self.sock.getsockname()[1]
+        self._socks: List[socket.socket] = [self.sock]
+        threading.Thread(target=self._accept, name="relay-accept", daemon=True).start()
+
+    def _accept(self) -> None:
+        try:
+            client, _ = self.sock.accept()
+        except OSError:
+            return
+        server = socket.create_connection(self.target)
+        self._socks += [client, server]
+        threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
+        threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, gated: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if gated:
+                    self.gate.wait()
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.gate.set()
+        for s in self._socks:
+            s.close()
+
+
+@pytest.fixture
+def gated_relay(broker: Broker) -> Iterator[GatedRelay]:
+    relay = GatedRelay(broker.host, broker.port)
+    yield relay
+    relay.close()

@@ -14,7 +14,7 @@ import pytest_asyncio
 
 import ferromq
 import ferromq.aio
-from conftest import PAYLOADS
+from conftest import PAYLOADS, free_port
 
 
 async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -370,3 +370,181 @@ async def test_closed_client_refuses_calls(make_aio, broker):
     m.close()
     with pytest.raises(RuntimeError, match="closed"):
         m.connect()
+
+
+# ---- the class members of issue 3, with asyncio ----
+
+
+async def test_aio_scenario_local_host_and_port(make_aio, broker):
+    m = make_aio()
+    port = free_port()
+    m.local_host = "127.0.0.1"
+    m.local_port = port
+    await m.connect_to(broker.host, broker.port)
+    assert (m.local_host, m.local_port, m.ready_to_send) == ("127.0.0.1", port, True)
+    with pytest.raises(ferromq.MQTTError) as err:
+        m.local_port = 0
+    assert err.value.code == 106
+    await m.disconnect()
+    assert m.ready_to_send is False
+
+
+async def test_aio_scenario_timeout_expires(make_aio, silent_listener):
+    m = make_aio()
+    m.timeout = 1
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(ferromq.MQTTError) as err:
+        await m.connect_to("127.0.0.1", silent_listener.port)
+    assert err.value.code == 201
+    assert 0.9 <= loop.time() - started < 4
+    assert m.connected is False
+
+
+async def test_aio_scenario_interrupt_from_thread(make_aio, silent_listener):
+    """interrupt() from another thread fails the pending await with 301 at once."""
+    m = make_aio()
+    m.timeout = 30
+    loop = asyncio.get_running_loop()
+    timer = threading.Timer(0.3, m.interrupt)
+    timer.start()
+    started = loop.time()
+    with pytest.raises(ferromq.MQTTError) as err:
+        await m.connect_to("127.0.0.1", silent_listener.port)
+    timer.join()
+    assert err.value.code == 301, err.value
+    assert "connect_to" in err.value.message
+    assert loop.time() - started < 2.5
+    await until(lambda: not m.connected)
+
+
+async def test_aio_interrupt_on_the_loop_fails_every_pending_call(make_aio, gated_relay, topic):
+    m = make_aio()
+    m.timeout = 0  # no limit: only the interrupt can end the waits
+    gated_relay.gate.set()
+    await m.connect_to("127.0.0.1", gated_relay.port)
+    gated_relay.gate.clear()  # SUBACK and UNSUBACK are held back
+    sub = m.subscribe(topic, 1)
+    unsub = m.unsubscribe(topic)
+    await asyncio.sleep(0.2)
+    assert not sub.done() and not unsub.done()
+    m.interrupt()
+    for fut, what in ((sub, "subscribe"), (unsub, "unsubscribe")):
+        with pytest.raises(ferromq.MQTTError) as err:
+            await fut
+        assert err.value.code == 301 and what in err.value.message
+    await until(lambda: not m.connected)
+    # A call made after the interrupt is not affected by it.
+    gated_relay.gate.set()
+    with pytest.raises(ferromq.MQTTError) as err:
+        await m.subscribe(topic, 1)
+    assert err.value.code == 1117
+
+
+async def test_aio_scenario_interrupt_from_handler(aconnected, topic):
+    m = aconnected
+    disconnected: List[object] = []
+    m.on("Disconnected", disconnected.append)
+    m.on("Subscribed", lambda e: m.interrupt())
+    try:
+        await m.subscribe(topic, 1)
+    except ferromq.MQTTError as e:
+        assert e.code == 301
+    await until(lambda: len(disconnected) == 1)
+    assert m.connected is False
+
+
+async def test_aio_scenario_reset_defaults(make_aio, broker):
+    m = make_aio()
+    fresh = ferromq.aio.mqtt()
+    connected: List[int] = []
+    disconnected: List[int] = []
+    m.on("Connected", lambda e: connected.append(e.status_code))
+    m.on("Disconnected", lambda e: disconnected.append(e.status_code))
+    m.client_id = "py-aio-reset"
+    m.keep_alive_interval = 20
+    m.config("Retain=true")
+    m.config("LogLevel=0")
+    await m.connect_to(broker.host, broker.port)
+    m.reset()
+    await until(lambda: len(disconnected) == 1)
+    for name in ("client_id", "keep_alive_interval", "remote_host", "remote_port", "timeout", "connected", "ready_to_send"):
+        assert getattr(m, name) == getattr(fresh, name), name
+    for s in ferromq.config_settings():
+        assert m.config(s.name) == s.default, s.name
+    await m.connect_to(broker.host, broker.port)
+    assert connected == [0, 0], "handlers stay registered"
+    fresh.close()
+
+
+async def test_aio_scenario_collections_in_message_ack(aconnected, topic):
+    m = aconnected
+    at_ack: List[tuple] = []
+    listed_at_end: List[tuple] = []
+
+    def ack(e):
+        coll = m.outgoing_messages if e.direction == 0 else m.incoming_messages
+        msg = coll[e.index] if 0 <= e.index < len(coll) else None
+        at_ack.append((e.direction, e.packet_id, msg))
+
+    m.on("MessageAck", ack)
+    m.on("MessageIn", lambda e: listed_at_end.append((e.packet_id, [x.packet_id for x in m.incoming_messages])))
+    m.on("MessageOut", lambda e: listed_at_end.append((e.packet_id, [x.packet_id for x in m.outgoing_messages])))
+    await m.subscribe(topic, 2)
+    await m.publish_data(topic, 2, b"\x00\xffexactly once")
+    await until(lambda: len(listed_at_end) == 2)
+    assert sorted(d for d, _, _ in at_ack) == [0, 1]
+    for direction, packet_id, msg in at_ack:
+        assert msg is not None and msg.packet_id == packet_id
+        assert (msg.topic, msg.qos, msg.state) == (topic, 2, 4 if direction == 0 else 9)
+        assert msg.message_b == b"\x00\xffexactly once"
+        assert msg.message == "\x00\ufffdexactly once"
+    for packet_id, listed in listed_at_end:
+        assert packet_id not in listed
+
+
+async def test_aio_scenario_threads_publish(aconnected, topic):
+    """Four concurrent tasks publish 50 messages each; all 200 arrive, each task's in order."""
+    m = aconnected
+    got: List[str] = []
+    m.on("MessageIn", lambda e: got.append(e.message))
+    await m.subscribe(topic, 1)
+
+    async def worker(t: int) -> None:
+        for i in range(50):
+            await m.publish_message(topic, 1, f"{t}-{i}")
+            if i % 7 == 0:
+                await asyncio.sleep(0)
+
+    await asyncio.gather(*(worker(t) for t in range(4)))
+    await until(lambda: len(got) >= 200, timeout=30)
+    await asyncio.sleep(0.2)
+    assert len(got) == 200
+    for t in range(4):
+        assert [int(x.split("-")[1]) for x in got if x.startswith(f"{t}-")] == list(range(50))
+
+
+async def test_aio_scenario_destroy_in_flight(broker, topic):
+    for qos in (1, 2):
+        m = ferromq.aio.mqtt()
+        m.timeout = 10
+        m.on("MessageOut", lambda e: m.client_id)
+        await m.connect_to(broker.host, broker.port)
+        # Not awaited: the client goes while its publishes are still on their way.
+        pending = [m.publish_message(topic, qos, f"in flight {i}") for i in range(20)]
+        ref = weakref.ref(m)
+        del m, pending
+        gc.collect()
+        await asyncio.sleep(0.05)
+        gc.collect()
+        assert ref() is None
+    # The loop and the engine still serve a new client.
+    c = ferromq.aio.mqtt()
+    got: List[str] = []
+    c.on("MessageIn", lambda e: got.append(e.message))
+    await c.connect_to(broker.host, broker.port)
+    await c.subscribe(topic, 1)
+    await c.publish_message(topic, 1, "after")
+    await until(lambda: got == ["after"])
+    await c.disconnect()
+    c.close()

@@ -430,3 +430,76 @@ def test_timeout_zero_publish_reports_would_block_then_ready_to_send(connected, 
     pump_until(m, lambda: ready != [])
     assert ready[0].name == "ReadyToSend"
     m.publish_data(topic, 0, b"after the backlog")
+
+
+_CTRL_C_DURING_CONNECT = r"""
+import os, signal, socket, sys, threading, ferromq
+silent = socket.socket(); silent.bind(("127.0.0.1", 0)); silent.listen(4)
+m = ferromq.mqtt()
+m.timeout = 2
+threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+try:
+    m.connect_to("127.0.0.1", silent.getsockname()[1])
+except KeyboardInterrupt as e:
+    ctx = e.__context__
+    print("KeyboardInterrupt", type(ctx).__name__, getattr(ctx, "code", None))
+"""
+
+
+def test_ctrl_c_during_a_blocking_call_is_raised_not_lost():
+    """A SIGINT that arrives while the main thread waits in the engine is raised as
+    KeyboardInterrupt when the call ends, with the call's own error as its context (it
+    used to break the making of that error instead)."""
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-c", _CTRL_C_DURING_CONNECT], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["KeyboardInterrupt", "MQTTError", "201"], r.stdout + r.stderr
+
+
+def test_interrupt_from_a_timer_ends_a_wait_on_the_main_thread(client, broker):
+    """The way to end a long wait early: interrupt() from another thread (here a timer)."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    client.timeout = 30
+    attempts: List[ferromq.ConnectedEvent] = []
+    client.on("Connected", attempts.append)
+    t = threading.Timer(0.2, client.interrupt)
+    t.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ferromq.MQTTError) as err:
+            client.connect_to("127.0.0.1", silent.getsockname()[1])
+    finally:
+        t.join()
+        silent.close()
+    assert err.value.code == 301 and time.monotonic() - started < 3
+    # The abandoned attempt reports its end; then the next call is not interrupted by the
+    # old interrupt.
+    pump_until(client, lambda: len(attempts) == 1)
+    assert attempts[0].status_code != 0
+    client.timeout = 10
+    client.connect_to(broker.host, broker.port)
+    assert client.connected
+
+
+def test_reset_from_another_thread_ends_a_wait_and_restores_defaults(client):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    client.timeout = 30
+    client.client_id = "py-reset-thread"
+    client.config("Retain=true")
+    t = threading.Timer(0.2, client.reset)
+    t.start()
+    try:
+        with pytest.raises(ferromq.MQTTError) as err:
+            client.connect_to("127.0.0.1", silent.getsockname()[1])
+    finally:
+        t.join()
+        silent.close()
+    assert err.value.code == 301
+    assert (client.client_id, client.timeout, client.remote_host, client.remote_port) == ("", 60, "", 1883)
+    assert client.config("Retain") == "False"
+    assert client.connected is False

@@ -1,5 +1,14 @@
 // Compiled (never run) by types.test.js: the shipped index.d.ts must describe the API.
-import { mqtt, MQTTVersions, MQTTError, MessageEvent, configSettings, EVENT_NAMES } from 'ferromq';
+import {
+  mqtt,
+  MQTTVersions,
+  MQTTError,
+  MessageEvent,
+  MQTTMessage,
+  MQTTMessageList,
+  configSettings,
+  EVENT_NAMES,
+} from 'ferromq';
 
 async function main(): Promise<void> {
   const m = new mqtt();
@@ -20,14 +29,57 @@ async function main(): Promise<void> {
   m.willMessage = m.getWillMessage();
   const up: boolean = m.isConnected() && m.connected;
   void up;
+  m.setLocalHost(m.getLocalHost());
+  m.localHost = '127.0.0.1';
+  m.setLocalPort(m.getLocalPort());
+  m.localPort = 0;
+  const ready: boolean = m.isReadyToSend() && m.readyToSend;
+  void ready;
+  const incoming: MQTTMessageList = m.getIncomingMessages();
+  const outgoing: readonly MQTTMessage[] = m.outgoingMessages;
+  for (const msg of [...incoming, ...outgoing, ...m.incomingMessages, ...m.getOutgoingMessages()]) {
+    const fields: [number, string, number, string, Uint8Array, boolean, boolean, number] = [
+      msg.packetId,
+      msg.topic,
+      msg.QoS,
+      msg.message,
+      msg.messageB,
+      msg.retained,
+      msg.duplicate,
+      msg.state,
+    ];
+    const v5: [string, string, number, number, string, string, number] = [
+      msg.contentType,
+      msg.correlationData,
+      msg.messageExpInterval,
+      msg.payloadFormatIndicator,
+      msg.responseTopic,
+      msg.subscriptionIdentifiers,
+      msg.topicAlias,
+    ];
+    void fields;
+    void v5;
+    // @ts-expect-error: messages are read-only snapshots
+    msg.topic = 'x';
+  }
+  // @ts-expect-error: ReadyToSend is read-only
+  m.readyToSend = true;
+  // @ts-expect-error: the collections are read-only
+  m.incomingMessages = [];
+  // @ts-expect-error: no setter for a read-only member
+  m.setReadyToSend(true);
+  // @ts-expect-error: a collection cannot be changed in place
+  m.getOutgoingMessages().push(m.getOutgoingMessages()[0]);
 
   const level: string = await m.config('LogLevel');
   const same: string = m.configSync('LogLevel');
   void level;
   void same;
   for (const s of configSettings()) {
-    const ro: boolean = s.readOnly;
+    const ro: boolean = s.readOnly && s.indexed;
+    const def: string = s.default;
     void ro;
+    void def;
   }
   const names: readonly string[] = EVENT_NAMES;
   void names;
@@ -45,7 +97,11 @@ async function main(): Promise<void> {
       void code;
     })
     .once('Subscribed', (e) => void e.topicFilter)
-    .on('MessageAck', (e) => void (e.packetId + e.direction + e.index + e.responseCode))
+    .on('MessageAck', (e) => {
+      const list = e.direction === 0 ? m.getOutgoingMessages() : m.getIncomingMessages();
+      const at: MQTTMessage | undefined = list[e.index];
+      void at;
+    })
     .on('Log', (e) => void (e.logLevel + e.message + e.logType))
     .on('ReadyToSend', () => undefined);
 
@@ -61,6 +117,10 @@ async function main(): Promise<void> {
     await m.publishData('a/b', 0, new Uint8Array([1, 2, 3]));
     await m.unsubscribe('a/b');
     await m.doEvents();
+    await m.interrupt();
+    await m.reset();
+    const state: string = await m.saveSession();
+    await m.restoreSession(state);
     await m.setConnected(false);
     await m.disconnect();
   } catch (err) {

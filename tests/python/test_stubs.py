@@ -1,0 +1,143 @@
+"""The type stubs (.pyi) describe what the runtime has: the same module names, the same
+class members, and a property is read-only in the stubs exactly when it is at runtime."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+from typing import Dict, Set, Tuple
+
+import pytest
+
+import ferromq
+import ferromq._native
+import ferromq.aio
+
+PKG = Path(ferromq.__file__).parent
+
+
+def _stub(name: str) -> ast.Module:
+    return ast.parse((PKG / name).read_text(), filename=name)
+
+
+def _public(name: str) -> bool:
+    return not name.startswith("_") or name in ("__init__", "__enter__", "__exit__", "__aenter__", "__aexit__")
+
+
+def _stub_classes(tree: ast.Module) -> Dict[str, Tuple[Set[str], Set[str], Set[str]]]:
+    """class name -> (methods, read-only properties, writable attributes)."""
+    out = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        methods, read_only, writable = set(), set(), set()
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef):
+                decorators = {ast.unparse(d) for d in item.decorator_list}
+                if "property" in decorators:
+                    read_only.add(item.name)
+                elif any(d.endswith(".setter") for d in decorators):
+                    read_only.discard(item.name)
+                    writable.add(item.name)
+                elif "overload" in decorators or not decorators:
+                    methods.add(item.name)
+            elif isinstance(item, ast.AsyncFunctionDef):
+                methods.add(item.name)
+            elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                writable.add(item.target.id)
+        out[node.name] = (methods, read_only, writable)
+    return out
+
+
+def _stub_module_names(tree: ast.Module) -> Set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {n for n in names if not n.startswith("_") or n == "__version__"}
+
+
+def _runtime_members(cls: type) -> Set[str]:
+    """Members the class itself defines (not inherited), public ones only."""
+    return {n for n in vars(cls) if _public(n)}
+
+
+NATIVE = _stub_classes(_stub("_native.pyi"))
+AIO = _stub_classes(_stub("aio.pyi"))
+
+
+def test_module_names_match():
+    stub = _stub_module_names(_stub("_native.pyi"))
+    runtime = {n for n in vars(ferromq._native) if not n.startswith("_") or n == "__version__"}
+    assert stub == runtime
+
+
+def _cases():
+    for name, members in NATIVE.items():
+        yield pytest.param(getattr(ferromq._native, name), members, id=f"_native.{name}")
+    for name, members in AIO.items():
+        yield pytest.param(getattr(ferromq.aio, name), members, id=f"aio.{name}")
+
+
+@pytest.mark.parametrize("cls, members", list(_cases()))
+def test_class_members_match(cls, members):
+    methods, read_only, writable = members
+    stub = methods | read_only | writable
+    runtime = _runtime_members(cls)
+    # The runtime may define __init__ through __new__ (Rust classes) or inherit it.
+    assert runtime - {"__init__"} <= stub, f"in the runtime, not in the stub: {runtime - stub}"
+    missing = {n for n in stub if not hasattr(cls, n)}
+    assert not missing, f"in the stub, not in the runtime: {missing}"
+
+
+def _instances():
+    yield ferromq.mqtt(), "mqtt", NATIVE
+    yield ferromq.aio.mqtt(), "mqtt", AIO
+
+
+@pytest.mark.parametrize("obj, name, stubs", list(_instances()), ids=["mqtt", "aio.mqtt"])
+def test_read_only_exactly_where_the_stub_says(obj, name, stubs):
+    # Walk the class and its bases: a member's nearest stub decides.
+    decided: Dict[str, bool] = {}
+    for klass in type(obj).__mro__:
+        table = stubs if klass.__module__ == type(obj).__module__ else NATIVE
+        entry = table.get(klass.__name__)
+        if entry is None:
+            continue
+        _, read_only, writable = entry
+        for n in read_only:
+            decided.setdefault(n, True)
+        for n in writable:
+            decided.setdefault(n, False)
+    assert decided, "no stub found for the class"
+    for attr, ro in sorted(decided.items()):
+        if attr == "connected" and not ro:
+            continue  # writing connected connects: covered by scenario_connected_property
+        value = getattr(obj, attr)
+        if ro:
+            with pytest.raises(AttributeError, match="read-only|not writable"):
+                setattr(obj, attr, value)
+        else:
+            setattr(obj, attr, value)
+            assert getattr(obj, attr) == value
+
+
+def test_stub_methods_have_the_runtime_parameters():
+    """Parameter names of the public methods agree (where the runtime exposes them)."""
+    tree = _stub("_native.pyi")
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name not in ("_Client", "mqtt"):
+            continue
+        cls = getattr(ferromq._native, node.name)
+        for item in node.body:
+            if not isinstance(item, ast.FunctionDef) or item.name.startswith("_") or item.decorator_list:
+                continue
+            try:
+                sig = inspect.signature(getattr(cls, item.name))
+            except (TypeError, ValueError):
+                continue
+            want = [a.arg for a in item.args.args]
+            assert list(sig.parameters) == want, (node.name, item.name)
