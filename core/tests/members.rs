@@ -83,7 +83,11 @@ fn scenario_would_block_ready_to_send() {
     assert_eq!(e.code, code::WOULD_BLOCK, "{e}");
     assert!(!c.mqtt.ready_to_send());
     c.wait_for(1, |e| matches!(e, Event::MessageOut(_)).then_some(()));
-    assert!(c.mqtt.ready_to_send());
+    c.wait_for(2, |e| matches!(e, Event::ReadyToSend).then_some(()));
+    assert!(
+        c.mqtt.ready_to_send(),
+        "true once the ReadyToSend event is given out"
+    );
     let got = c.messages_in(1);
     assert_eq!(
         got[0].message.len(),
@@ -649,4 +653,25 @@ fn v5_empty_client_id_is_assigned_by_the_server() {
     let connack = c.mqtt.config("ConnAckProperties").unwrap();
     assert!(connack.contains(&id), "{connack}");
     c.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn interrupt_ends_async_waits_and_frees_the_client_at_once() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port() as i32;
+    let m = Mqtt::new();
+    m.set_timeout(30).unwrap();
+    let rt = ferromq::driver::runtime();
+    let pending = rt.spawn(m.connect_to_async("127.0.0.1", port));
+    std::thread::sleep(Duration::from_millis(200));
+    m.interrupt().unwrap();
+    let e = rt.block_on(pending).unwrap().unwrap_err();
+    assert_eq!(e.code, code::INTERRUPTED, "{e}");
+    // Free again at once: a new connection may start without waiting for the old task.
+    let b = broker();
+    m.connect_to(&b.host, b.port).unwrap();
+    m.reset().unwrap();
+    assert!(!m.connected(), "Reset disconnects at once");
+    m.set_client_id("free").unwrap();
+    drop(l);
 }

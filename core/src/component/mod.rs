@@ -390,12 +390,85 @@ impl Mqtt {
     pub fn interrupt(&self) -> Result<()> {
         let sh = self.sh();
         sh.interrupts.fetch_add(1, Ordering::SeqCst);
+        sh.interrupt_notify.notify_waiters();
+        sh.reconnect.lock().disarm();
         // A connection that is up is closed with DISCONNECT (no will); an attempt that is
-        // not up yet is abandoned.
-        let _ = self.start_disconnect();
+        // not up yet is abandoned. Either way the client is free again at once.
+        self.detach(code::INTERRUPTED, "interrupted");
         sh.queue.wake_all();
         sh.announce();
         Ok(())
+    }
+
+    /// End the current connection now, without waiting for its task: a connection that is
+    /// up gets DISCONNECT (the task, no longer current, writes it and closes), an attempt
+    /// is aborted. The events and completions a finished connection gives are given here,
+    /// so the client can connect again straight away.
+    fn detach(&self, failure_code: i32, why: &str) {
+        let sh = self.sh();
+        let conn = sh.link.lock().conn.clone();
+        let Some((engine, sink)) = conn else {
+            return;
+        };
+        let was_connected = sh.connected.load(Ordering::SeqCst);
+        if was_connected {
+            let (reason, props) = {
+                let p = sh.props.lock();
+                (
+                    p.cfg.disconnect_reason,
+                    config::disconnect_properties(&p.cfg),
+                )
+            };
+            engine.with(&*sink, |c, now| c.disconnect(now, reason, props));
+        } else {
+            engine.abort();
+        }
+        let session = engine.state.lock().conn.take_session();
+        if !session.is_empty() {
+            *sh.session.lock() = Some(session);
+        }
+        let mut link = sh.link.lock();
+        // The task may have finished (and reported) on its own meanwhile.
+        let still_ours = matches!(&link.conn, Some((e, _)) if Arc::ptr_eq(e, &engine));
+        if !still_ours || link.generation != sink.generation {
+            return;
+        }
+        // The task's later reports are for an old generation and are ignored.
+        link.generation = sh.next_generation();
+        link.phase = shared::Phase::Idle;
+        link.conn = None;
+        sh.connected.store(false, Ordering::SeqCst);
+        let description = format!("the connection was closed: {why}");
+        if was_connected {
+            if link.transport_up {
+                sh.push_event(Event::ConnectionStatus(event::ConnectionStatusEvent {
+                    connection_event: "Remote host disconnected".into(),
+                    status_code: 0,
+                    description: description.clone(),
+                }));
+            }
+            sh.push_event(Event::Disconnected(event::DisconnectedEvent {
+                status_code: 0,
+                description: description.clone(),
+            }));
+        } else {
+            sh.push_event(Event::Connected(event::ConnectedEvent {
+                status_code: failure_code,
+                description: description.clone(),
+            }));
+        }
+        let failure = Error::new(failure_code, description);
+        if let Some(c) = link.connect.take() {
+            c.complete(Err(failure.clone()));
+        }
+        for (_, ack) in link.acks.drain() {
+            ack.done.complete(Err(failure.clone()));
+        }
+        for c in link.finished.drain(..) {
+            c.complete(Ok(()));
+        }
+        link.transport_up = false;
+        link.local = None;
     }
 
     /// Reset: disconnect (without waiting) and put every property and setting back to its
@@ -403,8 +476,9 @@ impl Mqtt {
     pub fn reset(&self) -> Result<()> {
         let sh = self.sh();
         sh.interrupts.fetch_add(1, Ordering::SeqCst);
+        sh.interrupt_notify.notify_waiters();
         sh.reconnect.lock().disarm();
-        self.abort_connection();
+        self.detach(code::INTERRUPTED, "Reset");
         *sh.props.lock() = props::Props::default();
         sh.log_level
             .store(props::Props::default().cfg.log_level, Ordering::Relaxed);
@@ -1144,7 +1218,7 @@ impl Mqtt {
     fn finish_blocking(&self, done: &Completion, what: &str, abort_on_timeout: bool) -> Result<()> {
         let timeout = self.timeout();
         if timeout == 0 {
-            self.dispatch_pending();
+            // Non-blocking: the outcome, and anything else pending, fires from DoEvents.
             return Ok(());
         }
         let d = done.clone();
@@ -1170,15 +1244,31 @@ impl Mqtt {
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let timeout = self.timeout();
         let me = self.downgrade();
+        let shared = self.sh().clone();
+        let epoch = shared.interrupts.load(Ordering::SeqCst);
         async move {
             let done = started?;
+            // Interrupt ends an async wait too, with the same 301 a blocking one gets.
+            let interrupted = async {
+                loop {
+                    let wake = shared.interrupt_notify.notified();
+                    if shared.interrupts.load(Ordering::SeqCst) != epoch {
+                        return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
+                    }
+                    wake.await;
+                }
+            };
             if timeout == 0 {
-                return done.await;
+                return tokio::select! {
+                    r = done => r,
+                    e = interrupted => Err(e),
+                };
             }
             let limit = Duration::from_secs(timeout as u64);
-            let waited = driver::runtime()
-                .spawn(async move { tokio::time::timeout(limit, done).await })
-                .await;
+            let waited = tokio::select! {
+                w = driver::runtime().spawn(async move { tokio::time::timeout(limit, done).await }) => w,
+                e = interrupted => return Err(e),
+            };
             match waited {
                 Ok(Ok(r)) => r,
                 Ok(Err(_)) => {

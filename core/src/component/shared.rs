@@ -70,6 +70,10 @@ pub(crate) struct Shared {
     pub publish_gate: tokio::sync::Mutex<()>,
     /// Counts Interrupt (and Reset) calls; a blocking call ends when it changes.
     pub interrupts: AtomicU64,
+    /// Wakes async waiters when `interrupts` changes.
+    pub interrupt_notify: Notify,
+    /// A ReadyToSend owed after "would block" is in the queue, not yet given out.
+    pub ready_queued: AtomicBool,
     /// AutoReconnect's memory: subscriptions, publishes made while reconnecting, attempts.
     pub reconnect: Mutex<Reconnect>,
     /// The application's handle is gone: nothing is re-established any more.
@@ -106,6 +110,8 @@ impl Shared {
             drained: Notify::new(),
             publish_gate: tokio::sync::Mutex::new(()),
             interrupts: AtomicU64::new(0),
+            interrupt_notify: Notify::new(),
+            ready_queued: AtomicBool::new(false),
             reconnect: Mutex::new(Reconnect::default()),
             dropped: AtomicBool::new(false),
             session: Mutex::new(None),
@@ -145,6 +151,10 @@ impl Shared {
         });
         if let Some(p) = props {
             super::config::record_incoming_message(&mut self.props.lock().cfg, &p);
+        }
+        if matches!(ev, Some(Event::ReadyToSend)) && self.ready_queued.swap(false, Ordering::SeqCst)
+        {
+            self.would_block.store(false, Ordering::SeqCst);
         }
         ev
     }
@@ -308,7 +318,9 @@ impl EventSink for ConnSink {
 
     fn output_drained(&self) {
         let sh = &self.shared;
-        if sh.would_block.swap(false, Ordering::SeqCst) {
+        // The property turns true when the application is given the event (`convert`),
+        // not here on the network thread: otherwise it could read true before the event.
+        if sh.would_block.load(Ordering::SeqCst) && !sh.ready_queued.swap(true, Ordering::SeqCst) {
             sh.push_event(Event::ReadyToSend);
         }
         sh.drained.notify_waiters();
