@@ -289,7 +289,7 @@ fn topic_delimiter_and_qos_array_shape_one_subscribe() {
 }
 
 #[test]
-fn a_qos2_burst_under_311_reaches_the_subscriber_whole() {
+fn scenario_qos2_burst_311() {
     // mosquitto takes 20 unacknowledged QoS 2 publishes from a 3.1.1 client and silently
     // drops the rest: the client must not send more than that unasked.
     let sub = Client::connected(0);

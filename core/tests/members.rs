@@ -643,7 +643,7 @@ fn v5_settings_reach_the_wire_and_come_back() {
 }
 
 #[test]
-fn v5_empty_client_id_is_assigned_by_the_server() {
+fn scenario_v5_connack_properties() {
     let b = broker();
     let c = Client::new();
     c.mqtt.set_version(1).unwrap();
@@ -652,6 +652,7 @@ fn v5_empty_client_id_is_assigned_by_the_server() {
     assert!(!id.is_empty());
     let connack = c.mqtt.config("ConnAckProperties").unwrap();
     assert!(connack.contains(&id), "{connack}");
+    assert!(connack.contains("ReceiveMaximum"), "{connack}");
     c.mqtt.disconnect().unwrap();
 }
 

@@ -23,7 +23,7 @@ fn count(c: &Client, pick: impl Fn(&Event) -> bool) -> usize {
 }
 
 #[test]
-fn reconnects_resubscribes_and_sends_what_was_published_meanwhile() {
+fn scenario_auto_reconnect() {
     let mut broker = PrivateBroker::start("");
     let c = reconnecting_client(broker.port);
     let topic = unique("reconnect");

@@ -53,7 +53,7 @@ fn unacknowledged(
 }
 
 #[test]
-fn a_saved_session_is_resent_by_a_new_client_after_a_broker_restart() {
+fn scenario_session_save_restore() {
     for qos in [1, 2] {
         let mut broker = PrivateBroker::start("");
         let topic = unique("session");
@@ -107,7 +107,7 @@ fn a_saved_session_is_resent_by_a_new_client_after_a_broker_restart() {
 }
 
 #[test]
-fn broken_session_data_is_refused_and_loads_nothing() {
+fn scenario_session_errors() {
     let m = Mqtt::new();
     let broker = PrivateBroker::start("");
     let file = temp_file("good");

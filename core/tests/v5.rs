@@ -26,7 +26,7 @@ fn payloads(c: &Client) -> Vec<String> {
 }
 
 #[test]
-fn disconnect_with_reason_4_makes_the_broker_publish_the_will() {
+fn scenario_v5_will_reason_4() {
     let b = broker();
     let watcher = v5();
     let topic = unique("will4");
@@ -43,7 +43,7 @@ fn disconnect_with_reason_4_makes_the_broker_publish_the_will() {
 }
 
 #[test]
-fn a_server_disconnect_is_reported_with_its_reason() {
+fn scenario_v5_server_disconnect_reason() {
     let c = v5();
     // A PUBLISH to "a/#" (a wildcard in a topic name), sent raw: the server answers with
     // DISCONNECT and a reason code.
@@ -70,7 +70,7 @@ fn a_server_disconnect_is_reported_with_its_reason() {
 }
 
 #[test]
-fn two_clients_in_a_shared_group_split_the_messages() {
+fn scenario_shared_subscription() {
     let group = format!("g{}", fastrand::u32(..));
     let topic = unique("shared");
     let a = v5();
@@ -93,7 +93,7 @@ fn two_clients_in_a_shared_group_split_the_messages() {
 }
 
 #[test]
-fn no_local_and_retain_handling_shape_a_subscription() {
+fn scenario_v5_subscription_options() {
     let c = v5();
     let topic = unique("options");
     // Retained message first: Retain Handling 2 must not send it.
@@ -113,7 +113,7 @@ fn no_local_and_retain_handling_shape_a_subscription() {
 }
 
 #[test]
-fn subscription_identifiers_and_properties_reach_the_collection() {
+fn scenario_v5_message_properties() {
     let c = v5();
     let topic = unique("subid");
     c.mqtt.config("SubscriptionIdentifier=77").unwrap();
@@ -132,7 +132,7 @@ fn subscription_identifiers_and_properties_reach_the_collection() {
             }
         })));
     c.mqtt
-        .config(r#"OutgoingMessageProperties={"ContentType":"text/plain","ResponseTopic":"reply/here","CorrelationData":"c0ffee","MessageExpInterval":"300","PayloadFormatIndicator":"1"}"#)
+        .config(r#"OutgoingMessageProperties={"ContentType":"text/plain","ResponseTopic":"reply/here","CorrelationData":"c0ffee","MessageExpInterval":"300","PayloadFormatIndicator":"1","UserProperty":"who:me"}"#)
         .unwrap();
     c.mqtt
         .publish_message(&topic, 2, "with properties")
@@ -149,10 +149,13 @@ fn subscription_identifiers_and_properties_reach_the_collection() {
     assert_eq!(m.correlation_data.to_lowercase(), "c0ffee");
     assert_eq!(m.payload_format_indicator, 1);
     assert!(m.message_exp_interval > 0 && m.message_exp_interval <= 300);
+    assert_eq!(c.mqtt.config("IncomingUserPropCount").unwrap(), "1");
+    assert_eq!(c.mqtt.config("IncomingUserPropName[0]").unwrap(), "who");
+    assert_eq!(c.mqtt.config("IncomingUserPropValue[0]").unwrap(), "me");
 }
 
 #[test]
-fn an_outgoing_topic_alias_stands_for_the_topic() {
+fn scenario_v5_topic_alias() {
     let c = v5();
     let topic = unique("alias");
     c.mqtt.subscribe(&topic, 1).unwrap();
@@ -172,7 +175,7 @@ fn an_outgoing_topic_alias_stands_for_the_topic() {
 }
 
 #[test]
-fn a_burst_never_exceeds_the_servers_receive_maximum() {
+fn scenario_v5_receive_maximum() {
     let c = v5();
     let topic = unique("burst");
     c.mqtt.subscribe(&topic, 1).unwrap();
@@ -190,7 +193,7 @@ fn a_burst_never_exceeds_the_servers_receive_maximum() {
 }
 
 #[test]
-fn maximum_packet_size_is_honoured_both_ways() {
+fn scenario_v5_maximum_packet_size() {
     let b = broker();
     let c = Client::new();
     c.mqtt.set_version(1).unwrap();
