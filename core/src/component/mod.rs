@@ -423,7 +423,7 @@ impl Mqtt {
         } else {
             engine.abort();
         }
-        let session = engine.state.lock().conn.take_session();
+        let session = engine.state.lock().conn.end_and_take_session();
         if !session.is_empty() {
             *sh.session.lock() = Some(session);
         }
@@ -906,6 +906,25 @@ impl Mqtt {
 
     // ---- publishing ----
 
+    /// `enqueue_publish`, falling back to the reconnection queue when the connection ended
+    /// between looking it up and publishing on it.
+    fn publish_or_keep(
+        &self,
+        engine: &Engine,
+        sink: &ConnSink,
+        topic: &str,
+        qos: QoS,
+        data: Bytes,
+    ) -> Result<()> {
+        match self.enqueue_publish(engine, sink, topic, qos, data.clone()) {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == code::CONNECT_FIRST => {
+                self.publish_offline(topic, qos as i32, data, e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Hand one PUBLISH to the engine. Returns whether the send buffer is now over its
     /// bound (the message is accepted either way).
     fn enqueue_publish(
@@ -984,7 +1003,14 @@ impl Mqtt {
                 e.out_len() < e.out_limit
             })?;
         }
-        let over = self.enqueue_publish(&engine, &sink, topic, qos, data)?;
+        let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
+            Ok(over) => over,
+            // The connection ended between looking it up and publishing on it.
+            Err(e) if e.code == code::CONNECT_FIRST => {
+                return self.publish_offline(topic, qos as i32, data, e)
+            }
+            Err(e) => return Err(e),
+        };
         if over && timeout == 0 {
             return Err(Error::new(
                 code::WOULD_BLOCK,
@@ -1361,7 +1387,7 @@ impl Mqtt {
                 match self.sh().publish_gate.try_lock() {
                     Ok(_turn) => data
                         .take()
-                        .map(|d| self.enqueue_publish(engine, sink, topic, *q, d).map(|_| ())),
+                        .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
                     Err(_) => None,
                 }
             }
@@ -1384,8 +1410,7 @@ impl Mqtt {
                 drained.await;
             }
             let data = data.unwrap_or_default();
-            me.enqueue_publish(&engine, &sink, &topic, qos, data)
-                .map(|_| ())
+            me.publish_or_keep(&engine, &sink, &topic, qos, data)
         }
     }
 }

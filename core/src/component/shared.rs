@@ -347,7 +347,7 @@ impl ConnSink {
             link.conn.as_ref().map(|(e, _)| e.clone())
         };
         if let Some(engine) = engine {
-            let session = engine.state.lock().conn.take_session();
+            let session = engine.state.lock().conn.end_and_take_session();
             if !session.is_empty() {
                 *sh.session.lock() = Some(session);
             }

@@ -714,6 +714,14 @@ impl Connection {
     /// carrying it to the next connection after this one closed (AutoReconnect), with
     /// [`Connection::restore`] or [`Connection::with_session`]. Acknowledgements that
     /// still arrive here are then unknown to it.
+    /// The transport under this connection is gone: take the session for the next
+    /// connection and refuse every later command (1117), in one step, so nothing published
+    /// after the session was taken can be left behind in a dead connection.
+    pub fn end_and_take_session(&mut self) -> SessionState {
+        self.phase = Phase::Closed;
+        self.take_session()
+    }
+
     pub fn take_session(&mut self) -> SessionState {
         let session = self.session();
         self.outgoing.take_all();
