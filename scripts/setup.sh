@@ -12,6 +12,13 @@ command -v mosquitto_sub >/dev/null || need_apt+=(mosquitto-clients)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v valgrind >/dev/null || need_apt+=(valgrind)
 command -v gcc >/dev/null || need_apt+=(gcc)
+# The transport tests' servers (tests/harness/transports).
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v websockify >/dev/null || need_apt+=(websockify)
+command -v tinyproxy >/dev/null || [ -x /usr/sbin/tinyproxy ] || need_apt+=(tinyproxy)
+command -v danted >/dev/null || [ -x /usr/sbin/danted ] || need_apt+=(dante-server)
+command -v microsocks >/dev/null || need_apt+=(microsocks)
+perl -MIO::Socket::Socks -e1 2>/dev/null || need_apt+=(libio-socket-socks-perl)
 command -v g++ >/dev/null || need_apt+=(g++)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
