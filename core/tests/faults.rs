@@ -189,3 +189,22 @@ fn cutting_the_subscribers_connection_mid_stream_loses_and_duplicates_nothing() 
     publisher.mqtt.disconnect().unwrap();
     subscriber.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn killing_the_broker_mid_stream_loses_and_duplicates_nothing() {
+    let dir = std::env::temp_dir().join(format!("ferromq-persist-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut broker = PrivateBroker::start(&format!(
+        "persistence true\npersistence_location {}/\nautosave_interval 1\nautosave_on_changes true",
+        dir.display()
+    ));
+    let subscriber = peer("sub", broker.port);
+    let topic = format!("ferromq/fault/kill/{}", fastrand::u64(..));
+    subscriber.mqtt.subscribe(&topic, 2).unwrap();
+    let publisher = peer("pub", broker.port);
+    let r = stream_with_fault(&publisher, &subscriber, &topic, || broker.restart());
+    assert_eq!(r, (0, 0, 0), "lost QoS 1, lost QoS 2, duplicated QoS 2");
+    publisher.mqtt.disconnect().unwrap();
+    subscriber.mqtt.disconnect().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
