@@ -109,13 +109,19 @@
 #define MQTT_ERR_INTERRUPTED 301
 
 /**
+ * A file named by a setting (SessionStateFile) could not be read or written.
+ */
+#define MQTT_ERR_FILE 302
+
+/**
  * The call is not possible in the client's present state; also an internal failure
  * (a Rust panic caught at the boundary).
  */
 #define MQTT_ERR_BAD_STATE 211
 
 /**
- * The call needs a connection.
+ * The call needs a connection; also a publish refused while AutoReconnect re-establishes
+ * the connection because OfflineQueueLimit messages already wait (the message names it).
  */
 #define MQTT_ERR_NOT_CONNECTED 212
 
@@ -692,6 +698,10 @@ int mqtt_unsubscribe(struct mqtt_t *mqtt, const char *topic_filter);
  * MessageAck) report delivery. The Retain and Duplicate settings apply.
  * Errors: 502 topic with wildcards, 505 QoS not 0..2 (both before anything is sent),
  * 1117 not connected, 135 send buffer full with Timeout 0.
+ *
+ * With the AutoReconnect setting on, a publish made while the connection is being
+ * re-established is kept (in order) and sent once it is back; past OfflineQueueLimit such
+ * publishes fail with 212 (MQTT_ERR_NOT_CONNECTED) naming the limit.
  */
 int mqtt_publish_message(struct mqtt_t *mqtt, const char *topic, int qos, const char *message);
 
@@ -728,6 +738,37 @@ int mqtt_interrupt(struct mqtt_t *mqtt);
  * while connected still refuse changes.
  */
 int mqtt_reset(struct mqtt_t *mqtt);
+
+/**
+ * SaveSession: the client-side session state — the QoS 1/2 messages we sent that are not
+ * completely acknowledged, and the QoS 2 messages received whose PUBREL has not come — as
+ * text. On success `*state` receives a new string (one line of JSON): free it with
+ * mqtt_string_free. When the SessionStateFile config setting names a file, the same text
+ * is also written there (created or replaced).
+ *
+ * Works connected or not: while connected it is the live state at this moment; after a
+ * disconnect (or a lost connection) it is what that connection left. Keep the text and hand
+ * it to mqtt_restore_session, in this process or another, to go on with CleanSession false.
+ *
+ * Errors: 10022 if `state` is NULL; 302 if SessionStateFile cannot be written (the message
+ * names the file). On failure `*state` is left untouched.
+ */
+int mqtt_save_session(struct mqtt_t *mqtt, char **state);
+
+/**
+ * RestoreSession: load session state saved by mqtt_save_session (copied) for the next
+ * connection, and set CleanSession false. When the SessionStateFile config setting names a
+ * file, the state is read from that file and `state` is ignored (pass ""). Call it before
+ * connecting; the restored messages are listed by mqtt_get_outgoing_message /
+ * mqtt_get_incoming_message at once, and go out when the connection is made.
+ *
+ * Errors, each of which loads nothing and changes nothing (CleanSession included): 10022 if
+ * `state` is NULL, or if the text is empty, truncated, altered or otherwise not a saved
+ * session (the message says what is wrong and ends "nothing was loaded"); 302 if
+ * SessionStateFile cannot be read (the message names the file); 211 while connected or
+ * connecting.
+ */
+int mqtt_restore_session(struct mqtt_t *mqtt, const char *state);
 
 /**
  * The config settings the engine answers (every group), for walking them: `*settings`

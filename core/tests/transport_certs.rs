@@ -205,3 +205,47 @@ async fn the_server_presents_the_certificate_we_read() {
     assert_eq!(*rec.auth().cert(), from_file);
     prove(conn, Protocol::V311, "servercert").await;
 }
+
+/// Damaged certificates and stores are errors, never panics: every truncation and many
+/// byte flips of real files.
+#[test]
+fn damaged_input_is_an_error_not_a_panic() {
+    let env = env();
+    let der = parse_certificates(&env.read("FERROMQ_SERVER_CERT"))
+        .unwrap()
+        .swap_remove(0)
+        .to_vec();
+    let p12 = env.read("FERROMQ_CLIENT_P12");
+    let pem = env.read("FERROMQ_CLIENT_PEM");
+    let pw = env.var("FERROMQ_CLIENT_P12_PASSWORD");
+    let mut rng = fastrand::Rng::with_seed(5);
+    let mut variants: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (which, data) in [(0, &der), (1, &p12), (2, &pem)] {
+        for cut in (0..data.len()).step_by(7) {
+            variants.push((which, data[..cut].to_vec()));
+        }
+        for _ in 0..300 {
+            let mut d = data.clone();
+            for _ in 0..rng.usize(1..4) {
+                let i = rng.usize(..d.len());
+                d[i] = rng.u8(..);
+            }
+            variants.push((which, d));
+        }
+    }
+    for (which, data) in variants {
+        let r = std::panic::catch_unwind(|| match which {
+            0 => {
+                let _ = CertificateInfo::from_der(&data);
+                let _ = parse_certificates(&data);
+            }
+            1 => {
+                let _ = ClientCert::new(CertStore::Pkcs12Blob(data.clone()), &pw).load();
+            }
+            _ => {
+                let _ = ClientCert::new(CertStore::PemBlob(data.clone()), "").load();
+            }
+        });
+        assert!(r.is_ok(), "input {which} of {} bytes panicked", data.len());
+    }
+}

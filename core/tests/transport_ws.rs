@@ -165,3 +165,32 @@ async fn extra_headers_are_sent() {
     .await;
     assert_err(r, code::INVALID_ARGUMENT, &["Bad Header"]);
 }
+
+#[tokio::test]
+async fn aedes_a_second_broker_over_ws_and_wss() {
+    let env = env();
+    for (port, secure) in [
+        (env.port("FERROMQ_AEDES_WS_PORT"), false),
+        (env.port("FERROMQ_AEDES_WSS_PORT"), true),
+    ] {
+        let conn = connect(&ws_target(port, secure, "/mqtt"), &wss_opts(), &NoObserver)
+            .await
+            .unwrap();
+        prove(conn, Protocol::V311, "aedes").await;
+        // aedes speaks 3.1.1 only: it answers a 5.0 CONNECT with return code 1, which still
+        // shows the bytes went both ways over the WebSocket.
+        let conn = connect(&ws_target(port, secure, "/"), &wss_opts(), &NoObserver)
+            .await
+            .unwrap();
+        let mut m = Mqtt::new(conn.stream, Protocol::V311);
+        let mut p = m.connect_packet("ferromq-aedes-v5");
+        if let Packet::Connect(c) = &mut p {
+            c.protocol = Protocol::V5;
+        }
+        m.send(&p).await.unwrap();
+        match m.recv().await.unwrap() {
+            Some(Packet::ConnAck(a)) => assert_eq!(a.code, 1),
+            other => panic!("expected CONNACK, got {other:?}"),
+        }
+    }
+}

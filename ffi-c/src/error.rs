@@ -42,10 +42,13 @@ pub const MQTT_ERR_WOULD_BLOCK: c_int = 135;
 pub const MQTT_ERR_TIMEOUT: c_int = 201;
 /// A blocking call was ended by mqtt_interrupt (or mqtt_reset).
 pub const MQTT_ERR_INTERRUPTED: c_int = 301;
+/// A file named by a setting (SessionStateFile) could not be read or written.
+pub const MQTT_ERR_FILE: c_int = 302;
 /// The call is not possible in the client's present state; also an internal failure
 /// (a Rust panic caught at the boundary).
 pub const MQTT_ERR_BAD_STATE: c_int = 211;
-/// The call needs a connection.
+/// The call needs a connection; also a publish refused while AutoReconnect re-establishes
+/// the connection because OfflineQueueLimit messages already wait (the message names it).
 pub const MQTT_ERR_NOT_CONNECTED: c_int = 212;
 /// A connection attempt is already in progress.
 pub const MQTT_ERR_ALREADY_CONNECTING: c_int = 1105;
@@ -142,6 +145,7 @@ mod tests {
             (MQTT_ERR_LOCAL_PORT_LOCKED, code::LOCAL_PORT_LOCKED),
             (MQTT_ERR_LOCAL_HOST_LOCKED, code::LOCAL_HOST_LOCKED),
             (MQTT_ERR_INTERRUPTED, code::INTERRUPTED),
+            (MQTT_ERR_FILE, code::FILE),
             (MQTT_ERR_REMOTE_PORT_ZERO, code::REMOTE_PORT_ZERO),
             (MQTT_ERR_WOULD_BLOCK, code::WOULD_BLOCK),
             (MQTT_ERR_TIMEOUT, code::TIMEOUT),

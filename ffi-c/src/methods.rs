@@ -4,7 +4,7 @@
 use crate::events::do_events;
 use crate::handle::{client, mqtt_t};
 use crate::panic::guard;
-use crate::strings::{bytes_in, put_string, str_in};
+use crate::strings::{bytes_in, out_ok, put_string, str_in};
 use std::ffi::{c_char, c_int};
 
 /// Read or write a config setting. `setting` is "Name" to read or "Name=Value" to write
@@ -106,6 +106,10 @@ pub unsafe extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *cons
 /// MessageAck) report delivery. The Retain and Duplicate settings apply.
 /// Errors: 502 topic with wildcards, 505 QoS not 0..2 (both before anything is sent),
 /// 1117 not connected, 135 send buffer full with Timeout 0.
+///
+/// With the AutoReconnect setting on, a publish made while the connection is being
+/// re-established is kept (in order) and sent once it is back; past OfflineQueueLimit such
+/// publishes fail with 212 (MQTT_ERR_NOT_CONNECTED) naming the limit.
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_publish_message(
     mqtt: *mut mqtt_t,
@@ -190,5 +194,52 @@ pub unsafe extern "C" fn mqtt_reset(mqtt: *mut mqtt_t) -> c_int {
     guard(F, || {
         // SAFETY: the caller promises a live handle or NULL.
         unsafe { client(mqtt, F) }?.reset()
+    })
+}
+
+/// SaveSession: the client-side session state — the QoS 1/2 messages we sent that are not
+/// completely acknowledged, and the QoS 2 messages received whose PUBREL has not come — as
+/// text. On success `*state` receives a new string (one line of JSON): free it with
+/// mqtt_string_free. When the SessionStateFile config setting names a file, the same text
+/// is also written there (created or replaced).
+///
+/// Works connected or not: while connected it is the live state at this moment; after a
+/// disconnect (or a lost connection) it is what that connection left. Keep the text and hand
+/// it to mqtt_restore_session, in this process or another, to go on with CleanSession false.
+///
+/// Errors: 10022 if `state` is NULL; 302 if SessionStateFile cannot be written (the message
+/// names the file). On failure `*state` is left untouched.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_save_session(mqtt: *mut mqtt_t, state: *mut *mut c_char) -> c_int {
+    const F: &str = "mqtt_save_session";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle or NULL.
+        let c = unsafe { client(mqtt, F) }?;
+        out_ok(state, F, "state")?;
+        let text = c.save_session()?;
+        // SAFETY: checked non-NULL above; the caller promises it is writable.
+        unsafe { put_string(state, &text) };
+        Ok(())
+    })
+}
+
+/// RestoreSession: load session state saved by mqtt_save_session (copied) for the next
+/// connection, and set CleanSession false. When the SessionStateFile config setting names a
+/// file, the state is read from that file and `state` is ignored (pass ""). Call it before
+/// connecting; the restored messages are listed by mqtt_get_outgoing_message /
+/// mqtt_get_incoming_message at once, and go out when the connection is made.
+///
+/// Errors, each of which loads nothing and changes nothing (CleanSession included): 10022 if
+/// `state` is NULL, or if the text is empty, truncated, altered or otherwise not a saved
+/// session (the message says what is wrong and ends "nothing was loaded"); 302 if
+/// SessionStateFile cannot be read (the message names the file); 211 while connected or
+/// connecting.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_restore_session(mqtt: *mut mqtt_t, state: *const c_char) -> c_int {
+    const F: &str = "mqtt_restore_session";
+    guard(F, || {
+        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
+        let (c, s) = unsafe { (client(mqtt, F)?, str_in(state, F, "state")?) };
+        c.restore_session(s)
     })
 }

@@ -159,4 +159,20 @@ int free_port(void);
  * /proc/net/tcp (or tcp6): the kernel's view, independent of the library. */
 bool tcp_link_exists(int local_port, int remote_port);
 
+/* ---- a mosquitto of the test's own ----
+ * For tests that freeze, kill or restart a broker: the shared one of
+ * tests/harness/with-brokers serves other tests at the same time and must stay up.
+ * broker_start() starts `mosquitto -c CONF` on a free 127.0.0.1 port (listener, anonymous,
+ * `user root`, no persistence) and waits until it accepts connections; it is killed and its
+ * directory removed when the test ends. */
+typedef struct private_broker private_broker;
+private_broker *broker_start(void);
+int broker_port_of(const private_broker *b);
+void broker_pause(private_broker *b);   /* SIGSTOP: connections stay open, nothing answers */
+void broker_resume(private_broker *b);  /* SIGCONT */
+void broker_kill(private_broker *b);    /* SIGKILL: no goodbye to the clients */
+void broker_restart(private_broker *b); /* kill, then start again on the same port */
+/* A path in the broker's directory (removed with it), e.g. for SessionStateFile. */
+const char *broker_file(const private_broker *b, const char *name);
+
 #endif

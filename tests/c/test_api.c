@@ -79,6 +79,8 @@ TEST(null_handle_gives_invalid_argument) {
     CHECK(msg.internal == NULL && msg.topic == NULL);
     NULL_HANDLE(mqtt_interrupt(NULL), "mqtt_interrupt");
     NULL_HANDLE(mqtt_reset(NULL), "mqtt_reset");
+    NULL_HANDLE(mqtt_save_session(NULL, &s), "mqtt_save_session");
+    NULL_HANDLE(mqtt_restore_session(NULL, ""), "mqtt_restore_session");
     CHECK(s == NULL); /* out-parameters are untouched on failure */
 #undef NULL_HANDLE
 }
@@ -104,6 +106,10 @@ TEST(null_arguments_give_invalid_argument) {
     /* NULL with length 0 is an empty payload: it gets as far as "not connected". */
     CHECK_CODE(mqtt_publish_data(m, "t", 0, NULL, 0), MQTT_ERR_CONNECT_FIRST);
     CHECK_CODE(mqtt_config(m, NULL, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(mqtt_save_session(m, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("out-parameter");
+    CHECK_CODE(mqtt_restore_session(m, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("state");
     /* A NULL value pointer is fine for mqtt_config. */
     CHECK_OK(mqtt_config(m, "Retain", NULL));
 }

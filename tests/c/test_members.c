@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 TEST(local_host_and_port_set_and_get) {
     mqtt_t *m = new_client();
@@ -115,4 +116,51 @@ TEST(config_settings_list) {
     CHECK_ERR_HAS("settings");
     CHECK_CODE(mqtt_config_settings(&list, NULL), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ERR_HAS("count");
+}
+
+/* SaveSession / RestoreSession need no connection: a new client's session is empty text that
+ * restores; SessionStateFile is written by one and read by the other; a file that cannot be
+ * written fails with 302 naming it. */
+TEST(save_and_restore_session_without_a_broker) {
+    mqtt_t *m = new_client();
+    char *text = NULL;
+    CHECK_OK(mqtt_save_session(m, &text));
+    CHECK(text != NULL);
+    CHECK_MSG(strstr(text, "\"format\":\"ferromq-session\"") != NULL, "SaveSession gave %s", text);
+    char *copy = t_strdup(text);
+    mqtt_string_free(text);
+
+    mqtt_t *other = new_client();
+    CHECK(get_bool(mqtt_get_clean_session, other));
+    CHECK_OK(mqtt_restore_session(other, copy));
+    CHECK(!get_bool(mqtt_get_clean_session, other));
+    CHECK_INT(get_int(mqtt_get_outgoing_message_count, other), 0);
+
+    char dir[] = "/tmp/ferromq-csession-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char file[128], setting[160];
+    snprintf(file, sizeof file, "%s/state.json", dir);
+    snprintf(setting, sizeof setting, "SessionStateFile=%s", file);
+    CHECK_OK(mqtt_config(m, setting, NULL));
+    text = NULL;
+    int rc = mqtt_save_session(m, &text);
+    mqtt_string_free(text);
+    bool written = access(file, R_OK) == 0;
+    mqtt_t *third = new_client();
+    CHECK_OK(mqtt_config(third, setting, NULL));
+    int rc_restore = mqtt_restore_session(third, "ignored: the file is read");
+    unlink(file);
+    rmdir(dir);
+    CHECK_INT(rc, MQTT_OK);
+    CHECK(written);
+    CHECK_INT(rc_restore, MQTT_OK);
+    CHECK(!get_bool(mqtt_get_clean_session, third));
+
+    /* A directory that does not exist: the file cannot be written. */
+    snprintf(setting, sizeof setting, "SessionStateFile=%s/state.json", dir);
+    CHECK_OK(mqtt_config(m, setting, NULL));
+    text = NULL;
+    CHECK_CODE(mqtt_save_session(m, &text), MQTT_ERR_FILE);
+    CHECK(text == NULL); /* untouched on failure */
+    CHECK_ERR_HAS(dir);
 }

@@ -391,7 +391,7 @@ impl Mqtt {
         let sh = self.sh();
         sh.interrupts.fetch_add(1, Ordering::SeqCst);
         sh.interrupt_notify.notify_waiters();
-        sh.reconnect.lock().disarm();
+        sh.stop_reconnecting(code::INTERRUPTED, "discarded by Interrupt or Reset");
         // A connection that is up is closed with DISCONNECT (no will); an attempt that is
         // not up yet is abandoned. Either way the client is free again at once.
         self.detach(code::INTERRUPTED, "interrupted");
@@ -477,7 +477,7 @@ impl Mqtt {
         let sh = self.sh();
         sh.interrupts.fetch_add(1, Ordering::SeqCst);
         sh.interrupt_notify.notify_waiters();
-        sh.reconnect.lock().disarm();
+        sh.stop_reconnecting(code::INTERRUPTED, "discarded by Interrupt or Reset");
         self.detach(code::INTERRUPTED, "Reset");
         *sh.props.lock() = props::Props::default();
         sh.log_level
@@ -730,15 +730,7 @@ impl Mqtt {
     fn start_disconnect(&self) -> Option<Completion> {
         let sh = self.sh();
         // Ending the connection on purpose also ends AutoReconnect's work.
-        let dropped = sh.reconnect.lock().disarm();
-        if dropped > 0 {
-            sh.push_event(Event::Error(ErrorEvent {
-                error_code: code::NOT_CONNECTED,
-                description: format!(
-                    "{dropped} message(s) published while reconnecting were discarded by Disconnect"
-                ),
-            }));
-        }
+        sh.stop_reconnecting(code::NOT_CONNECTED, "discarded by Disconnect");
         let (engine, sink, done) = {
             let mut link = sh.link.lock();
             let (engine, sink) = link.conn.clone()?;
@@ -987,20 +979,20 @@ impl Mqtt {
             Err(e) => return Err(e),
         };
         let timeout = self.timeout();
-        if engine.out_len() >= engine.out_limit {
+        if engine.backlog() >= engine.out_limit {
             if timeout == 0 {
                 self.sh().would_block.store(true, Ordering::SeqCst);
                 return Err(Error::new(
                     code::WOULD_BLOCK,
                     format!(
                         "the send buffer is full ({} bytes waiting); the message was not accepted: publish again after ReadyToSend",
-                        engine.out_len()
+                        engine.backlog()
                     ),
                 ));
             }
             let e = engine.clone();
             self.block_until(timeout, "waiting for room in the send buffer", move || {
-                e.out_len() < e.out_limit
+                e.backlog() < e.out_limit
             })?;
         }
         let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
@@ -1383,7 +1375,7 @@ impl Mqtt {
         // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
         let mut data = Some(data);
         let eager = match &checked {
-            Ok((q, engine, sink)) if engine.out_len() < engine.out_limit => {
+            Ok((q, engine, sink)) if engine.backlog() < engine.out_limit => {
                 match self.sh().publish_gate.try_lock() {
                     Ok(_turn) => data
                         .take()
@@ -1402,9 +1394,9 @@ impl Mqtt {
             let (qos, engine, sink) = checked?;
             let shared = me.sh().clone();
             let _turn = shared.publish_gate.lock().await;
-            while engine.out_len() >= engine.out_limit {
+            while engine.backlog() >= engine.out_limit {
                 let drained = shared.drained.notified();
-                if engine.out_len() < engine.out_limit || !me.connected() {
+                if engine.backlog() < engine.out_limit || !me.connected() {
                     break;
                 }
                 drained.await;

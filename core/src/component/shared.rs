@@ -159,6 +159,20 @@ impl Shared {
         ev
     }
 
+    /// End AutoReconnect's work; publishes it was keeping are reported as not sent (with
+    /// `code` and `why`), never dropped silently.
+    pub fn stop_reconnecting(&self, code: i32, why: &str) {
+        let dropped = self.reconnect.lock().disarm();
+        if dropped > 0 {
+            self.push_event(Event::Error(ErrorEvent {
+                error_code: code,
+                description: format!(
+                    "{dropped} message(s) published while reconnecting were not sent: {why}"
+                ),
+            }));
+        }
+    }
+
     /// Tell a push-mode face that events are waiting. Never called with a lock held, so the
     /// notifier may take the face's own locks (the GIL, say).
     pub fn announce(&self) {
@@ -407,15 +421,7 @@ impl ConnSink {
         if reconnect::wanted(sh, code) {
             super::schedule_reconnect(sh);
         } else if code != 0 {
-            let dropped = sh.reconnect.lock().disarm();
-            if dropped > 0 {
-                sh.push_event(Event::Error(ErrorEvent {
-                    error_code: code,
-                    description: format!(
-                        "{dropped} message(s) published while reconnecting were not sent: reconnecting gave up"
-                    ),
-                }));
-            }
+            sh.stop_reconnecting(code, "reconnecting gave up");
         }
     }
 }

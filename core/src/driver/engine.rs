@@ -105,7 +105,7 @@ impl Engine {
             let mut st = self.state.lock();
             let r = f(&mut st.conn, Instant::now());
             st.flush(sink);
-            let is_over = st.out.len() > self.out_limit;
+            let is_over = st.out.len() + st.conn.held_bytes() > self.out_limit;
             if let (true, Some(flag)) = (is_over, over) {
                 flag.store(true, Ordering::SeqCst);
             }
@@ -119,6 +119,13 @@ impl Engine {
     pub fn write_raw(&self, bytes: &[u8]) {
         self.state.lock().out.extend_from_slice(bytes);
         self.wake.notify_one();
+    }
+
+    /// Bytes waiting to go out: encoded in the send buffer, or held back by the send
+    /// window. Publishing pushes back on the application above `out_limit` of these.
+    pub fn backlog(&self) -> usize {
+        let st = self.state.lock();
+        st.out.len() + st.conn.held_bytes()
     }
 
     pub fn out_len(&self) -> usize {

@@ -148,6 +148,9 @@ pub struct Connection {
     keep_alive: KeepAlive,
     server: ServerLimits,
     held: VecDeque<Held>,
+    /// Payload bytes of what `publish` put in `held`: the component counts them with the
+    /// send buffer, so a window that is full still pushes back on the application.
+    held_bytes: usize,
     /// QoS 1/2 PUBLISH packets sent and not yet finished, counted against the server's
     /// Receive Maximum.
     unacked_sent: usize,
@@ -177,6 +180,7 @@ impl Connection {
             keep_alive: KeepAlive::default(),
             server,
             held: VecDeque::new(),
+            held_bytes: 0,
             unacked_sent: 0,
             republish: BTreeSet::new(),
             in_aliases: HashMap::new(),
@@ -427,6 +431,7 @@ impl Connection {
             if self.held.is_empty() {
                 self.send(now, wire);
             } else if let Packet::Publish(packet) = wire {
+                self.held_bytes += packet.payload.len();
                 self.held
                     .push_back(Held::AtMostOnce(Box::new(packet), message.topic.clone()));
             }
@@ -454,6 +459,7 @@ impl Connection {
             self.log(2, "Info", || {
                 format!("PUBLISH {id} waits: {max} messages are already unacknowledged (Receive Maximum / MaxInflight)")
             });
+            self.held_bytes += message.payload.len();
             self.held.push_back(Held::Inflight(id));
         }
         self.emit(ProtocolEvent::InflightAdded { message });
@@ -727,6 +733,7 @@ impl Connection {
         self.outgoing.take_all();
         self.incoming.take_all();
         self.held.clear();
+        self.held_bytes = 0;
         self.republish.clear();
         self.unacked_sent = 0;
         session
@@ -753,6 +760,7 @@ impl Connection {
         self.outgoing.take_all();
         self.incoming.take_all();
         self.held.clear();
+        self.held_bytes = 0;
         self.republish.clear();
         self.unacked_sent = 0;
         self.ids.set_next(session.next_packet_id);
@@ -1165,6 +1173,7 @@ impl Connection {
             match front {
                 Held::AtMostOnce(..) => {
                     if let Some(Held::AtMostOnce(p, _)) = self.held.pop_front() {
+                        self.held_bytes = self.held_bytes.saturating_sub(p.payload.len());
                         self.send(now, Packet::Publish(*p));
                     }
                 }
@@ -1175,13 +1184,24 @@ impl Connection {
                         continue;
                     }
                     if !self.has_send_quota() {
-                        return;
+                        break;
                     }
                     self.held.pop_front();
+                    let len = self.outgoing.get(id).map_or(0, |e| e.msg.payload.len());
+                    self.held_bytes = self.held_bytes.saturating_sub(len);
                     self.send_outgoing(now, id);
                 }
             }
         }
+        if self.held.is_empty() {
+            // Holds made by a restored session are not counted; an empty queue is exact.
+            self.held_bytes = 0;
+        }
+    }
+
+    /// Payload bytes held back by the send window (see `held_bytes`).
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
     }
 
     /// Ends the connection because of a fault found here. `disconnect_reason`: under 5.0,

@@ -929,6 +929,10 @@ impl AsyncRead for TlsIo {
         }
         match ready!(Pin::new(&mut self.inner).poll_read(cx, buf)) {
             Ok(()) => Poll::Ready(Ok(())),
+            // The server closed TCP without TLS's close_notify (Node.js servers do). MQTT
+            // packets carry their own length, so a cut packet is still caught by the decoder:
+            // treat this as the end of the stream, as on plain TCP.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Poll::Ready(Ok(())),
             Err(e) => Poll::Ready(Err(self.map_err(e, "while reading"))),
         }
     }

@@ -243,6 +243,11 @@ impl AsyncRead for WsIo {
                 Some(Ok(Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Close(_))) | None => this.eof = true,
                 Some(Err(WsError::ConnectionClosed | WsError::AlreadyClosed)) => this.eof = true,
+                // The server closed TCP without a Close message (aedes does after
+                // DISCONNECT): for MQTT that is the end of the stream, as on plain TCP.
+                Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => {
+                    this.eof = true
+                }
                 Some(Err(e)) => return Poll::Ready(Err(stream_err(e, code::WS_PROTOCOL, "read failed"))),
             }
         }
