@@ -258,9 +258,12 @@ export declare class mqtt {
    */
   interrupt(): Promise<void>;
   /**
-   * Resolves when the PUBLISH is queued for sending; acknowledgements arrive as events.
-   * With timeout 0 it never waits for room in the send buffer: over the bound it rejects
-   * with 135 (the message says whether this message was accepted) and ReadyToSend follows.
+   * Resolves when the PUBLISH is queued for sending; a QoS 1/2 message is listed in
+   * `outgoingMessages` once the pending events are delivered (after `doEvents()`, or by the
+   * next turn of the event loop). Acknowledgements arrive as events. With timeout 0 it never waits for
+   * room in the send buffer: over the bound it rejects with 135 (the message says whether
+   * this message was accepted) and ReadyToSend follows. While AutoReconnect re-establishes a
+   * lost connection the message is queued for it (up to OfflineQueueLimit; 212 beyond).
    */
   publishData(topic: string, QOS: number, data: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   publishMessage(topic: string, QOS: number, message: string): Promise<void>;
@@ -271,7 +274,10 @@ export declare class mqtt {
   saveSession(): Promise<string>;
   /**
    * Loads a saved session (from SessionStateFile when set, else `stateData`) for the next
-   * connect and sets cleanSession to false. Rejects with 211 while connected.
+   * connect and sets cleanSession to false; `outgoingMessages` / `incomingMessages` list what
+   * it holds. Rejects, loading nothing, with 10022 for text that is not a whole, unchanged
+   * saved session, 302 when SessionStateFile names a file that cannot be read, and 211 while
+   * connected.
    */
   restoreSession(stateData: string): Promise<void>;
   /**

@@ -441,3 +441,28 @@ test('restoreSession is refused while connected; a saved session resumes elsewhe
   assert.equal(other.connected, true);
   await other.disconnect();
 });
+
+test('a QoS 1/2 publish joins outgoingMessages when pending events are delivered (doEvents)', opts, async (t) => {
+  // A broker frozen after CONNACK acknowledges nothing, so what is listed stays listed.
+  const broker = await h.privateBroker();
+  t.after(() => broker.stop());
+  const topic = h.uniqueTopic('listed');
+  for (const timeout of [5, 0]) {
+    const m = new mqtt();
+    t.after(() => h.closeQuietly(m));
+    m.timeout = 5;
+    await m.connectTo('127.0.0.1', broker.port);
+    broker.pause();
+    m.timeout = timeout;
+    await m.publishMessage(topic, 1, `one ${timeout}`);
+    await m.doEvents();
+    assert.deepEqual(m.outgoingMessages.map((x) => [x.message, x.QoS]), [[`one ${timeout}`, 1]], `timeout ${timeout}`);
+    await m.publishData(topic, 2, Buffer.from('two'));
+    await m.publishMessage(topic, 0, 'zero');
+    await m.doEvents();
+    assert.deepEqual(m.outgoingMessages.map((x) => [x.message, x.QoS]), [[`one ${timeout}`, 1], ['two', 2]],
+      'QoS 0 is never listed');
+    await m.reset();
+    broker.resume();
+  }
+});

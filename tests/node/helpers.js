@@ -1,7 +1,10 @@
 'use strict';
 // Shared by the test files: broker coordinates, unique topics, and waiting for events.
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { mqtt } = require('ferromq');
 
@@ -113,6 +116,124 @@ async function freePort() {
   return port;
 }
 
+/** A path in the temporary directory no other test (or parallel run) uses; nothing is created. */
+function tempFile(name) {
+  return path.join(os.tmpdir(), `ferromq-node-${name}-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+}
+
+function mosquittoPath() {
+  for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) {
+    if (fs.existsSync(p)) return p;
+  }
+  return 'mosquitto';
+}
+
+// Private brokers still running; killed when the test process exits, whatever happened.
+const privateBrokers = new Set();
+process.on('exit', () => {
+  for (const child of privateBrokers) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepting(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * A mosquitto of the test's own on a free loopback port, for tests that freeze, kill and
+ * restart their broker (the harness's broker serves the other tests at the same time and must
+ * never be stopped). `extra` lines go into its config. Methods: pause() (SIGSTOP: the
+ * connections stay open, nothing is answered), resume(), kill() (SIGKILL: no goodbye, no
+ * session kept), restart() (the same port and config), stop() (kill and remove its files).
+ */
+async function privateBroker(extra = '') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ferromq-node-broker-${process.pid}-`));
+  const conf = path.join(dir, 'mosquitto.conf');
+  let child = null;
+
+  async function spawnBroker(port) {
+    const c = spawn(mosquittoPath(), ['-c', conf], { stdio: 'ignore' });
+    let exited = false;
+    c.once('exit', () => {
+      exited = true;
+      privateBrokers.delete(c);
+    });
+    c.once('error', () => {
+      exited = true;
+    });
+    privateBrokers.add(c);
+    const end = Date.now() + 5000;
+    while (Date.now() < end && !exited) {
+      if (await accepting(port)) {
+        child = c;
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    c.kill('SIGKILL');
+    return false;
+  }
+
+  async function kill() {
+    const c = child;
+    child = null;
+    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
+    const gone = new Promise((resolve) => c.once('exit', resolve));
+    c.kill('SIGKILL');
+    await gone;
+  }
+
+  function signal(sig) {
+    if (child !== null && child.exitCode === null && child.signalCode === null) child.kill(sig);
+  }
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    fs.writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\nuser root\npersistence false\n` +
+        `max_queued_messages 100000\n${extra}\n`,
+    );
+    if (await spawnBroker(port)) {
+      return {
+        port,
+        dir,
+        pause: () => signal('SIGSTOP'),
+        resume: () => signal('SIGCONT'),
+        kill,
+        async restart() {
+          await kill();
+          const end = Date.now() + 10000;
+          while (Date.now() < end) {
+            if (await spawnBroker(port)) return;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          throw new Error(`mosquitto did not come back on port ${port}`);
+        },
+        async stop() {
+          await kill();
+          fs.rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  throw new Error('cannot start a private mosquitto (is it installed? scripts/setup.sh)');
+}
+
 /** A client id no other test (or parallel run) uses. */
 function uniqueClientId(name) {
   return `fmq-node-${name}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
@@ -166,6 +287,8 @@ const HOST = process.env.FERROMQ_TEST_HOST, PORT = Number(process.env.FERROMQ_TE
 
 module.exports = {
   silentListener,
+  privateBroker,
+  tempFile,
   freePort,
   uniqueClientId,
   runChild,

@@ -121,6 +121,8 @@ async function main(): Promise<void> {
     await m.reset();
     const state: string = await m.saveSession();
     await m.restoreSession(state);
+    // @ts-expect-error: the saved state is text
+    await m.restoreSession(42);
     await m.setConnected(false);
     await m.disconnect();
   } catch (err) {
