@@ -153,3 +153,30 @@ fn restore_session_needs_no_connection() {
     assert!(text.contains("ferromq-session"));
     c.mqtt.disconnect().unwrap();
 }
+
+#[test]
+fn reset_empties_the_collections_and_says_what_it_dropped() {
+    let broker = PrivateBroker::start("");
+    let c = Client::new();
+    c.mqtt.set_timeout(5).unwrap();
+    c.mqtt.connect_to("127.0.0.1", broker.port as i32).unwrap();
+    broker.pause();
+    c.mqtt.publish_message("x/y", 1, "held").unwrap();
+    c.mqtt.reset().unwrap();
+    assert!(c.mqtt.outgoing_messages().is_empty());
+    let errors = c.wait_for(1, |e| match e {
+        Event::Error(x) if x.description.contains("Reset discarded") => Some(x.clone()),
+        _ => None,
+    });
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].description.contains("1 message"),
+        "{:?}",
+        errors[0]
+    );
+    let saved = c.mqtt.save_session().unwrap();
+    let other = Mqtt::new();
+    other.restore_session(&saved).unwrap();
+    assert!(other.outgoing_messages().is_empty(), "nothing left to save");
+    broker.resume();
+}

@@ -479,6 +479,19 @@ impl Mqtt {
         sh.interrupt_notify.notify_waiters();
         sh.stop_reconnecting(code::INTERRUPTED, "discarded by Interrupt or Reset");
         self.detach(code::INTERRUPTED, "Reset");
+        // OutgoingMessages and IncomingMessages are properties too: their default is empty.
+        // What they held is said to be dropped, not dropped silently.
+        let session = sh.session.lock().take();
+        let dropped = session.map_or(0, |s| s.outgoing().len() + s.incoming().len());
+        sh.mirror.lock().clear();
+        if dropped > 0 {
+            sh.push_event(Event::Error(ErrorEvent {
+                error_code: code::INTERRUPTED,
+                description: format!(
+                    "Reset discarded {dropped} message(s) not completely acknowledged"
+                ),
+            }));
+        }
         *sh.props.lock() = props::Props::default();
         sh.log_level
             .store(props::Props::default().cfg.log_level, Ordering::Relaxed);
