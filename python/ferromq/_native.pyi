@@ -310,6 +310,15 @@ class _Client:
         """End the blocking call in progress with MQTTError 301 and disconnect; returns at once."""
     def reset(self) -> None:
         """Disconnect without waiting; every property and config setting back to its default."""
+    def save_session(self) -> str:
+        """The client-side session (QoS 1/2 messages still in their acknowledgement flow, both
+        ways) as text for restore_session(); also written to the SessionStateFile setting's
+        file when set (302 if it cannot be). A plain method on both classes: it does not wait."""
+    def restore_session(self, state: str) -> None:
+        """Load a saved session into the next connect and set clean_session False. With
+        SessionStateFile set, that file is read and `state` ignored. Bad text: 10022, nothing
+        loaded; unreadable file: 302; while connected or connecting: 211. A plain method on
+        both classes."""
     def config(self, setting: str) -> str:
         """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
     @overload

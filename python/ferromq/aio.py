@@ -86,6 +86,9 @@ class mqtt(_AioClient):
 
     ``interrupt()`` and ``reset()`` are plain methods here: they act at once and fail the
     futures of the calls in progress with :class:`ferromq.MQTTError` 301.
+    ``save_session()`` and ``restore_session()`` are plain methods too, as on
+    :class:`ferromq.mqtt`: they only copy the client-side session to or from text (and
+    the SessionStateFile), without waiting for the network.
 
     Methods return an :class:`asyncio.Future`: the operation starts when the method is
     called and the future completes when the blocking method would have returned (CONNACK,

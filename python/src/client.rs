@@ -301,6 +301,24 @@ impl Client {
         check(py, py.detach(|| inner.reset()))
     }
 
+    /// The client side of the session (QoS 1/2 messages whose acknowledgement flow has not
+    /// finished, both ways) as text, to hand to restore_session() later, perhaps in another
+    /// process. Also written to the SessionStateFile setting's file when that is set
+    /// (MQTTError 302 if it cannot be). Works connected or not; does not wait.
+    fn save_session(&self, py: Python<'_>) -> PyResult<String> {
+        let inner = &self.inner;
+        check(py, py.detach(|| inner.save_session()))
+    }
+
+    /// Load a session saved by save_session() into the next connect, and set clean_session
+    /// False. With the SessionStateFile setting set, that file is read and `state` is
+    /// ignored. Text that is not a whole saved session raises MQTTError 10022 and loads
+    /// nothing (302 for a file that cannot be read); while connected or connecting, 211.
+    fn restore_session(&self, py: Python<'_>, state: &str) -> PyResult<()> {
+        let inner = &self.inner;
+        check(py, py.detach(|| inner.restore_session(state)))
+    }
+
     /// config("Name") reads a setting; config("Name=Value") writes it and returns "".
     fn config(&self, py: Python<'_>, setting: &str) -> PyResult<String> {
         check(py, self.inner.config(setting))

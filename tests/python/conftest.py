@@ -8,7 +8,11 @@ FERROMQ_TEST_CLOSED_PORT. Every test uses its own topics so tests can share one 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -235,3 +239,89 @@ def gated_relay(broker: Broker) -> Iterator[GatedRelay]:
     relay = GatedRelay(broker.host, broker.port)
     yield relay
     relay.close()
+
+
+class PrivateBroker:
+    """A mosquitto of the test's own on a free loopback port, for tests that freeze, kill
+    and restart the broker. (The harness broker serves every other test at the same time
+    and must never be stopped.) No persistence: a restarted broker has lost every session."""
+
+    def __init__(self, extra: str = "") -> None:
+        self.dir = tempfile.mkdtemp(prefix="ferromq-py-broker-")
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        self.proc: "subprocess.Popen[bytes] | None" = None
+        self.port = 0
+        for _ in range(5):
+            self.port = free_port()
+            with open(self.conf, "w") as f:
+                f.write(
+                    f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser root\n"
+                    f"max_queued_messages 100000\n{extra}\n"
+                )
+            if self._spawn():
+                return
+        self.close()
+        pytest.fail("cannot start a private mosquitto")
+
+    def _spawn(self) -> bool:
+        exe = shutil.which("mosquitto") or next(
+            (p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if os.path.exists(p)), "mosquitto"
+        )
+        self.proc = subprocess.Popen(
+            [exe, "-c", self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return True
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        # Not listening (the port was taken meanwhile, or it is too slow): give up on it.
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        return False
+
+    def pause(self) -> None:
+        """SIGSTOP: the connections stay open but nothing is answered."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: no goodbye to the clients."""
+        if self.proc is None:
+            return
+        self.resume()
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        """Start again on the same port and config."""
+        self.kill()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self._spawn():
+                return
+            time.sleep(0.1)
+        pytest.fail(f"mosquitto did not come back on port {self.port}")
+
+    def close(self) -> None:
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_broker() -> Iterator[PrivateBroker]:
+    b = PrivateBroker()
+    yield b
+    b.close()
