@@ -142,7 +142,13 @@ pub async fn connect(
     }
     let secure_ws = target.websocket.as_ref().is_some_and(|w| w.secure);
     let prepared = if opts.tls.enabled || secure_ws {
-        Some(tls::prepare(&opts.tls, &target.host)?)
+        // Reading certificate files, the system's roots (the first time) and decrypting a
+        // PKCS#12 store are blocking work: keep it off the runtime's threads.
+        let (tls_opts, host) = (opts.tls.clone(), target.host.clone());
+        let prepared = tokio::task::spawn_blocking(move || tls::prepare(&tls_opts, &host))
+            .await
+            .map_err(|e| Error::new(code::TLS_LIBRARY, format!("preparing TLS failed: {e}")))??;
+        Some(prepared)
     } else {
         None
     };
@@ -407,5 +413,31 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RateLimited<S> {
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The driver spawns the connection on the shared runtime: the future must be Send.
+    #[test]
+    fn connect_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let target = Target::new("127.0.0.1", 1);
+        let opts = TransportOptions::default();
+        let fut = connect(&target, &opts, &NoObserver);
+        assert_send(&fut);
+    }
+
+    #[test]
+    fn stream_errors_keep_their_code() {
+        let inner = Error::new(code::TLS_HANDSHAKE, "alert");
+        let e = io::Error::new(io::ErrorKind::InvalidData, inner);
+        let mapped = stream_error(&e, "read failed");
+        assert_eq!(mapped.code, code::TLS_HANDSHAKE);
+        assert_eq!(mapped.message, "read failed: alert");
+        let e = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(stream_error(&e, "read failed").code, 10054);
     }
 }

@@ -26,6 +26,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 
+/// The largest binary message we send (64 KiB, a common frame limit of WebSocket servers).
+const MAX_MESSAGE: usize = 64 * 1024;
+
 /// The URL of the upgrade request, as the server will see it.
 pub(crate) fn url(target: &Target) -> String {
     let (scheme, path) = match &target.websocket {
@@ -266,6 +269,9 @@ impl AsyncWrite for WsIo {
         }
         ready!(Pin::new(&mut this.ws).poll_ready(cx))
             .map_err(|e| stream_err(e, code::WS_TRANSMIT, "write failed"))?;
+        // One message per write, at most MAX_MESSAGE bytes: some servers refuse large frames,
+        // and the caller writes the rest next.
+        let buf = &buf[..buf.len().min(MAX_MESSAGE)];
         Pin::new(&mut this.ws)
             .start_send(Message::Binary(Bytes::copy_from_slice(buf)))
             .map_err(|e| stream_err(e, code::WS_TRANSMIT, "write failed"))?;
@@ -351,6 +357,25 @@ mod tests {
             s.next().await.unwrap().unwrap(),
             Message::Pong(Bytes::from_static(b"p"))
         );
+        // A large write goes out in messages of at most 64 KiB (read while writing: the
+        // pipe between the two holds less than the whole).
+        let big = vec![1u8; 150_000];
+        let reading = async {
+            let mut sizes = Vec::new();
+            while sizes.iter().sum::<usize>() < big.len() {
+                match s.next().await.unwrap().unwrap() {
+                    Message::Binary(b) => sizes.push(b.len()),
+                    other => panic!("expected binary, got {other:?}"),
+                }
+            }
+            sizes
+        };
+        let (written, sizes) = tokio::join!(
+            async { c.write_all(&big).await.and(c.flush().await) },
+            reading
+        );
+        written.unwrap();
+        assert_eq!(sizes, vec![65_536, 65_536, 150_000 - 131_072]);
         s.send(Message::Close(None)).await.unwrap();
         let mut rest = Vec::new();
         c.read_to_end(&mut rest).await.unwrap();
