@@ -4,7 +4,7 @@
 //! 2. [`topic`]: topic name and filter rules, and matching.
 //! 3. [`protocol`]: the sans-IO state machine of one connection, driven by packets,
 //!    commands and an `Instant`.
-//! 4. [`transport`]: the byte stream (TCP for now).
+//! 4. [`transport`]: the byte stream: TCP, TLS, WebSocket, HTTP and SOCKS proxies.
 //! 5. [`driver`]: one tokio task per client joining a transport to a state machine.
 //! 6. [`component`]: the documented `mqtt` class — properties, config, methods, events.
 //!
