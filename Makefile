@@ -47,3 +47,9 @@ demo: build
 # make test runs every stage even when one fails, then reports each and fails if any did.
 test: setup
 	scripts/test-all
+
+.PHONY: bench
+# Benchmarks (issue 6, in progress): every face in release beside its usual peer and the
+# broker's ceiling; writes bench/results/latest.md and latest.csv (~17 min).
+bench: setup
+	bench/run
