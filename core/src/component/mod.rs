@@ -561,8 +561,8 @@ impl Mqtt {
         {
             let mut mirror = sh.mirror.lock();
             mirror.clear();
-            mirror.incoming = session.incoming();
-            mirror.outgoing = session.outgoing();
+            mirror.incoming = session.incoming().into();
+            mirror.outgoing = session.outgoing().into();
         }
         *sh.session.lock() = Some(session);
         sh.props.lock().clean_session = false;
@@ -702,8 +702,8 @@ impl Mqtt {
             // The collections start from what the session carried in.
             let mut mirror = sh.mirror.lock();
             mirror.clear();
-            mirror.incoming = in_flight_in;
-            mirror.outgoing = in_flight_out;
+            mirror.incoming = in_flight_in.into();
+            mirror.outgoing = in_flight_out.into();
         }
         drop(link);
         sh.log(
