@@ -433,7 +433,9 @@ impl Mqtt {
         if !still_ours || link.generation != sink.generation {
             return;
         }
-        // The task's later reports are for an old generation and are ignored.
+        // The task's later reports are for an old generation and are ignored; the next
+        // connection waits for it to end (its DISCONNECT must reach the server first).
+        link.closing = Some(sink.ended.clone());
         link.generation = sh.next_generation();
         link.phase = shared::Phase::Idle;
         link.conn = None;
@@ -689,7 +691,9 @@ impl Mqtt {
         let sink = Arc::new(ConnSink {
             shared: sh.clone(),
             generation,
+            ended: Completion::new(),
         });
+        let before = link.closing.take().filter(|c| !c.is_done());
         let done = Completion::new();
         link.phase = Phase::Connecting;
         link.generation = generation;
@@ -711,7 +715,12 @@ impl Mqtt {
             "Info",
             format!("connecting to {}:{}", params.host, params.port),
         );
-        driver::spawn(engine, sink, params);
+        let before = before.map(|c| {
+            Box::pin(async move {
+                let _ = c.await;
+            }) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>
+        });
+        driver::spawn_after(engine, sink, params, before);
         Ok(done)
     }
 

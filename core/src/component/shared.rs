@@ -46,6 +46,8 @@ pub(crate) struct Link {
     /// Why the connection ended, first reason wins.
     pub close: Option<(i32, String)>,
     pub transport_up: bool,
+    /// A detached connection still closing: the next one connects after it has ended.
+    pub closing: Option<Completion>,
     /// The local address of the connection while it is up (LocalHost/LocalPort).
     pub local: Option<std::net::SocketAddr>,
 }
@@ -100,6 +102,7 @@ impl Shared {
                 acks: HashMap::new(),
                 close: None,
                 transport_up: false,
+                closing: None,
                 local: None,
             }),
             connected: AtomicBool::new(false),
@@ -190,6 +193,9 @@ impl Shared {
 pub(crate) struct ConnSink {
     pub shared: Arc<Shared>,
     pub generation: u64,
+    /// Completed when this connection's task has ended, whether or not it is still the
+    /// current one (a detached connection may still be writing its DISCONNECT).
+    pub ended: Completion,
 }
 
 impl ConnSink {
@@ -316,7 +322,10 @@ impl EventSink for ConnSink {
                     link.close = Some((e.code, e.message));
                 }
             }
-            LinkEvent::Finished => self.finish(),
+            LinkEvent::Finished => {
+                self.finish();
+                self.ended.complete(Ok(()));
+            }
         }
         sh.queue.wake_all();
         sh.announce();

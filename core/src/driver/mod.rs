@@ -11,4 +11,4 @@ mod task;
 
 pub use engine::{Engine, EngineState, EventSink, LinkEvent};
 pub use runtime::runtime;
-pub use task::{spawn, ConnectParams};
+pub use task::{spawn, spawn_after, ConnectParams};

@@ -20,7 +20,23 @@ pub struct ConnectParams {
 
 /// Start the task for one connection on the shared runtime.
 pub fn spawn(engine: Arc<Engine>, sink: Arc<dyn EventSink>, params: ConnectParams) {
+    spawn_after(engine, sink, params, None);
+}
+
+/// `spawn`, but connect only once `before` is done (or after 2 s): a connection the
+/// application just left may still be writing its DISCONNECT, and a new CONNECT with the same
+/// client id arriving first would make the server take the old session over and publish
+/// its Will.
+pub fn spawn_after(
+    engine: Arc<Engine>,
+    sink: Arc<dyn EventSink>,
+    params: ConnectParams,
+    before: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) {
     super::runtime().spawn(async move {
+        if let Some(before) = before {
+            let _ = tokio::time::timeout(Duration::from_secs(2), before).await;
+        }
         run(&engine, &*sink, params).await;
         sink.link_event(LinkEvent::Finished);
     });
