@@ -460,17 +460,7 @@ impl Mqtt {
             }));
         }
         let failure = Error::new(failure_code, description);
-        if let Some(c) = link.connect.take() {
-            c.complete(Err(failure.clone()));
-        }
-        for (_, ack) in link.acks.drain() {
-            ack.done.complete(Err(failure.clone()));
-        }
-        for c in link.finished.drain(..) {
-            c.complete(Ok(()));
-        }
-        link.transport_up = false;
-        link.local = None;
+        link.release(failure);
     }
 
     /// Reset: disconnect (without waiting) and put every property and setting back to its

@@ -52,6 +52,25 @@ pub(crate) struct Link {
     pub local: Option<std::net::SocketAddr>,
 }
 
+impl Link {
+    /// The connection is over: everyone waiting on it is released (Connect and pending
+    /// SUBACK/UNSUBACK waits fail with `failure`, Disconnect waits succeed) and what described
+    /// the live connection is cleared. Shared by a task that ended and by a detach.
+    pub fn release(&mut self, failure: Error) {
+        if let Some(c) = self.connect.take() {
+            c.complete(Err(failure.clone()));
+        }
+        for (_, ack) in self.acks.drain() {
+            ack.done.complete(Err(failure.clone()));
+        }
+        for c in self.finished.drain(..) {
+            c.complete(Ok(()));
+        }
+        self.transport_up = false;
+        self.local = None;
+    }
+}
+
 pub(crate) struct Shared {
     pub props: Mutex<Props>,
     pub queue: EventQueue,
@@ -415,17 +434,7 @@ impl ConnSink {
             }));
         }
         let failure = Error::new(if code == 0 { code::NOT_CONNECTED } else { code }, reason);
-        if let Some(c) = link.connect.take() {
-            c.complete(Err(failure.clone()));
-        }
-        for (_, ack) in link.acks.drain() {
-            ack.done.complete(Err(failure.clone()));
-        }
-        for c in link.finished.drain(..) {
-            c.complete(Ok(()));
-        }
-        link.transport_up = false;
-        link.local = None;
+        link.release(failure);
         drop(link);
         if reconnect::wanted(sh, code) {
             super::schedule_reconnect(sh);
