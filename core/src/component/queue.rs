@@ -7,7 +7,7 @@
 use super::items::Item;
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::sync::Notify;
 
@@ -18,6 +18,9 @@ pub(crate) struct EventQueue {
     cap: usize,
     /// Set when items arrived that a push-mode notifier has not been told about yet.
     unannounced: AtomicBool,
+    /// Counts pushes and wake-ups, changed under the lock: `wait` checks its condition
+    /// without the lock and then sees here whether anything happened since.
+    wakes: AtomicU64,
 }
 
 impl EventQueue {
@@ -28,12 +31,14 @@ impl EventQueue {
             space: Notify::new(),
             cap,
             unannounced: AtomicBool::new(false),
+            wakes: AtomicU64::new(0),
         }
     }
 
     pub fn push(&self, item: Item) {
         let mut q = self.items.lock();
         q.push_back(item);
+        self.wakes.fetch_add(1, Ordering::AcqRel);
         drop(q);
         self.unannounced.store(true, Ordering::Release);
         self.ready.notify_all();
@@ -68,15 +73,29 @@ impl EventQueue {
     /// Wake every thread blocked in `wait` so it re-checks its condition.
     pub fn wake_all(&self) {
         let _q = self.items.lock();
+        self.wakes.fetch_add(1, Ordering::AcqRel);
         self.ready.notify_all();
     }
 
     /// Block until an item is queued, `done()` holds, or `deadline` passes.
+    ///
+    /// `done` is asked without the queue lock: it may take the engine lock (a publish waiting
+    /// for room asks the engine's backlog), and the driver pushes events while it holds the
+    /// engine lock, so asking under the queue lock would invert the order and deadlock.
+    /// The wake counter makes up for it: a push or wake-up between the question and the
+    /// sleep changes the counter, and the wait asks again instead of sleeping through it.
     pub fn wait(&self, deadline: Option<Instant>, wait_for_items: bool, done: impl Fn() -> bool) {
-        let mut q = self.items.lock();
         loop {
-            if (wait_for_items && !q.is_empty()) || done() {
+            let seen = self.wakes.load(Ordering::Acquire);
+            if done() {
                 return;
+            }
+            let mut q = self.items.lock();
+            if wait_for_items && !q.is_empty() {
+                return;
+            }
+            if self.wakes.load(Ordering::Acquire) != seen {
+                continue;
             }
             match deadline {
                 Some(d) => {
