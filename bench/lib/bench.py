@@ -5,6 +5,8 @@ Installs the peers, builds every face in release, starts ONE mosquitto with the 
 config pinned to core 0, runs every scenario for every client (pinned to core 1) several
 times, and writes the table: bench/results/latest.md and latest.csv (median, min–max, the
 ratio of each face to its peer, throughput as a fraction of the raw ceiling).
+--smoke (CI) runs the debug builds that `make test` has already made, with tiny counts, once:
+it checks that every client and scenario still runs end to end, and measures nothing.
 Only the standard library is used here, so any python3 can run it.
 """
 from __future__ import annotations
@@ -27,10 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 BUILD = BENCH / ".build"
-TARGET = BUILD / "target"
 VENV = BUILD / "venv"
-NODE_PKG = BUILD / "node" / "ferromq"
-CBIN = BUILD / "c"
 CLIENTS_DIR = BENCH / "clients"
 
 KIB, MIB = 1024, 1024 * 1024
@@ -107,33 +106,92 @@ def install() -> None:
         run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=BENCH)
 
 
-def build() -> None:
-    """Every face in the release profile, into bench/.build (the debug builds that the
-    tests use, target/debug, node/ferromq.node and .venv, are left alone)."""
-    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    run(["cargo", "build", "-q", "--release", "-p", "ferromq-ffi", "-p", "ferromq-node"],
-        cwd=ROOT, env=env)
-    run(["cargo", "build", "-q", "--release", "--manifest-path",
-         CLIENTS_DIR / "rust" / "Cargo.toml"], env=env)
-    CBIN.mkdir(parents=True, exist_ok=True)
-    lib = TARGET / "release"
-    run(["gcc", "-O2", "-Wall", "-o", CBIN / "ferromq", CLIENTS_DIR / "c" / "ferromq.c",
-         "-I", ROOT / "include", "-L", lib, "-lmqtt", f"-Wl,-rpath,{lib}", "-lpthread"])
-    run(["gcc", "-O2", "-Wall", "-o", CBIN / "mosquitto", CLIENTS_DIR / "c" / "mosquitto.c",
+class Layout:
+    """Where one profile's builds live.
+
+    release (a measuring run): every face built with --release into bench/.build, a target
+    dir of its own, so the debug builds the tests use are never touched.
+    debug (--smoke): the workspace's own target/, whose debug libmqtt.so, Node addon and
+    Python module the "build" stage of `make test` has just made, so a smoke in CI compiles
+    only the bench crate (and its peers, once). The copies made from them (C binaries, the
+    Node package, the Python package) go to bench/.build/debug/, so a later
+    `bench/run --no-build` still finds the release ones.
+    """
+
+    def __init__(self, smoke: bool) -> None:
+        self.release = not smoke
+        self.target = BUILD / "target" if self.release else ROOT / "target"
+        self.bin = self.target / ("release" if self.release else "debug")
+        out = BUILD if self.release else BUILD / "debug"
+        self.cbin = out / "c"
+        self.node_pkg = out / "node" / "ferromq"
+        self.wheels = out / "wheels"
+        # release: the wheel is installed into the bench venv. debug: into this folder, put
+        # on the clients' PYTHONPATH, so the venv keeps its release wheel.
+        self.pypath = None if self.release else out / "python"
+
+    def cargo(self) -> list[str]:
+        return ["cargo", "build", "-q"] + (["--release"] if self.release else [])
+
+
+def build(lay: Layout) -> None:
+    """Every face in the layout's profile (see Layout)."""
+    env = dict(os.environ, CARGO_TARGET_DIR=str(lay.target))
+    if lay.release:
+        run([*lay.cargo(), "-p", "ferromq-ffi", "-p", "ferromq-node"], cwd=ROOT, env=env)
+    else:
+        # One package per command, as `make build` does: built together, the two would
+        # unify their dependencies' features into other artifacts than the tests' ones.
+        for pkg in ("ferromq-ffi", "ferromq-node"):
+            run([*lay.cargo(), "-p", pkg], cwd=ROOT, env=env)
+    run([*lay.cargo(), "--manifest-path", CLIENTS_DIR / "rust" / "Cargo.toml"], env=env)
+    build_c(lay)
+    build_python(lay, env)
+    build_node(lay)
+
+
+def build_c(lay: Layout) -> None:
+    lay.cbin.mkdir(parents=True, exist_ok=True)
+    run(["gcc", "-O2", "-Wall", "-o", lay.cbin / "ferromq", CLIENTS_DIR / "c" / "ferromq.c",
+         "-I", ROOT / "include", "-L", lay.bin, "-lmqtt", f"-Wl,-rpath,{lay.bin}", "-lpthread"])
+    run(["gcc", "-O2", "-Wall", "-o", lay.cbin / "mosquitto", CLIENTS_DIR / "c" / "mosquitto.c",
          "-lmosquitto", "-lpthread"])
-    wheels = BUILD / "wheels"
-    shutil.rmtree(wheels, ignore_errors=True)
-    run([VENV / "bin" / "maturin", "build", "-q", "--release", "-m", ROOT / "python" / "Cargo.toml",
-         "-i", VENV / "bin" / "python", "-o", wheels], env=env)
-    wheel = next(wheels.glob("ferromq-*.whl"))
-    run([VENV / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "--force-reinstall", "--no-deps", wheel])
-    NODE_PKG.mkdir(parents=True, exist_ok=True)
+
+
+def wheel_venv(lay: Layout) -> Path:
+    """The venv whose maturin and interpreter build the wheel. A debug build uses the
+    project's .venv, the one python/develop builds with: another interpreter path
+    (PYO3_PYTHON) would make cargo rebuild pyo3 and ferromq-python in target/debug, and the
+    next python/develop rebuild them back. Both venvs come from the same python3."""
+    project = ROOT / ".venv"
+    if not lay.release and (project / "bin" / "maturin").exists():
+        return project
+    return VENV
+
+
+def build_python(lay: Layout, env: dict) -> None:
+    tools = wheel_venv(lay)
+    shutil.rmtree(lay.wheels, ignore_errors=True)
+    run([tools / "bin" / "maturin", "build", "-q", *(["--release"] if lay.release else []),
+         "-m", ROOT / "python" / "Cargo.toml", "-i", tools / "bin" / "python",
+         "-o", lay.wheels], env=env)
+    wheel = next(lay.wheels.glob("ferromq-*.whl"))
+    pip = [VENV / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check",
+           "--no-deps"]
+    if lay.pypath is None:
+        run([*pip, "--force-reinstall", wheel])
+    else:
+        shutil.rmtree(lay.pypath, ignore_errors=True)
+        run([*pip, "--target", lay.pypath, wheel])
+
+
+def build_node(lay: Layout) -> None:
+    lay.node_pkg.mkdir(parents=True, exist_ok=True)
     for f in ("index.js", "index.d.ts", "package.json"):
-        shutil.copy2(ROOT / "node" / f, NODE_PKG / f)
-    tmp = NODE_PKG / ".ferromq.node.tmp"
-    shutil.copy2(lib / "libferromq_node.so", tmp)
-    tmp.replace(NODE_PKG / "ferromq.node")
+        shutil.copy2(ROOT / "node" / f, lay.node_pkg / f)
+    tmp = lay.node_pkg / ".ferromq.node.tmp"
+    shutil.copy2(lay.bin / "libferromq_node.so", tmp)
+    tmp.replace(lay.node_pkg / "ferromq.node")
 
 
 # ---------------------------------------------------------------- broker and cores
@@ -207,16 +265,16 @@ class Broker:
 
 # ---------------------------------------------------------------- clients and plan
 
-def client_cmds() -> dict[str, list[str]]:
-    rel = TARGET / "release"
+def client_cmds(lay: Layout) -> dict[str, list[str]]:
+    rel = lay.bin
     py = [str(VENV / "bin" / "python"), "-X", "faulthandler"]
     node = ["node", "--expose-gc"]
     return {
         "raw": [str(rel / "raw")],
         "rust-ferromq": [str(rel / "ferromq")],
         "rust-rumqttc": [str(rel / "rumqttc")],
-        "c-ferromq": [str(CBIN / "ferromq")],
-        "c-mosquitto": [str(CBIN / "mosquitto")],
+        "c-ferromq": [str(lay.cbin / "ferromq")],
+        "c-mosquitto": [str(lay.cbin / "mosquitto")],
         "python-ferromq": [*py, str(CLIENTS_DIR / "python" / "ferromq_client.py")],
         "python-paho": [*py, str(CLIENTS_DIR / "python" / "paho_client.py")],
         "node-ferromq": [*node, str(CLIENTS_DIR / "node" / "ferromq.js")],
@@ -283,16 +341,19 @@ def fmt_size(n: int) -> str:
 
 
 class Runner:
-    def __init__(self, args, cores: Cores, broker: Broker, outdir: Path) -> None:
+    def __init__(self, args, lay: Layout, cores: Cores, broker: Broker, outdir: Path) -> None:
         self.args, self.cores, self.broker = args, cores, broker
-        self.cmds = client_cmds()
+        self.cmds = client_cmds(lay)
         self.fds = nofile()
         self.records: list[dict] = []
         self.failures: list[str] = []
         self.naps: dict[tuple, list[int]] = {}
         self.raw_log = open(outdir / "runs.jsonl", "w")
-        self.env = dict(os.environ, FERROMQ_NODE_PKG=str(NODE_PKG),
+        self.env = dict(os.environ, FERROMQ_NODE_PKG=str(lay.node_pkg),
                         NODE_PATH=str(BENCH / "node_modules"))
+        if lay.pypath:
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(lay.pypath), os.environ.get("PYTHONPATH", "")) if p)
 
     def once(self, client: str, job: dict, rep: int, extra: dict | None = None) -> dict | None:
         self.broker.ensure()
@@ -461,6 +522,9 @@ def write_results(records, jobs, outdir: Path, meta: dict, failures: list[str]) 
            f"mosquitto {meta['mosquitto']} (core {meta['broker_core']}), clients on core "
            f"{meta['client_core']} · median of {runs} run(s), (min–max) · peers: "
            f"{meta['peers']}", ""]
+    if meta.get("smoke"):
+        md += ["**Smoke run**: debug builds, tiny counts, one run. It shows that every client "
+               "and scenario runs end to end; its numbers measure nothing.", ""]
     if failures:
         md += ["**Failed runs:**", ""] + [f"- {f}" for f in failures] + [""]
     rows_csv = []
@@ -688,6 +752,7 @@ def describe(cores: Cores, args, runs: int) -> dict:
         "broker_core": cores.broker, "client_core": cores.clients, "runs": runs,
         "peers": f"rumqttc {rumqttc}, libmosquitto {libmosq}, paho-mqtt {paho}, MQTT.js {mqttjs}",
         "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[1],
+        "smoke": args.smoke,
     }
 
 
@@ -708,10 +773,11 @@ def main() -> int:
     runs = args.runs or (1 if args.smoke else 5)
     outdir = Path(args.out) if args.out else (BUILD / "smoke" if args.smoke else BENCH / "results")
     outdir.mkdir(parents=True, exist_ok=True)
+    lay = Layout(args.smoke)
     t0 = time.time()
     if not args.no_build:
         install()
-        build()
+        build(lay)
         log(f"install and build: {time.time() - t0:.0f} s")
     cores = Cores()
     if not cores.pinned:
@@ -724,7 +790,7 @@ def main() -> int:
         wanted = set(args.scenarios.split(","))
         jobs = [j for j in jobs if j["scenario"] in wanted]
     only = set(args.only.split(",")) if args.only else None
-    runner = Runner(args, cores, broker, outdir)
+    runner = Runner(args, lay, cores, broker, outdir)
     t1 = time.time()
     try:
         runner.go(jobs, runs, only)
