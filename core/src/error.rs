@@ -34,6 +34,8 @@ pub mod code {
     pub const ALREADY_CONNECTED: i32 = 104;
     pub const LOCAL_PORT_LOCKED: i32 = 106;
     pub const LOCAL_HOST_LOCKED: i32 = 107;
+    /// MaxLineLength cannot change while a connection exists.
+    pub const MAX_LINE_LENGTH_LOCKED: i32 = 112;
     pub const REMOTE_PORT_ZERO: i32 = 116;
     pub const WOULD_BLOCK: i32 = 135;
     pub const TIMEOUT: i32 = 201;

@@ -18,6 +18,8 @@ pub mod protocol;
 pub mod topic;
 pub mod transport;
 
+pub use component::certificate::Certificate;
 pub use component::event::*;
+pub use component::firewall::Firewall;
 pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WeakMqtt};
 pub use error::{code, Error, Result};

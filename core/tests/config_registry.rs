@@ -87,14 +87,81 @@ fn every_documented_setting_is_registered_and_answers() {
         assert_eq!(read(&m, name), s.default, "{name}");
         assert_eq!(read(&m, &name.to_uppercase()), s.default, "{name}");
     }
-    let tcp: Vec<&str> = settings()
-        .iter()
-        .filter(|s| s.group == "tcp")
-        .map(|s| s.name)
-        .collect();
-    assert_eq!(tcp, ["TcpNoDelay"]);
+    for (group, documented) in [
+        ("tcp", &TCP[..]),
+        ("ssl", &SSL[..]),
+        ("socket", &SOCKET[..]),
+    ] {
+        let listed: Vec<&str> = settings()
+            .iter()
+            .filter(|s| s.group == group)
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(listed, documented, "group {group}");
+        for name in documented {
+            assert_eq!(read(&m, name), find(name).unwrap().default, "{name}");
+        }
+    }
     assert_eq!(read(&m, "TcpNoDelay"), "True");
 }
+
+/// The `tcp`, `ssl` and `socket` rows of the inventory, in its order.
+const TCP: [&str; 18] = [
+    "FirewallAutoDetect",
+    "FirewallHost",
+    "FirewallPassword",
+    "FirewallPort",
+    "FirewallType",
+    "FirewallUser",
+    "KeepAliveInterval",
+    "KeepAliveTime",
+    "Linger",
+    "LingerTime",
+    "LocalHost",
+    "LocalPort",
+    "MaxLineLength",
+    "MaxTransferRate",
+    "ProxyExceptionsList",
+    "TCPKeepAlive",
+    "TcpNoDelay",
+    "UseIPv6",
+];
+const SSL: [&str; 28] = [
+    "LogSSLPackets",
+    "OpenSSLCADir",
+    "OpenSSLCAFile",
+    "OpenSSLCipherList",
+    "OpenSSLPrngSeedData",
+    "ReuseSSLSession",
+    "SSLAcceptAnyServerCert",
+    "SSLCACerts",
+    "SSLCipherStrength",
+    "SSLClientCACerts",
+    "SSLEnabledCipherSuites",
+    "SSLEnabledProtocols",
+    "SSLEnableRenegotiation",
+    "SSLIncludeCertChain",
+    "SSLKeyLogFile",
+    "SSLNegotiatedCipher",
+    "SSLNegotiatedCipherStrength",
+    "SSLNegotiatedCipherSuite",
+    "SSLNegotiatedKeyExchange",
+    "SSLNegotiatedKeyExchangeStrength",
+    "SSLNegotiatedVersion",
+    "SSLSecurityFlags",
+    "SSLServerCACerts",
+    "TLS12SignatureAlgorithms",
+    "TLS12SupportedGroups",
+    "TLS13KeyShareGroups",
+    "TLS13SignatureAlgorithms",
+    "TLS13SupportedGroups",
+];
+const SOCKET: [&str; 4] = [
+    "AbsoluteTimeout",
+    "FirewallData",
+    "InBufferSize",
+    "OutBufferSize",
+];
 
 #[test]
 fn documented_defaults_types_and_versions() {

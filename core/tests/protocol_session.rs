@@ -244,6 +244,12 @@ fn session_holds_every_state_and_survives_the_text_round_trip() {
         SessionState::from_text(&format!("\n{pretty}\n")).unwrap(),
         s
     );
+    assert_eq!(
+        s.published(),
+        h.conn.published(),
+        "the count travels with it"
+    );
+    assert!(s.published() >= 5, "every publish counts, QoS 0 too");
     // Taking a copy changed nothing.
     assert_eq!(h.conn.outgoing().len(), 4);
     assert_eq!(h.conn.incoming().len(), 1);
@@ -388,6 +394,27 @@ fn body(outgoing: &[String], incoming: &str) -> String {
         r#"{{"client_id":"c","next_packet_id":9,"outgoing":[{}],"incoming":[{incoming}]}}"#,
         outgoing.join(",")
     )
+}
+
+#[test]
+fn the_publish_count_is_optional_and_checked() {
+    // Texts from before the count existed read as 0.
+    let old = SessionState::from_text(&sealed(&body(&[], ""))).unwrap();
+    assert_eq!(old.published(), 0);
+    let with = body(&[], "").replace(
+        r#""next_packet_id":9"#,
+        r#""next_packet_id":9,"published":42"#,
+    );
+    let s = SessionState::from_text(&sealed(&with)).unwrap();
+    assert_eq!(s.published(), 42);
+    assert!(s.to_text().contains(r#""published":42"#));
+    let restored = restarted(persistent(Protocol::V311), s);
+    assert_eq!(restored.conn.published(), 42);
+    let bad = body(&[], "").replace(
+        r#""next_packet_id":9"#,
+        r#""next_packet_id":9,"published":-1"#,
+    );
+    assert!(refused(&sealed(&bad)).contains("published"));
 }
 
 #[test]

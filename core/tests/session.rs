@@ -180,3 +180,111 @@ fn reset_empties_the_collections_and_says_what_it_dropped() {
     assert!(other.outgoing_messages().is_empty(), "nothing left to save");
     broker.resume();
 }
+
+#[test]
+fn scenario_session_auto_save() {
+    let m = Mqtt::new();
+    let e = m.config("SessionAutoSave=3").unwrap_err();
+    assert_eq!(e.code, code::INVALID_ARGUMENT);
+    assert!(e.message.contains('3'), "{}", e.message);
+
+    // On without a file: Connect says which setting is missing.
+    let broker = common::broker();
+    m.set_timeout(5).unwrap();
+    m.config("SessionAutoSave=1").unwrap();
+    let e = m.connect_to(&broker.host, broker.port).unwrap_err();
+    assert_eq!(e.code, code::INVALID_ARGUMENT);
+    assert!(e.message.contains("SessionStateFile"), "{}", e.message);
+
+    // Every change is in the file, and so is the count of publishes.
+    let file = temp_file("autosave");
+    let id = format!("ferromq-autosave-{}", fastrand::u64(..));
+    m.set_client_id(&id).unwrap();
+    m.set_clean_session(false).unwrap();
+    m.config(&format!("SessionStateFile={file}")).unwrap();
+    m.connect_to(&broker.host, broker.port).unwrap();
+    let topic = unique("autosave");
+    for i in 0..3 {
+        m.publish_message(&topic, 1, &format!("m{i}")).unwrap();
+    }
+    assert_eq!(m.config("SessionPublishCount").unwrap(), "3");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !m.outgoing_messages().is_empty() && std::time::Instant::now() < deadline {
+        m.do_events().unwrap();
+    }
+    let e = m.config("SessionPublishCount=0").unwrap_err();
+    assert_eq!(e.code, code::INVALID_ARGUMENT);
+    m.disconnect().unwrap();
+    assert!(std::path::Path::new(&file).exists());
+
+    let again = Mqtt::new();
+    again.config(&format!("SessionStateFile={file}")).unwrap();
+    again.restore_session("").unwrap();
+    assert_eq!(again.config("SessionPublishCount").unwrap(), "3");
+    assert!(again.outgoing_messages().is_empty());
+
+    // A file still holding unacknowledged messages is not overwritten unless restored.
+    let private = PrivateBroker::start("");
+    let held = temp_file("autosave-held");
+    unacknowledged(&private, &id, &topic, 1, 2, &held);
+    private.resume();
+    let other = Mqtt::new();
+    other.set_timeout(5).unwrap();
+    other.config(&format!("SessionStateFile={held}")).unwrap();
+    other.config("SessionAutoSave=1").unwrap();
+    let e = other
+        .connect_to("127.0.0.1", private.port as i32)
+        .unwrap_err();
+    assert_eq!(e.code, code::BAD_STATE);
+    assert!(e.message.contains("RestoreSession"), "{}", e.message);
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&held);
+}
+
+#[test]
+fn auto_save_failures_are_reported_and_offline_publishes_refused() {
+    let broker = common::broker();
+    let m = Client::new();
+    m.mqtt.set_timeout(5).unwrap();
+    m.mqtt
+        .config("SessionStateFile=/nonexistent-dir/ferromq.session")
+        .unwrap();
+    m.mqtt.config("SessionAutoSave=2").unwrap();
+    m.mqtt.connect_to(&broker.host, broker.port).unwrap();
+    let e = m.mqtt.publish_message(&unique("x"), 1, "m").unwrap_err();
+    assert_eq!(e.code, code::FILE);
+    assert!(
+        e.message.contains("will be sent") && e.message.contains("/nonexistent-dir"),
+        "{}",
+        e.message
+    );
+    m.wait_for(1, |e| match e {
+        Event::Error(err) if err.error_code == code::FILE => Some(()),
+        _ => None,
+    });
+    m.mqtt.disconnect().unwrap();
+}
+
+#[test]
+fn publishing_while_reconnecting_with_auto_save_is_refused() {
+    let mut broker = PrivateBroker::start("");
+    let m = Mqtt::new();
+    m.set_timeout(5).unwrap();
+    m.set_client_id(&format!("ferromq-autosave-rc-{}", fastrand::u64(..)))
+        .unwrap();
+    m.set_clean_session(false).unwrap();
+    m.config(&format!("SessionStateFile={}", temp_file("autosave-rc")))
+        .unwrap();
+    m.config("SessionAutoSave=1").unwrap();
+    m.config("AutoReconnect=true").unwrap();
+    m.config("ReconnectMinDelay=5000").unwrap();
+    m.connect_to("127.0.0.1", broker.port as i32).unwrap();
+    broker.kill();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while m.connected() && std::time::Instant::now() < deadline {
+        let _ = m.do_events();
+    }
+    let e = m.publish_message("a/b", 1, "m").unwrap_err();
+    assert_eq!(e.code, code::CONNECT_FIRST);
+    assert!(e.message.contains("SessionAutoSave"), "{}", e.message);
+}

@@ -38,7 +38,10 @@
 mod json;
 #[cfg(test)]
 mod tests;
+mod transport;
 mod wire;
+
+pub(crate) use transport::{Negotiated, TransportValues};
 
 pub(crate) use wire::{
     connect_properties, disconnect_properties, forget_server_disconnect, publish_properties,
@@ -75,11 +78,12 @@ pub(crate) enum Half {
     Value,
 }
 
-type Get = fn(&ConfigValues) -> String;
-type Set = fn(&mut ConfigValues, &str) -> Result<()>;
+pub(crate) type Get = fn(&ConfigValues) -> String;
+pub(crate) type Set = fn(&mut ConfigValues, &str) -> Result<()>;
 type Pairs = fn(&ConfigValues) -> &Vec<(String, String)>;
 type PairsMut = fn(&mut ConfigValues) -> &mut Vec<(String, String)>;
 
+#[derive(Clone)]
 pub(crate) enum Access {
     Value {
         get: Get,
@@ -96,6 +100,7 @@ pub(crate) enum Access {
     },
 }
 
+#[derive(Clone)]
 pub struct Setting {
     /// The documented name; indexed settings end in `[i]`.
     pub name: &'static str,
@@ -120,7 +125,7 @@ impl Setting {
     }
 }
 
-const fn rw(
+pub(crate) const fn rw(
     name: &'static str,
     kind: SettingType,
     applies: Applies,
@@ -142,7 +147,7 @@ const fn rw(
     }
 }
 
-const fn ro(
+pub(crate) const fn ro(
     name: &'static str,
     kind: SettingType,
     applies: Applies,
@@ -192,7 +197,8 @@ const MAX_USER_PROPS: i64 = 65_535;
 
 /// Every setting we answer, the 35 of the documented `mqtt` group in their documented order
 /// and then the TCP ones. Later issues extend this table; nothing else has to change.
-pub static SETTINGS: &[Setting] = &[
+/// The `mqtt` and `ferromq` groups; [`SETTINGS`] adds the transport groups after them.
+static MQTT_SETTINGS: &[Setting] = &[
     rw(
         "AutoReconnect",
         Bool,
@@ -546,17 +552,6 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
     ),
-    tcp(rw(
-        "TcpNoDelay",
-        Bool,
-        Both,
-        "True",
-        |c| fmt_bool(c.tcp_no_delay),
-        |c, v| {
-            c.tcp_no_delay = parse_bool("TcpNoDelay", v)?;
-            Ok(())
-        },
-    )),
     // Our own settings (group "ferromq"): the reference leaves AutoReconnect's pacing and the
     // fate of publishes made while reconnecting open, so they are documented and adjustable.
     ext(rw(
@@ -604,6 +599,20 @@ pub static SETTINGS: &[Setting] = &[
         },
     )),
     ext(rw(
+        "SessionAutoSave",
+        Int,
+        Both,
+        "0",
+        |c| c.session_auto_save.to_string(),
+        |c, v| {
+            c.session_auto_save = parse_int("SessionAutoSave", v, 0, 2)? as u8;
+            Ok(())
+        },
+    )),
+    ext(ro("SessionPublishCount", Int, Both, "0", |c| {
+        c.session_publish_count.to_string()
+    })),
+    ext(rw(
         "OfflineQueueLimit",
         Int,
         Both,
@@ -621,14 +630,17 @@ const fn ext(mut s: Setting) -> Setting {
     s
 }
 
-const fn tcp(mut s: Setting) -> Setting {
-    s.group = "tcp";
-    s
-}
+/// Every setting: the `mqtt` and `ferromq` groups, then `tcp`, `ssl` and `socket`
+/// (config/transport.rs), each group in the order of the documented inventory.
+pub static SETTINGS: std::sync::LazyLock<Vec<Setting>> = std::sync::LazyLock::new(|| {
+    let mut all: Vec<Setting> = MQTT_SETTINGS.to_vec();
+    all.extend(transport::settings());
+    all
+});
 
 /// Every setting, for faces and tests that walk the registry.
 pub fn settings() -> &'static [Setting] {
-    SETTINGS
+    &SETTINGS
 }
 
 /// Which element an indexed request addresses: None for the whole array.
@@ -906,7 +918,7 @@ pub(crate) fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn invalid(name: &str, value: &str, why: &str) -> Error {
+pub(crate) fn invalid(name: &str, value: &str, why: &str) -> Error {
     Error::new(
         code::INVALID_ARGUMENT,
         format!("invalid value \"{value}\" for config setting \"{name}\": {why}"),

@@ -5,22 +5,26 @@
 //! the `*_async` form returns a `'static` future for faces with their own event loop, which
 //! receive events in batches through a notifier (push).
 
+pub mod certificate;
 mod completion;
 pub mod config;
 pub mod event;
+pub mod firewall;
 mod items;
 mod message;
+mod observer;
 mod props;
 mod queue;
 mod reconnect;
 mod session_file;
 mod shared;
+mod transport_options;
+mod transport_props;
 
 use crate::codec::{Properties, Protocol, QoS, SubscribeFilter, Will};
 use crate::driver::{self, ConnectParams, Engine};
 use crate::error::{code, Error, Result};
 use crate::protocol::{Connection, ConnectionConfig};
-use crate::transport::TcpOptions;
 use bytes::Bytes;
 use completion::Completion;
 use event::{ErrorEvent, Event};
@@ -288,23 +292,25 @@ impl Mqtt {
     /// LocalHost: while connected, the address the connection uses; otherwise the
     /// interface to bind before connecting ("" lets the system choose).
     pub fn local_host(&self) -> String {
-        if let Some(a) = self.sh().link.lock().local {
-            return a.ip().to_string();
+        let p = self.sh().props.lock();
+        match p.cfg.transport.bound {
+            Some(a) => a.ip().to_string(),
+            None => p.cfg.transport.local_host.clone(),
         }
-        self.sh().props.lock().local_host.clone()
     }
     pub fn set_local_host(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::LOCAL_HOST_LOCKED, "LocalHost", |p| {
-            p.local_host = v.to_string()
+            p.cfg.transport.local_host = v.trim().to_string()
         })
     }
     /// LocalPort: while connected, the port the connection uses; otherwise the port to bind
     /// (0 lets the system choose).
     pub fn local_port(&self) -> i32 {
-        if let Some(a) = self.sh().link.lock().local {
-            return a.port() as i32;
+        let p = self.sh().props.lock();
+        match p.cfg.transport.bound {
+            Some(a) => a.port() as i32,
+            None => p.cfg.transport.local_port,
         }
-        self.sh().props.lock().local_port
     }
     pub fn set_local_port(&self, v: i32) -> Result<()> {
         if !(0..=65535).contains(&v) {
@@ -313,7 +319,9 @@ impl Mqtt {
                 format!("LocalPort {v} is out of range: use 0 (any) or 1..=65535"),
             ));
         }
-        self.set_connect_prop(code::LOCAL_PORT_LOCKED, "LocalPort", |p| p.local_port = v)
+        self.set_connect_prop(code::LOCAL_PORT_LOCKED, "LocalPort", |p| {
+            p.cfg.transport.local_port = v
+        })
     }
     /// True while connected and no publish is waiting for the send buffer to drain (a
     /// would-block error clears it; the ReadyToSend event sets it again).
@@ -344,6 +352,22 @@ impl Mqtt {
 
     /// `config("Name")` reads a setting, `config("Name=Value")` writes it (returns "").
     pub fn config(&self, setting: &str) -> Result<String> {
+        if let Some((name, _)) = setting.split_once('=') {
+            // The settings behind the socket of a live connection, as the properties are.
+            let guarded = [
+                ("LocalHost", code::LOCAL_HOST_LOCKED),
+                ("LocalPort", code::LOCAL_PORT_LOCKED),
+                ("MaxLineLength", code::MAX_LINE_LENGTH_LOCKED),
+            ];
+            if let Some((what, err)) = guarded
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+            {
+                if self.busy() {
+                    return Err(locked(*err, what));
+                }
+            }
+        }
         let (r, custom) = {
             let mut p = self.sh().props.lock();
             let r = config::apply(&mut p.cfg, setting)?;
@@ -424,7 +448,8 @@ impl Mqtt {
             engine.abort();
         }
         let session = engine.state.lock().conn.end_and_take_session();
-        if !session.is_empty() {
+        // An empty session still carries its publish count and next packet id.
+        if !session.is_empty() || session.published() > 0 {
             *sh.session.lock() = Some(session);
         }
         let mut link = sh.link.lock();
@@ -461,6 +486,7 @@ impl Mqtt {
         }
         let failure = Error::new(failure_code, description);
         link.release(failure);
+        sh.props.lock().cfg.transport.bound = None;
     }
 
     /// Reset: disconnect (without waiting) and put every property and setting back to its
@@ -504,7 +530,7 @@ impl Mqtt {
         let text = state.to_text();
         let file = sh.props.lock().cfg.session_state_file.clone();
         if !file.is_empty() {
-            session_file::write(&file, &text)?;
+            session_file::write(&file, &text, true)?;
         }
         sh.log(
             1,
@@ -556,8 +582,15 @@ impl Mqtt {
             mirror.incoming = session.incoming().into();
             mirror.outgoing = session.outgoing().into();
         }
+        {
+            let mut p = sh.props.lock();
+            p.clean_session = false;
+            p.cfg.session_publish_count = session.published();
+            if !file.is_empty() {
+                p.session_file_owned = file;
+            }
+        }
         *sh.session.lock() = Some(session);
-        sh.props.lock().clean_session = false;
         Ok(())
     }
 
@@ -581,7 +614,7 @@ impl Mqtt {
             }
             Phase::Idle => {}
         }
-        let (config, params, log_level) = {
+        let (config, params, log_level, autosave) = {
             let mut p = sh.props.lock();
             if p.remote_host.is_empty() {
                 return Err(Error::new(
@@ -653,22 +686,39 @@ impl Mqtt {
             };
             p.cfg.session_present = false;
             config::forget_server_disconnect(&mut p.cfg);
+            let (target, options) = transport_options::build(&p)?;
+            // SSLServerCert and the SSLNegotiated* values describe the last connection
+            // only: each attempt starts without them.
+            p.ssl_server_cert = certificate::Certificate::default();
+            p.cfg.transport.negotiated = Default::default();
             let params = ConnectParams {
-                host: p.remote_host.clone(),
-                port: p.remote_port as u16,
-                tcp: TcpOptions {
-                    nodelay: p.cfg.tcp_no_delay,
-                    local_host: p.local_host.clone(),
-                    local_port: p.local_port as u16,
-                },
+                target,
+                options: Box::new(options),
+                observer: Arc::new(observer::Observer { shared: sh.clone() }),
                 connect_timeout: (connect_secs > 0)
                     .then(|| Duration::from_secs(connect_secs as u64)),
             };
-            (config, params, p.cfg.log_level)
+            let autosave = (p.cfg.session_auto_save > 0).then(|| {
+                (
+                    p.cfg.session_state_file.clone(),
+                    p.cfg.session_auto_save == 2,
+                    p.session_file_owned.clone(),
+                )
+            });
+            (config, params, p.cfg.log_level, autosave)
         };
         // The client-side session (restored, or left by the last connection) goes into the
         // new connection, which resends or republishes it once CONNACK says what the server
         // kept.
+        let autosave = match autosave {
+            Some((file, sync, owned)) => {
+                let carried = sh.session.lock().is_some();
+                let a = session_file::auto_save(&file, sync, owned == file || carried)?;
+                sh.props.lock().session_file_owned = file;
+                Some(a)
+            }
+            None => None,
+        };
         let session = sh.session.lock().take();
         let mut conn = match session {
             Some(s) => Connection::with_session(config, s),
@@ -676,7 +726,7 @@ impl Mqtt {
         };
         conn.set_log_level(log_level.clamp(0, 3) as u8);
         let (in_flight_in, in_flight_out) = (conn.incoming(), conn.outgoing());
-        let engine = Arc::new(Engine::new(conn, SEND_BUFFER_LIMIT));
+        let engine = Arc::new(Engine::new(conn, SEND_BUFFER_LIMIT, autosave));
         let generation = sh.next_generation();
         let sink = Arc::new(ConnSink {
             shared: sh.clone(),
@@ -691,7 +741,6 @@ impl Mqtt {
         link.connect = Some(done.clone());
         link.close = None;
         link.transport_up = false;
-        link.local = None;
         {
             // The collections start from what the session carried in.
             let mut mirror = sh.mirror.lock();
@@ -703,7 +752,11 @@ impl Mqtt {
         sh.log(
             1,
             "Info",
-            format!("connecting to {}:{}", params.host, params.port),
+            format!(
+                "connecting to {}:{}",
+                params.target.host_for_url(),
+                params.target.port
+            ),
         );
         let before = before.map(|c| {
             Box::pin(async move {
@@ -955,13 +1008,27 @@ impl Mqtt {
         // A non-blocking caller is told "would block" and owed ReadyToSend; the flag is set
         // under the engine lock so the writer cannot drain the buffer before it is seen.
         let mark = (self.timeout() == 0).then_some(&self.sh().would_block);
-        let (id, over) = engine.with_over_limit(sink, mark, |c, now| {
+        let (id, over, unsaved) = engine.with_over_limit(sink, mark, |c, now| {
             c.publish(now, topic, qos, data, retain, dup, properties)
+                .map(|id| (id, c.published()))
         });
-        let id = id?;
+        let (id, published) = id?;
         self.sh().announce();
-        if id != 0 {
-            self.sh().props.lock().cfg.outgoing_packet_id = id as i32;
+        {
+            let mut p = self.sh().props.lock();
+            if id != 0 {
+                p.cfg.outgoing_packet_id = id as i32;
+            }
+            p.cfg.session_publish_count = published;
+        }
+        if let Some(e) = unsaved {
+            return Err(Error::new(
+                e.code,
+                format!(
+                    "the message was accepted and will be sent, but SessionAutoSave could not save it: {}",
+                    e.message
+                ),
+            ));
         }
         Ok(over)
     }
@@ -1037,13 +1104,25 @@ impl Mqtt {
         not_connected: Error,
     ) -> Result<()> {
         let sh = self.sh();
-        let (auto, limit) = {
+        let (auto, limit, saving) = {
             let p = sh.props.lock();
-            (p.cfg.auto_reconnect, p.cfg.offline_queue_limit)
+            (
+                p.cfg.auto_reconnect,
+                p.cfg.offline_queue_limit,
+                p.cfg.session_auto_save > 0,
+            )
         };
         let mut r = sh.reconnect.lock();
         if !(auto && r.armed) {
             return Err(not_connected);
+        }
+        if saving {
+            // The reconnection queue lives in memory only; accepting into it would break
+            // the promise that an accepted message is in SessionStateFile.
+            return Err(Error::new(
+                not_connected.code,
+                "not connected, and SessionAutoSave is on: a message is accepted only once it is saved with the session, which happens when the reconnection is up; publish again after the Connected event",
+            ));
         }
         if r.offline.len() >= limit {
             return Err(Error::new(
@@ -1174,6 +1253,17 @@ impl Mqtt {
         out
     }
 
+    /// The answer to the SSLServerAuthentication event just handled: whether to accept the
+    /// server. Pull mode (DoEvents) answers by itself with the handler's `accept`; a face
+    /// that fires events on a thread of its own calls this after its handler ran. Only a
+    /// certificate that verified, or whose failure was allowed beforehand
+    /// (SSLAcceptAnyServerCert, SSLAcceptServerCert), can be accepted.
+    pub fn answer_server_authentication(&self, accept: bool) {
+        if let Some(tx) = self.sh().auth_answer.lock().take() {
+            let _ = tx.send(accept);
+        }
+    }
+
     fn push_mode(&self) -> bool {
         self.sh().notifier.read().is_some()
     }
@@ -1196,6 +1286,9 @@ impl Mqtt {
                 fired += 1;
                 if let Some(h) = &handler {
                     h(&mut ev);
+                }
+                if let Event::SslServerAuthentication(a) = &ev {
+                    self.answer_server_authentication(a.accept);
                 }
             }
         }

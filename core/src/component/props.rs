@@ -1,5 +1,6 @@
 //! The values behind the documented properties and config settings, with their defaults.
 
+use super::certificate::Certificate;
 use crate::codec::Properties;
 
 /// Everything `Reset` puts back.
@@ -13,12 +14,20 @@ pub(crate) struct Props {
     pub version: i32,
     pub remote_host: String,
     pub remote_port: i32,
-    /// Where to bind before connecting; "" and 0 let the system choose.
-    pub local_host: String,
-    pub local_port: i32,
     pub timeout: i32,
     pub will_topic: String,
     pub will_message: String,
+    /// The SessionStateFile whose content this client is responsible for (it restored the
+    /// session from it, or auto-saved into it): Connect with SessionAutoSave on refuses to
+    /// overwrite any other file that still holds messages.
+    pub session_file_owned: String,
+    pub ssl_enabled: bool,
+    /// 0 automatic, 1 platform, 2 internal: one TLS stack (rustls) serves all three.
+    pub ssl_provider: i32,
+    pub ssl_cert: Certificate,
+    pub ssl_accept_server_cert: Certificate,
+    /// The server's certificate of the last connection; cleared at each attempt.
+    pub ssl_server_cert: Certificate,
     pub cfg: ConfigValues,
 }
 
@@ -41,7 +50,6 @@ pub(crate) struct ConfigValues {
     pub connection_timeout: i32,
     pub outgoing_packet_id: i32,
     pub session_present: bool,
-    pub tcp_no_delay: bool,
     pub auto_reconnect: bool,
     /// AutoReconnect pacing: the first delay, the cap, and how many attempts (0: no limit).
     pub reconnect_min_ms: u64,
@@ -71,12 +79,19 @@ pub(crate) struct ConfigValues {
     /// Bytes written to SendCustomPacket, for the component to take and send.
     pub custom_packet: Option<Vec<u8>>,
     pub session_state_file: String,
+    /// SessionAutoSave: 0 off, 1 write SessionStateFile on every change, 2 also flush it
+    /// to the disk each time.
+    pub session_auto_save: u8,
+    /// SessionPublishCount as last seen (the session's own count lives in the engine).
+    pub session_publish_count: u64,
     pub subscription_identifier: Option<u32>,
     pub topic_nl: Vec<bool>,
     pub topic_rap: Vec<bool>,
     pub topic_rh: Vec<u8>,
     /// WillProperties.
     pub will: Properties,
+    /// The `tcp`, `ssl` and `socket` groups.
+    pub transport: super::config::TransportValues,
 }
 
 impl Default for Props {
@@ -90,11 +105,15 @@ impl Default for Props {
             version: 0,
             remote_host: String::new(),
             remote_port: 1883,
-            local_host: String::new(),
-            local_port: 0,
             timeout: 60,
             will_topic: String::new(),
             will_message: String::new(),
+            session_file_owned: String::new(),
+            ssl_enabled: false,
+            ssl_provider: 0,
+            ssl_cert: Certificate::default(),
+            ssl_accept_server_cert: Certificate::default(),
+            ssl_server_cert: Certificate::default(),
             cfg: ConfigValues::default(),
         }
     }
@@ -114,7 +133,6 @@ impl Default for ConfigValues {
             connection_timeout: 0,
             outgoing_packet_id: 0,
             session_present: false,
-            tcp_no_delay: true,
             auto_reconnect: false,
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
@@ -131,11 +149,14 @@ impl Default for ConfigValues {
             outgoing_user_props: Vec::new(),
             custom_packet: None,
             session_state_file: String::new(),
+            session_auto_save: 0,
+            session_publish_count: 0,
             subscription_identifier: None,
             topic_nl: Vec::new(),
             topic_rap: Vec::new(),
             topic_rh: Vec::new(),
             will: Properties::default(),
+            transport: Default::default(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The state one client shares between API threads and its connection task, and the sink
 //! through which the task reports into it.
 
+use super::certificate::Certificate;
 use super::completion::Completion;
+use super::config::Negotiated;
 use super::event::*;
 use super::items::{to_event, Item, Mirror};
 use super::props::Props;
@@ -48,8 +50,6 @@ pub(crate) struct Link {
     pub transport_up: bool,
     /// A detached connection still closing: the next one connects after it has ended.
     pub closing: Option<Completion>,
-    /// The local address of the connection while it is up (LocalHost/LocalPort).
-    pub local: Option<std::net::SocketAddr>,
 }
 
 impl Link {
@@ -67,7 +67,6 @@ impl Link {
             c.complete(Ok(()));
         }
         self.transport_up = false;
-        self.local = None;
     }
 }
 
@@ -102,6 +101,8 @@ pub(crate) struct Shared {
     /// The client-side session waiting for the next connection: restored by the
     /// application, or left by the connection that just ended.
     pub session: Mutex<Option<crate::protocol::SessionState>>,
+    /// The TLS handshake waiting for the application's SSLServerAuthentication answer.
+    pub auth_answer: Mutex<Option<tokio::sync::oneshot::Sender<bool>>>,
     generations: AtomicU64,
 }
 
@@ -122,7 +123,6 @@ impl Shared {
                 close: None,
                 transport_up: false,
                 closing: None,
-                local: None,
             }),
             connected: AtomicBool::new(false),
             dispatch: ReentrantMutex::new(()),
@@ -137,6 +137,7 @@ impl Shared {
             reconnect: Mutex::new(Reconnect::default()),
             dropped: AtomicBool::new(false),
             session: Mutex::new(None),
+            auth_answer: Mutex::new(None),
             generations: AtomicU64::new(0),
         }
     }
@@ -318,21 +319,28 @@ impl EventSink for ConnSink {
     fn link_event(&self, event: LinkEvent) {
         let sh = &self.shared;
         match event {
-            LinkEvent::TransportUp { local } => {
+            LinkEvent::TransportUp { local, tls } => {
                 let mut link = sh.link.lock();
                 if self.current(&link) {
                     link.transport_up = true;
-                    link.local = local.parse().ok();
-                    sh.log(
-                        2,
-                        "Info",
-                        format!("TCP connection up (local address {local})"),
-                    );
-                    sh.push_event(Event::ConnectionStatus(ConnectionStatusEvent {
-                        connection_event: "Remote host connection complete".into(),
-                        status_code: 0,
-                        description: "OK".into(),
-                    }));
+                    let mut p = sh.props.lock();
+                    p.cfg.transport.bound = Some(local);
+                    if let Some(tls) = tls {
+                        if let Some(cert) = tls.server_cert() {
+                            p.ssl_server_cert = Certificate::from_info(cert.clone());
+                        }
+                        p.cfg.transport.negotiated = Negotiated {
+                            cipher: tls.cipher.clone(),
+                            cipher_strength: tls.cipher_strength,
+                            cipher_suite: tls.cipher_suite.clone(),
+                            key_exchange: tls.key_exchange.clone(),
+                            key_exchange_strength: tls.key_exchange_strength,
+                            version: tls.version.clone(),
+                        };
+                    }
+                    drop(p);
+                    // The transport's observer reported each step (ConnectionStatus).
+                    sh.log(2, "Info", format!("connection up (local address {local})"));
                 }
             }
             LinkEvent::ConnectFailed(e) | LinkEvent::Lost(e) => {
@@ -372,6 +380,16 @@ impl EventSink for ConnSink {
     fn announce(&self) {
         self.shared.announce();
     }
+
+    fn session_save_failed(&self, error: Error) {
+        self.shared.push_event(Event::Error(ErrorEvent {
+            error_code: error.code,
+            description: format!(
+                "SessionAutoSave: {}; the session stays in memory and is saved again at its next change",
+                error.message
+            ),
+        }));
+    }
 }
 
 impl ConnSink {
@@ -390,7 +408,8 @@ impl ConnSink {
         };
         if let Some(engine) = engine {
             let session = engine.state.lock().conn.end_and_take_session();
-            if !session.is_empty() {
+            // An empty session still carries its publish count and next packet id.
+            if !session.is_empty() || session.published() > 0 {
                 *sh.session.lock() = Some(session);
             }
         }
@@ -435,6 +454,7 @@ impl ConnSink {
         }
         let failure = Error::new(if code == 0 { code::NOT_CONNECTED } else { code }, reason);
         link.release(failure);
+        sh.props.lock().cfg.transport.bound = None;
         drop(link);
         if reconnect::wanted(sh, code) {
             super::schedule_reconnect(sh);

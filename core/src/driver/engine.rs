@@ -1,7 +1,7 @@
 //! What the API threads and the driver task share for one connection.
 
 use crate::error::Error;
-use crate::protocol::{Connection, ProtocolEvent};
+use crate::protocol::{Connection, ProtocolEvent, SessionState};
 use bytes::BytesMut;
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,12 +23,67 @@ pub trait EventSink: Send + Sync + 'static {
     /// Called with no lock held after a batch of events was forwarded, so a push-mode
     /// consumer can be told without risking a lock-order inversion.
     fn announce(&self);
+    /// The session could not be auto-saved (once per run of failures; called with the
+    /// engine lock held).
+    fn session_save_failed(&self, error: Error);
+}
+
+/// Where an auto-saved session goes (SessionStateFile, for the component).
+pub type SaveFn = Box<dyn Fn(&SessionState) -> Result<(), Error> + Send>;
+
+/// Writes the session wherever it is kept whenever it changed (SessionAutoSave).
+///
+/// `flush` runs it under the engine lock after encoding and before the writer can take the
+/// bytes: the server never sees a PUBLISH, PUBREC or PUBCOMP whose session state is not
+/// saved yet, so a process killed at any moment restarts from a file that is at least as
+/// far as the wire.
+pub struct AutoSave {
+    write: SaveFn,
+    last: Option<SessionState>,
+    failing: bool,
+}
+
+impl AutoSave {
+    pub fn new(write: SaveFn) -> Self {
+        AutoSave {
+            write,
+            last: None,
+            failing: false,
+        }
+    }
+
+    /// Save `conn`'s session unless it equals the one saved last.
+    fn save(&mut self, conn: &Connection, sink: &dyn EventSink) -> Option<Error> {
+        let session = conn.session();
+        if self.last.as_ref() == Some(&session) {
+            return None;
+        }
+        match (self.write)(&session) {
+            Ok(()) => {
+                self.last = Some(session);
+                self.failing = false;
+                None
+            }
+            Err(e) => {
+                // `last` stays: the next flush tries again.
+                if !self.failing {
+                    self.failing = true;
+                    sink.session_save_failed(e.clone());
+                }
+                Some(e)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkEvent {
-    /// The TCP connection is up; CONNECT is being sent.
-    TransportUp { local: String },
+    /// The byte stream is up (after any proxy, TLS and WebSocket steps); CONNECT is being
+    /// sent. `tls` says what the handshake settled.
+    TransportUp {
+        local: std::net::SocketAddr,
+        tls: Option<Box<crate::transport::TlsInfo>>,
+    },
     /// The transport could not be established.
     ConnectFailed(Error),
     /// The transport broke while the protocol was not closed.
@@ -41,14 +96,20 @@ pub struct EngineState {
     pub conn: Connection,
     /// Encoded packets not yet handed to the socket.
     pub out: BytesMut,
+    pub autosave: Option<AutoSave>,
 }
 
 impl EngineState {
-    /// Encode what the state machine queued and forward its events, in order.
-    pub fn flush(&mut self, sink: &dyn EventSink) {
+    /// Encode what the state machine queued and forward its events, in order; then
+    /// auto-save the session if that is on. Returns the save's failure, if any.
+    pub fn flush(&mut self, sink: &dyn EventSink) -> Option<Error> {
         self.conn.poll_transmit(&mut self.out);
         while let Some(ev) = self.conn.poll_event() {
             sink.protocol_event(ev);
+        }
+        match &mut self.autosave {
+            Some(a) => a.save(&self.conn, sink),
+            None => None,
         }
     }
 }
@@ -63,11 +124,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(conn: Connection, out_limit: usize) -> Self {
+    pub fn new(conn: Connection, out_limit: usize, autosave: Option<AutoSave>) -> Self {
         Engine {
             state: Mutex::new(EngineState {
                 conn,
                 out: BytesMut::new(),
+                autosave,
             }),
             wake: Notify::new(),
             abort: AtomicBool::new(false),
@@ -94,22 +156,23 @@ impl Engine {
 
     /// `with`, then, if more than `out_limit` bytes now wait for the socket, set `over` (if given)
     /// before the lock is released: the writer, which drains the buffer under the same lock
-    /// and then reports `output_drained`, can only see the mark once it is set.
+    /// and then reports `output_drained`, can only see the mark once it is set. Also
+    /// returns the auto-save's failure of this step, if any.
     pub fn with_over_limit<R>(
         &self,
         sink: &dyn EventSink,
         over: Option<&AtomicBool>,
         f: impl FnOnce(&mut Connection, Instant) -> R,
-    ) -> (R, bool) {
+    ) -> (R, bool, Option<Error>) {
         let r = {
             let mut st = self.state.lock();
             let r = f(&mut st.conn, Instant::now());
-            st.flush(sink);
+            let saved = st.flush(sink);
             let is_over = st.out.len() + st.conn.held_bytes() > self.out_limit;
             if let (true, Some(flag)) = (is_over, over) {
                 flag.store(true, Ordering::SeqCst);
             }
-            (r, is_over)
+            (r, is_over, saved)
         };
         self.wake.notify_one();
         r

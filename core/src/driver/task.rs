@@ -3,18 +3,19 @@
 
 use super::engine::{Engine, EventSink, LinkEvent};
 use crate::error::{code, Error};
-use crate::transport::{connect_tcp, BoxStream, TcpOptions};
+use crate::transport::{self, BoxStream, Target, TransportObserver, TransportOptions};
 use bytes::BytesMut;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[derive(Clone, Debug)]
 pub struct ConnectParams {
-    pub host: String,
-    pub port: u16,
-    pub tcp: TcpOptions,
-    /// Covers the TCP connect and the wait for CONNACK; None waits forever.
+    pub target: Target,
+    /// Boxed: a task holds it only while connecting, and idle connections are many.
+    pub options: Box<TransportOptions>,
+    pub observer: Arc<dyn TransportObserver>,
+    /// Covers building the transport (proxy, TLS, WebSocket) and the wait for CONNACK;
+    /// None waits forever.
     pub connect_timeout: Option<Duration>,
 }
 
@@ -47,24 +48,27 @@ const READ_CHUNK: usize = 16 * 1024;
 async fn run(engine: &Engine, sink: &dyn EventSink, params: ConnectParams) {
     let started = Instant::now();
     let connect_deadline = params.connect_timeout.map(|d| started + d);
-    let connecting = connect_tcp(&params.host, params.port, &params.tcp);
+    let connect_timeout = params.connect_timeout;
+    let where_to = format!("{}:{}", params.target.host, params.target.port);
+    // Boxed so the task's own future stays small once connected.
+    let connecting = Box::pin(async move {
+        transport::connect(&params.target, &params.options, &*params.observer).await
+    });
     let connecting = async {
         tokio::select! {
             r = connecting => Some(r),
             _ = wait_abort(engine) => None,
         }
     };
-    let stream = match params.connect_timeout {
+    let connected = match connect_timeout {
         Some(d) => match tokio::time::timeout(d, connecting).await {
             Ok(Some(r)) => r,
             Ok(None) => return,
             Err(_) => Err(Error::new(
                 code::TIMEOUT,
                 format!(
-                    "timed out after {} s connecting to {}:{}",
+                    "timed out after {} s connecting to {where_to}",
                     d.as_secs_f32(),
-                    params.host,
-                    params.port
                 ),
             )),
         },
@@ -73,8 +77,8 @@ async fn run(engine: &Engine, sink: &dyn EventSink, params: ConnectParams) {
             None => return,
         },
     };
-    let stream = match stream {
-        Ok(s) => s,
+    let connected = match connected {
+        Ok(c) => c,
         Err(e) => {
             sink.link_event(LinkEvent::ConnectFailed(e));
             return;
@@ -83,19 +87,17 @@ async fn run(engine: &Engine, sink: &dyn EventSink, params: ConnectParams) {
     if engine.aborted() {
         return;
     }
-    let local = stream
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    sink.link_event(LinkEvent::TransportUp { local });
+    sink.link_event(LinkEvent::TransportUp {
+        local: connected.local,
+        tls: connected.tls.map(Box::new),
+    });
     {
         let mut st = engine.state.lock();
         st.conn.start(Instant::now());
         st.flush(sink);
     }
     sink.announce();
-    let stream: BoxStream = Box::new(stream);
-    if let Err(e) = pump(engine, sink, stream, connect_deadline).await {
+    if let Err(e) = pump(engine, sink, connected.stream, connect_deadline).await {
         sink.link_event(LinkEvent::Lost(e));
     }
 }
@@ -155,7 +157,7 @@ async fn pump(
                             sink.output_drained();
                         }
                     }
-                    Err(e) => return Err(Error::from_io(&e, "write failed")),
+                    Err(e) => return Err(transport::stream_error(&e, "write failed")),
                 }
             }
             r = rd.read_buf(&mut rbuf), if !closed && !backlogged => {
@@ -166,7 +168,7 @@ async fn pump(
                         st.conn.handle_bytes(Instant::now(), &mut rbuf);
                         st.flush(sink);
                     }
-                    Err(e) => return Err(Error::from_io(&e, "read failed")),
+                    Err(e) => return Err(transport::stream_error(&e, "read failed")),
                 }
             }
             _ = sink.backlog_space().notified(), if backlogged => {}

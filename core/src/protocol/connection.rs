@@ -162,6 +162,8 @@ pub struct Connection {
     out_aliases: HashMap<u16, ByteString>,
     /// Counter behind `OutEntry::pubrec_order`.
     pubrec_count: u64,
+    /// Publishes accepted in this session (carried in `SessionState::published`).
+    published: u64,
 }
 
 impl Connection {
@@ -186,6 +188,7 @@ impl Connection {
             in_aliases: HashMap::new(),
             out_aliases: HashMap::new(),
             pubrec_count: 0,
+            published: 0,
         }
     }
 
@@ -427,6 +430,7 @@ impl Connection {
             },
             properties: Box::new(packet.properties.clone()),
         };
+        self.published += 1;
         if qos == QoS::AtMostOnce {
             if self.held.is_empty() {
                 self.send(now, wire);
@@ -643,6 +647,11 @@ impl Connection {
     pub fn incoming(&self) -> Vec<Message> {
         self.incoming.iter().map(|(_, m)| m.clone()).collect()
     }
+
+    /// Publishes accepted in this session, every QoS (SessionPublishCount).
+    pub fn published(&self) -> u64 {
+        self.published
+    }
 }
 
 // ---- session ----
@@ -711,6 +720,7 @@ impl Connection {
                 .clone()
                 .unwrap_or_else(|| self.config.client_id.clone()),
             next_packet_id: self.ids.next(),
+            published: self.published,
             outgoing,
             incoming,
         }
@@ -764,6 +774,7 @@ impl Connection {
         self.republish.clear();
         self.unacked_sent = 0;
         self.ids.set_next(session.next_packet_id);
+        self.published = session.published;
         let v5 = self.v5();
         let (mut n_out, mut n_in) = (0usize, 0usize);
         for saved in session.outgoing {

@@ -45,6 +45,9 @@ pub const SESSION_VERSION: u64 = 1;
 pub struct SessionState {
     pub(crate) client_id: String,
     pub(crate) next_packet_id: u16,
+    /// How many publishes (every QoS) this session has accepted since it began: a process
+    /// restarted from an auto-saved session resumes its stream from here.
+    pub(crate) published: u64,
     /// In publish order.
     pub(crate) outgoing: Vec<SavedOut>,
     /// QoS 2, state WaitPubRel, in arrival order.
@@ -68,6 +71,7 @@ impl Default for SessionState {
         SessionState {
             client_id: String::new(),
             next_packet_id: 1,
+            published: 0,
             outgoing: Vec::new(),
             incoming: Vec::new(),
         }
@@ -93,6 +97,11 @@ impl SessionState {
 
     pub fn next_packet_id(&self) -> u16 {
         self.next_packet_id
+    }
+
+    /// Publishes accepted since the session began (SessionPublishCount).
+    pub fn published(&self) -> u64 {
+        self.published
     }
 
     /// The outgoing QoS 1/2 messages in publish order, as OutgoingMessages lists them.
@@ -225,6 +234,7 @@ impl SessionState {
         json!({
             "client_id": self.client_id,
             "next_packet_id": self.next_packet_id,
+            "published": self.published,
             "outgoing": outgoing,
             "incoming": incoming,
         })
@@ -234,14 +244,27 @@ impl SessionState {
         let body = object(body, "session")?;
         check_keys(
             body,
-            &["client_id", "next_packet_id", "outgoing", "incoming"],
+            &[
+                "client_id",
+                "next_packet_id",
+                "published",
+                "outgoing",
+                "incoming",
+            ],
             "session",
         )?;
         let client_id = string(body, "client_id", "session")?;
         let next_packet_id = uint(body, "next_packet_id", "session", 1, 65_535)? as u16;
+        // Absent in texts written before the count existed: they count from 0.
+        let published = if body.contains_key("published") {
+            uint(body, "published", "session", 0, u64::MAX)?
+        } else {
+            0
+        };
         let mut state = SessionState {
             client_id,
             next_packet_id,
+            published,
             outgoing: Vec::new(),
             incoming: Vec::new(),
         };

@@ -1,0 +1,262 @@
+//! The documented Certificate type: a certificate to show (SSLServerCert), to pin
+//! (SSLAcceptServerCert) or to authenticate with (SSLCert, which also names the store its
+//! private key comes from).
+//!
+//! A Certificate is a value built by one of its constructors and read through its fields.
+//! The reference lets an application assign Store, StoreType, Subject and Encoded one by one
+//! and searches the store on each assignment; here the constructors take them together and
+//! open the store at once, so a wrong password or a missing certificate (271, 272, 273) is
+//! reported where the application names the certificate, not later inside Connect.
+
+use crate::error::{code, Error, Result};
+use crate::transport::{certs, CertificateInfo, ClientCert};
+
+/// What a store-type constructor selected: enough to open the same store again for every
+/// connection attempt (each TLS handshake loads the key afresh; nothing secret is cached
+/// beyond what the application handed over).
+#[derive(Clone, PartialEq, Eq)]
+struct Selection {
+    client: ClientCert,
+}
+
+impl std::fmt::Debug for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.client.fmt(f)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certificate {
+    store_type: i32,
+    store: Vec<u8>,
+    store_password: String,
+    subject: String,
+    info: CertificateInfo,
+    selection: Option<Selection>,
+}
+
+impl Default for Certificate {
+    fn default() -> Self {
+        Certificate {
+            store_type: 0,
+            store: b"MY".to_vec(),
+            store_password: String::new(),
+            subject: String::new(),
+            info: CertificateInfo::default(),
+            selection: None,
+        }
+    }
+}
+
+impl Certificate {
+    /// An empty certificate: every field at its default (Store "MY", StoreType 0).
+    pub fn new() -> Certificate {
+        Certificate::default()
+    }
+
+    /// An X.509 certificate from its encoded form: PEM, base64 or DER.
+    pub fn from_encoded(encoded: &[u8]) -> Result<Certificate> {
+        let der = certs::parse_certificates(encoded).map_err(|e| {
+            Error::new(
+                code::TLS_CERT_NOT_FOUND,
+                format!("the encoded certificate is not readable: {}", e.message),
+            )
+        })?;
+        // parse_certificates never returns an empty list on success.
+        let info = CertificateInfo::from_der(&der[0])?;
+        Ok(Certificate::from_info(info))
+    }
+
+    /// An X.509 certificate read from a file (PEM, base64 or DER).
+    pub fn from_file(path: &str) -> Result<Certificate> {
+        let data = std::fs::read(path).map_err(|e| {
+            Error::new(
+                code::TLS_STORE,
+                format!("cannot read the certificate file \"{path}\": {e}"),
+            )
+        })?;
+        Certificate::from_encoded(&data).map_err(|e| {
+            Error::new(
+                e.code,
+                format!("certificate file \"{path}\": {}", e.message),
+            )
+        })
+    }
+
+    /// A certificate with its private key, from a store: StoreType 2/3 (PKCS#12 file or
+    /// blob), 6/7 (PEM file or blob) or 99 (detect). `store` is the file name for the file
+    /// types and the content for the blob types. `subject` selects the certificate: "" or
+    /// "*" for the first with a key, a subject or a part of one, or "Thumbprint=HEX".
+    pub fn from_store(
+        store_type: i32,
+        store: &[u8],
+        store_password: &str,
+        subject: &str,
+    ) -> Result<Certificate> {
+        let client = ClientCert::from_store_type(store_type, store, store_password, subject)?;
+        Certificate::select(store_type, store, store_password, client)
+    }
+
+    /// A store holding the private key, and the certificate to use with it given apart
+    /// (a PEM key file and its certificate).
+    pub fn from_store_encoded(
+        store_type: i32,
+        store: &[u8],
+        store_password: &str,
+        encoded: &[u8],
+    ) -> Result<Certificate> {
+        let mut client = ClientCert::from_store_type(store_type, store, store_password, "")?;
+        let wanted = certs::parse_certificates(encoded).map_err(|e| {
+            Error::new(
+                code::TLS_CERT_NOT_FOUND,
+                format!("the encoded certificate is not readable: {}", e.message),
+            )
+        })?;
+        client.encoded = encoded.to_vec();
+        // A store that has several certificates: pick the one given.
+        let thumb = CertificateInfo::from_der(&wanted[0])?.thumbprint_sha256;
+        client.subject = format!("Thumbprint={thumb}");
+        Certificate::select(store_type, store, store_password, client)
+    }
+
+    fn select(
+        store_type: i32,
+        store: &[u8],
+        store_password: &str,
+        client: ClientCert,
+    ) -> Result<Certificate> {
+        let identity = client.load()?;
+        let mut info = identity.info;
+        info.private_key_available = true;
+        Ok(Certificate {
+            store_type,
+            store: store.to_vec(),
+            store_password: store_password.to_string(),
+            subject: info.subject.clone(),
+            info,
+            selection: Some(Selection { client }),
+        })
+    }
+
+    /// A certificate seen on the wire (the server's).
+    pub(crate) fn from_info(info: CertificateInfo) -> Certificate {
+        Certificate {
+            subject: info.subject.clone(),
+            info,
+            ..Certificate::default()
+        }
+    }
+
+    /// Whether this is the empty certificate (nothing encoded, no store selected).
+    pub fn is_empty(&self) -> bool {
+        self.info.encoded_b.is_empty() && self.selection.is_none()
+    }
+
+    /// The store and selection to authenticate with, when built from a store.
+    pub(crate) fn client_cert(&self) -> Option<ClientCert> {
+        self.selection.as_ref().map(|s| s.client.clone())
+    }
+
+    /// Every read-only field, as computed from the certificate's DER.
+    pub fn info(&self) -> &CertificateInfo {
+        &self.info
+    }
+
+    pub fn store_type(&self) -> i32 {
+        self.store_type
+    }
+    /// Store as text: the file name, or the blob as (lossy) UTF-8.
+    pub fn store(&self) -> String {
+        String::from_utf8_lossy(&self.store).into_owned()
+    }
+    pub fn store_b(&self) -> &[u8] {
+        &self.store
+    }
+    pub fn store_password(&self) -> &str {
+        &self.store_password
+    }
+    /// The key's password: the same as the store's (one password opens both here).
+    pub fn key_password(&self) -> &str {
+        &self.store_password
+    }
+    /// Never exported: the private key stays with the TLS stack. PrivateKeyAvailable says
+    /// whether there is one.
+    pub fn private_key(&self) -> &str {
+        ""
+    }
+    /// A Windows key container; there is none on this platform.
+    pub fn private_key_container(&self) -> &str {
+        ""
+    }
+    pub fn private_key_available(&self) -> bool {
+        self.info.private_key_available
+    }
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+    pub fn issuer(&self) -> &str {
+        &self.info.issuer
+    }
+    pub fn effective_date(&self) -> &str {
+        &self.info.effective_date
+    }
+    pub fn expiration_date(&self) -> &str {
+        &self.info.expiration_date
+    }
+    pub fn extended_key_usage(&self) -> &str {
+        &self.info.extended_key_usage
+    }
+    pub fn fingerprint(&self) -> &str {
+        &self.info.fingerprint
+    }
+    pub fn fingerprint_sha1(&self) -> &str {
+        &self.info.fingerprint_sha1
+    }
+    pub fn fingerprint_sha256(&self) -> &str {
+        &self.info.fingerprint_sha256
+    }
+    pub fn public_key(&self) -> &str {
+        &self.info.public_key
+    }
+    pub fn public_key_algorithm(&self) -> &str {
+        &self.info.public_key_algorithm
+    }
+    pub fn public_key_length(&self) -> i32 {
+        self.info.public_key_length as i32
+    }
+    pub fn serial_number(&self) -> &str {
+        &self.info.serial_number
+    }
+    pub fn signature_algorithm(&self) -> &str {
+        &self.info.signature_algorithm
+    }
+    pub fn subject_alt_names(&self) -> &str {
+        &self.info.subject_alt_names
+    }
+    pub fn thumbprint_md5(&self) -> &str {
+        &self.info.thumbprint_md5
+    }
+    pub fn thumbprint_sha1(&self) -> &str {
+        &self.info.thumbprint_sha1
+    }
+    pub fn thumbprint_sha256(&self) -> &str {
+        &self.info.thumbprint_sha256
+    }
+    pub fn usage(&self) -> &str {
+        &self.info.usage
+    }
+    pub fn usage_flags(&self) -> i32 {
+        self.info.usage_flags as i32
+    }
+    pub fn version(&self) -> &str {
+        &self.info.version
+    }
+    /// The certificate, base64 (PEM without its armour lines).
+    pub fn encoded(&self) -> &str {
+        &self.info.encoded
+    }
+    /// The certificate, DER.
+    pub fn encoded_b(&self) -> &[u8] {
+        &self.info.encoded_b
+    }
+}

@@ -1,0 +1,63 @@
+//! The documented Firewall type: the proxy the connection goes through.
+//!
+//! It is a view of the Firewall* config settings (FirewallType, FirewallHost, ...): the
+//! property and the settings read and write the same values, so an application may use
+//! either and never sees them disagree.
+
+use crate::error::{code, Error, Result};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Firewall {
+    /// Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, HTTP_PROXY and
+    /// NO_PROXY) when no FirewallType is set.
+    pub auto_detect: bool,
+    /// 0 none, 1 HTTP CONNECT tunnel, 2 SOCKS4, 3 SOCKS5, 10 SOCKS4A.
+    pub firewall_type: i32,
+    pub host: String,
+    pub password: String,
+    /// 0 takes the type's usual port (80 for the tunnel, 1080 for SOCKS).
+    pub port: i32,
+    pub user: String,
+}
+
+impl Firewall {
+    pub fn new() -> Firewall {
+        Firewall::default()
+    }
+
+    /// Refuses a type or port the class does not know, naming the value.
+    pub(crate) fn check(&self) -> Result<()> {
+        check_type(self.firewall_type)?;
+        check_port(self.port)
+    }
+}
+
+pub(crate) fn check_type(t: i32) -> Result<()> {
+    match t {
+        0 | 1 | 2 | 3 | 10 => Ok(()),
+        _ => Err(Error::new(
+            code::INVALID_ARGUMENT,
+            format!("FirewallType {t} is not one of 0 (none), 1 (HTTP tunnel), 2 (SOCKS4), 3 (SOCKS5), 10 (SOCKS4A)"),
+        )),
+    }
+}
+
+pub(crate) fn check_port(p: i32) -> Result<()> {
+    if (0..=65535).contains(&p) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            code::INVALID_ARGUMENT,
+            format!("FirewallPort {p} is out of range: use 0 (the type's usual port) or 1..=65535"),
+        ))
+    }
+}
+
+/// The port a FirewallType implies (the reference sets FirewallPort when the type is set).
+pub(crate) fn default_port(t: i32) -> i32 {
+    match t {
+        1 => 80,
+        2 | 3 | 10 => 1080,
+        _ => 0,
+    }
+}

@@ -1,0 +1,64 @@
+//! The transport's progress as the class's events: ConnectionStatus for each step,
+//! SSLStatus lines, and SSLServerAuthentication, whose handler decides about the server.
+
+use super::event::{ConnectionStatusEvent, Event, SslServerAuthenticationEvent, SslStatusEvent};
+use super::shared::Shared;
+use crate::transport::{Decision, ServerAuthentication, TransportObserver};
+use bytes::Bytes;
+use std::sync::Arc;
+
+pub(crate) struct Observer {
+    pub shared: Arc<Shared>,
+}
+
+impl TransportObserver for Observer {
+    fn connection_status(&self, event: &str, code: i32, description: &str) {
+        self.shared
+            .push_event(Event::ConnectionStatus(ConnectionStatusEvent {
+                connection_event: event.to_string(),
+                status_code: code,
+                description: description.to_string(),
+            }));
+        self.shared.announce();
+    }
+
+    fn ssl_status(&self, message: &str) {
+        self.shared.push_event(Event::SslStatus(SslStatusEvent {
+            message: message.to_string(),
+        }));
+        self.shared.announce();
+    }
+
+    fn server_authentication<'a>(&'a self, auth: &'a ServerAuthentication) -> Decision<'a> {
+        let sh = &self.shared;
+        let cert = auth.cert();
+        let event = Event::SslServerAuthentication(SslServerAuthenticationEvent {
+            cert_encoded: cert.encoded.clone(),
+            cert_encoded_b: Bytes::from(cert.encoded_b.clone()),
+            cert_subject: cert.subject.clone(),
+            cert_issuer: cert.issuer.clone(),
+            status: auth.status.clone(),
+            accept: auth.accept,
+        });
+        // Waiting only makes sense when someone will answer: a handler fired by DoEvents
+        // (or a blocking call), which answers with the event's final `accept`. A face firing
+        // events on its own thread answers through `Mqtt::answer_server_authentication`
+        // only if it supports that; until then its handler sees the event and the default
+        // decision stands, so the handshake never hangs on a face that stays silent.
+        let answered_by_dispatch = sh.handler.read().is_some() && sh.notifier.read().is_none();
+        if !answered_by_dispatch {
+            sh.push_event(event);
+            sh.announce();
+            return Box::pin(std::future::ready(auth.accept));
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        *sh.auth_answer.lock() = Some(tx);
+        sh.push_event(event);
+        let default = auth.accept;
+        Box::pin(async move {
+            // A dropped sender (Reset, the client gone) keeps the default decision; the
+            // connect timeout bounds the wait.
+            rx.await.unwrap_or(default)
+        })
+    }
+}
