@@ -612,3 +612,46 @@ fn scenario_socket_settings() {
     c.mqtt.config("MaxLineLength=4096").unwrap();
     assert_eq!(c.mqtt.config("MaxLineLength").unwrap(), "4096");
 }
+
+/// Push mode (the faces' way): events are taken on a thread of the consumer's own, and the
+/// handshake waits for its answer only when it said it answers.
+#[test]
+fn push_mode_answers_server_authentication() {
+    for answers in [false, true] {
+        let m = Mqtt::new();
+        m.set_timeout(10).unwrap();
+        m.set_ssl_enabled(true).unwrap();
+        m.config("SSLAcceptAnyServerCert=True").unwrap();
+        m.set_push_answers_server_authentication(answers);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        m.set_event_notifier(Some(std::sync::Arc::new(move || {
+            let _ = tx.send(());
+        })));
+        let consumer = {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                while rx.recv_timeout(Duration::from_secs(3)).is_ok() {
+                    for e in m.take_events(100) {
+                        if let Event::SslServerAuthentication(a) = e {
+                            seen += 1;
+                            assert!(a.accept, "allowed by SSLAcceptAnyServerCert");
+                            // This consumer refuses every server.
+                            m.answer_server_authentication(false);
+                        }
+                    }
+                }
+                seen
+            })
+        };
+        let r = m.connect_to("localhost", port("FERROMQ_TLS_UNTRUSTED_PORT"));
+        if answers {
+            assert_eq!(r.unwrap_err().code, code::TLS_CERT_VERIFY);
+        } else {
+            r.unwrap();
+            m.disconnect().unwrap();
+        }
+        m.set_event_notifier(None);
+        assert_eq!(consumer.join().unwrap(), 1);
+    }
+}

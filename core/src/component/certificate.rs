@@ -10,6 +10,7 @@
 
 use crate::error::{code, Error, Result};
 use crate::transport::{certs, CertificateInfo, ClientCert};
+use std::sync::{Arc, LazyLock};
 
 /// What a store-type constructor selected: enough to open the same store again for every
 /// connection attempt (each TLS handshake loads the key afresh; nothing secret is cached
@@ -25,8 +26,16 @@ impl std::fmt::Debug for Selection {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A certificate's value is shared and immutable: cloning is a reference count, and the
+/// empty certificate every client starts with (three of them: SSLCert, SSLAcceptServerCert,
+/// SSLServerCert) costs no memory of its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Certificate {
+    data: Option<Arc<Data>>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Data {
     store_type: i32,
     store: Vec<u8>,
     store_password: String,
@@ -35,9 +44,9 @@ pub struct Certificate {
     selection: Option<Selection>,
 }
 
-impl Default for Certificate {
+impl Default for Data {
     fn default() -> Self {
-        Certificate {
+        Data {
             store_type: 0,
             store: b"MY".to_vec(),
             store_password: String::new(),
@@ -47,6 +56,8 @@ impl Default for Certificate {
         }
     }
 }
+
+static EMPTY: LazyLock<Data> = LazyLock::new(Data::default);
 
 impl Certificate {
     /// An empty certificate: every field at its default (Store "MY", StoreType 0).
@@ -128,56 +139,66 @@ impl Certificate {
         let identity = client.load()?;
         let mut info = identity.info;
         info.private_key_available = true;
-        Ok(Certificate {
+        Ok(Certificate::of(Data {
             store_type,
             store: store.to_vec(),
             store_password: store_password.to_string(),
             subject: info.subject.clone(),
             info,
             selection: Some(Selection { client }),
-        })
+        }))
     }
 
     /// A certificate seen on the wire (the server's).
     pub(crate) fn from_info(info: CertificateInfo) -> Certificate {
-        Certificate {
+        Certificate::of(Data {
             subject: info.subject.clone(),
             info,
-            ..Certificate::default()
+            ..Data::default()
+        })
+    }
+
+    fn of(data: Data) -> Certificate {
+        Certificate {
+            data: Some(Arc::new(data)),
         }
+    }
+
+    fn d(&self) -> &Data {
+        self.data.as_deref().unwrap_or(&EMPTY)
     }
 
     /// Whether this is the empty certificate (nothing encoded, no store selected).
     pub fn is_empty(&self) -> bool {
-        self.info.encoded_b.is_empty() && self.selection.is_none()
+        self.d().info.encoded_b.is_empty() && self.d().selection.is_none()
     }
 
     /// The store and selection to authenticate with, when built from a store.
     pub(crate) fn client_cert(&self) -> Option<ClientCert> {
-        self.selection.as_ref().map(|s| s.client.clone())
+        self.d().selection.as_ref().map(|s| s.client.clone())
     }
 
     /// Every read-only field, as computed from the certificate's DER.
     pub fn info(&self) -> &CertificateInfo {
-        &self.info
+        &self.d().info
     }
 
     pub fn store_type(&self) -> i32 {
-        self.store_type
+        self.d().store_type
     }
     /// Store as text: the file name, or the blob as (lossy) UTF-8.
     pub fn store(&self) -> String {
-        String::from_utf8_lossy(&self.store).into_owned()
+        String::from_utf8_lossy(&self.d().store).into_owned()
     }
     pub fn store_b(&self) -> &[u8] {
-        &self.store
+        &self.d().store
     }
     pub fn store_password(&self) -> &str {
-        &self.store_password
+        &self.d().store_password
     }
     /// The key's password: the same as the store's (one password opens both here).
     pub fn key_password(&self) -> &str {
-        &self.store_password
+        &self.d().store_password
     }
     /// Never exported: the private key stays with the TLS stack. PrivateKeyAvailable says
     /// whether there is one.
@@ -189,74 +210,74 @@ impl Certificate {
         ""
     }
     pub fn private_key_available(&self) -> bool {
-        self.info.private_key_available
+        self.d().info.private_key_available
     }
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.d().subject
     }
     pub fn issuer(&self) -> &str {
-        &self.info.issuer
+        &self.d().info.issuer
     }
     pub fn effective_date(&self) -> &str {
-        &self.info.effective_date
+        &self.d().info.effective_date
     }
     pub fn expiration_date(&self) -> &str {
-        &self.info.expiration_date
+        &self.d().info.expiration_date
     }
     pub fn extended_key_usage(&self) -> &str {
-        &self.info.extended_key_usage
+        &self.d().info.extended_key_usage
     }
     pub fn fingerprint(&self) -> &str {
-        &self.info.fingerprint
+        &self.d().info.fingerprint
     }
     pub fn fingerprint_sha1(&self) -> &str {
-        &self.info.fingerprint_sha1
+        &self.d().info.fingerprint_sha1
     }
     pub fn fingerprint_sha256(&self) -> &str {
-        &self.info.fingerprint_sha256
+        &self.d().info.fingerprint_sha256
     }
     pub fn public_key(&self) -> &str {
-        &self.info.public_key
+        &self.d().info.public_key
     }
     pub fn public_key_algorithm(&self) -> &str {
-        &self.info.public_key_algorithm
+        &self.d().info.public_key_algorithm
     }
     pub fn public_key_length(&self) -> i32 {
-        self.info.public_key_length as i32
+        self.d().info.public_key_length as i32
     }
     pub fn serial_number(&self) -> &str {
-        &self.info.serial_number
+        &self.d().info.serial_number
     }
     pub fn signature_algorithm(&self) -> &str {
-        &self.info.signature_algorithm
+        &self.d().info.signature_algorithm
     }
     pub fn subject_alt_names(&self) -> &str {
-        &self.info.subject_alt_names
+        &self.d().info.subject_alt_names
     }
     pub fn thumbprint_md5(&self) -> &str {
-        &self.info.thumbprint_md5
+        &self.d().info.thumbprint_md5
     }
     pub fn thumbprint_sha1(&self) -> &str {
-        &self.info.thumbprint_sha1
+        &self.d().info.thumbprint_sha1
     }
     pub fn thumbprint_sha256(&self) -> &str {
-        &self.info.thumbprint_sha256
+        &self.d().info.thumbprint_sha256
     }
     pub fn usage(&self) -> &str {
-        &self.info.usage
+        &self.d().info.usage
     }
     pub fn usage_flags(&self) -> i32 {
-        self.info.usage_flags as i32
+        self.d().info.usage_flags as i32
     }
     pub fn version(&self) -> &str {
-        &self.info.version
+        &self.d().info.version
     }
     /// The certificate, base64 (PEM without its armour lines).
     pub fn encoded(&self) -> &str {
-        &self.info.encoded
+        &self.d().info.encoded
     }
     /// The certificate, DER.
     pub fn encoded_b(&self) -> &[u8] {
-        &self.info.encoded_b
+        &self.d().info.encoded_b
     }
 }

@@ -41,7 +41,7 @@ mod tests;
 mod transport;
 mod wire;
 
-pub(crate) use transport::{Negotiated, TransportValues};
+pub(crate) use transport::{Negotiated, Transport};
 
 pub(crate) use wire::{
     connect_properties, disconnect_properties, forget_server_disconnect, publish_properties,

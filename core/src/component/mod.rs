@@ -293,7 +293,7 @@ impl Mqtt {
     /// interface to bind before connecting ("" lets the system choose).
     pub fn local_host(&self) -> String {
         let p = self.sh().props.lock();
-        match p.cfg.transport.bound {
+        match p.cfg.bound {
             Some(a) => a.ip().to_string(),
             None => p.cfg.transport.local_host.clone(),
         }
@@ -307,7 +307,7 @@ impl Mqtt {
     /// (0 lets the system choose).
     pub fn local_port(&self) -> i32 {
         let p = self.sh().props.lock();
-        match p.cfg.transport.bound {
+        match p.cfg.bound {
             Some(a) => a.port() as i32,
             None => p.cfg.transport.local_port,
         }
@@ -486,7 +486,7 @@ impl Mqtt {
         }
         let failure = Error::new(failure_code, description);
         link.release(failure);
-        sh.props.lock().cfg.transport.bound = None;
+        sh.props.lock().cfg.bound = None;
     }
 
     /// Reset: disconnect (without waiting) and put every property and setting back to its
@@ -690,7 +690,7 @@ impl Mqtt {
             // SSLServerCert and the SSLNegotiated* values describe the last connection
             // only: each attempt starts without them.
             p.ssl_server_cert = certificate::Certificate::default();
-            p.cfg.transport.negotiated = Default::default();
+            p.cfg.negotiated = None;
             let params = ConnectParams {
                 target,
                 options: Box::new(options),
@@ -1262,6 +1262,14 @@ impl Mqtt {
         if let Some(tx) = self.sh().auth_answer.lock().take() {
             let _ = tx.send(accept);
         }
+    }
+
+    /// For a consumer that fires events on its own thread (push mode): whether it answers
+    /// each SSLServerAuthentication event with `answer_server_authentication`. When on, the
+    /// TLS handshake waits for that answer (within the connect timeout); when off (the
+    /// default), the event is informational in push mode and the default decision stands.
+    pub fn set_push_answers_server_authentication(&self, on: bool) {
+        self.sh().push_answers_auth.store(on, Ordering::SeqCst);
     }
 
     fn push_mode(&self) -> bool {

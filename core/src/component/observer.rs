@@ -41,11 +41,17 @@ impl TransportObserver for Observer {
             accept: auth.accept,
         });
         // Waiting only makes sense when someone will answer: a handler fired by DoEvents
-        // (or a blocking call), which answers with the event's final `accept`. A face firing
-        // events on its own thread answers through `Mqtt::answer_server_authentication`
-        // only if it supports that; until then its handler sees the event and the default
-        // decision stands, so the handshake never hangs on a face that stays silent.
-        let answered_by_dispatch = sh.handler.read().is_some() && sh.notifier.read().is_none();
+        // (or a blocking call), which answers with the event's final `accept`, or a push-mode
+        // consumer that said it answers (`set_push_answers_server_authentication`). Anyone
+        // else sees the event and the default decision stands, so a handshake never hangs
+        // on a consumer that stays silent.
+        let push = sh.notifier.read().is_some();
+        let answered_by_dispatch = if push {
+            sh.push_answers_auth
+                .load(std::sync::atomic::Ordering::SeqCst)
+        } else {
+            sh.handler.read().is_some()
+        };
         if !answered_by_dispatch {
             sh.push_event(event);
             sh.announce();

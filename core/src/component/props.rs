@@ -91,7 +91,11 @@ pub(crate) struct ConfigValues {
     /// WillProperties.
     pub will: Properties,
     /// The `tcp`, `ssl` and `socket` groups.
-    pub transport: super::config::TransportValues,
+    pub transport: super::config::Transport,
+    /// The address the live connection has; LocalHost/LocalPort show it while it is up.
+    pub bound: Option<std::net::SocketAddr>,
+    /// What the last TLS handshake settled (SSLNegotiated*); None before one.
+    pub negotiated: Option<Box<super::config::Negotiated>>,
 }
 
 impl Default for Props {
@@ -157,6 +161,8 @@ impl Default for ConfigValues {
             topic_rh: Vec::new(),
             will: Properties::default(),
             transport: Default::default(),
+            bound: None,
+            negotiated: None,
         }
     }
 }

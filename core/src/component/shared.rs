@@ -103,6 +103,9 @@ pub(crate) struct Shared {
     pub session: Mutex<Option<crate::protocol::SessionState>>,
     /// The TLS handshake waiting for the application's SSLServerAuthentication answer.
     pub auth_answer: Mutex<Option<tokio::sync::oneshot::Sender<bool>>>,
+    /// A push-mode consumer (a face firing events on its own thread) has said it answers
+    /// SSLServerAuthentication through `Mqtt::answer_server_authentication`.
+    pub push_answers_auth: AtomicBool,
     generations: AtomicU64,
 }
 
@@ -138,6 +141,7 @@ impl Shared {
             dropped: AtomicBool::new(false),
             session: Mutex::new(None),
             auth_answer: Mutex::new(None),
+            push_answers_auth: AtomicBool::new(false),
             generations: AtomicU64::new(0),
         }
     }
@@ -324,19 +328,19 @@ impl EventSink for ConnSink {
                 if self.current(&link) {
                     link.transport_up = true;
                     let mut p = sh.props.lock();
-                    p.cfg.transport.bound = Some(local);
+                    p.cfg.bound = Some(local);
                     if let Some(tls) = tls {
                         if let Some(cert) = tls.server_cert() {
                             p.ssl_server_cert = Certificate::from_info(cert.clone());
                         }
-                        p.cfg.transport.negotiated = Negotiated {
+                        p.cfg.negotiated = Some(Box::new(Negotiated {
                             cipher: tls.cipher.clone(),
                             cipher_strength: tls.cipher_strength,
                             cipher_suite: tls.cipher_suite.clone(),
                             key_exchange: tls.key_exchange.clone(),
                             key_exchange_strength: tls.key_exchange_strength,
                             version: tls.version.clone(),
-                        };
+                        }));
                     }
                     drop(p);
                     // The transport's observer reported each step (ConnectionStatus).
@@ -454,7 +458,7 @@ impl ConnSink {
         }
         let failure = Error::new(if code == 0 { code::NOT_CONNECTED } else { code }, reason);
         link.release(failure);
-        sh.props.lock().cfg.transport.bound = None;
+        sh.props.lock().cfg.bound = None;
         drop(link);
         if reconnect::wanted(sh, code) {
             super::schedule_reconnect(sh);

@@ -181,8 +181,18 @@ pub async fn connect(
                     )
                 })?;
             match p.kind {
-                ProxyKind::Http => proxy_http::connect(&mut s, target, p).await?,
-                _ => proxy_socks::connect(&mut s, target, p, opts.socket.ip_family).await?,
+                // The optional steps are boxed: their state would otherwise make every
+                // connection's future as large as the largest of them (see docs/transports.md).
+                ProxyKind::Http => Box::pin(proxy_http::connect(&mut s, target, p)).await?,
+                _ => {
+                    Box::pin(proxy_socks::connect(
+                        &mut s,
+                        target,
+                        p,
+                        opts.socket.ip_family,
+                    ))
+                    .await?
+                }
             }
             observer.connection_status(
                 milestone::FIREWALL,
@@ -210,8 +220,14 @@ pub async fn connect(
     };
     let mut tls_info = None;
     if let Some(prepared) = prepared {
-        let (io, info) =
-            tls::handshake(prepared, stream, &dest, opts.tls.include_chain, observer).await?;
+        let (io, info) = Box::pin(tls::handshake(
+            prepared,
+            stream,
+            &dest,
+            opts.tls.include_chain,
+            observer,
+        ))
+        .await?;
         observer.connection_status(
             milestone::TLS,
             0,
@@ -221,7 +237,7 @@ pub async fn connect(
         stream = Box::new(io);
     }
     if target.websocket.is_some() {
-        stream = Box::new(websocket::connect(stream, target, &opts.websocket).await?);
+        stream = Box::new(Box::pin(websocket::connect(stream, target, &opts.websocket)).await?);
     } else if tls_info.is_none() {
         stream = Box::new(PlainTcp {
             inner: stream,
