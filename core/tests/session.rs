@@ -288,3 +288,35 @@ fn publishing_while_reconnecting_with_auto_save_is_refused() {
     assert_eq!(e.code, code::CONNECT_FIRST);
     assert!(e.message.contains("SessionAutoSave"), "{}", e.message);
 }
+
+/// Held-back publishes take their packet id when accepted: a producer far ahead of the
+/// acknowledgements waits for ids (as for a full send buffer) instead of failing with 501.
+#[test]
+fn a_producer_far_ahead_of_acknowledgements_waits_for_packet_ids() {
+    let broker = PrivateBroker::start("");
+    let m = Client::new();
+    m.mqtt.set_timeout(2).unwrap();
+    m.mqtt.config("MaxInflight=10").unwrap();
+    m.mqtt.connect_to("127.0.0.1", broker.port as i32).unwrap();
+    broker.pause();
+    let topic = unique("ids");
+    let mut accepted = 0;
+    let err = loop {
+        match m.mqtt.publish_message(&topic, 1, "m") {
+            Ok(()) => accepted += 1,
+            Err(e) => break e,
+        }
+        assert!(accepted <= 65_535, "never more ids than exist");
+    };
+    assert_eq!(err.code, code::TIMEOUT, "{err}");
+    assert!(err.message.contains("room"), "{err}");
+    assert_eq!(accepted, 65_000);
+    broker.resume();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !m.mqtt.outgoing_messages().is_empty() && std::time::Instant::now() < deadline {
+        m.mqtt.do_events().unwrap();
+    }
+    assert!(m.mqtt.outgoing_messages().is_empty(), "all acknowledged");
+    m.mqtt.publish_message(&topic, 1, "after").unwrap();
+    m.mqtt.disconnect().unwrap();
+}

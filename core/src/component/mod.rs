@@ -1058,20 +1058,21 @@ impl Mqtt {
             Err(e) => return Err(e),
         };
         let timeout = self.timeout();
-        if engine.backlog() >= engine.out_limit {
+        if engine.full() {
             if timeout == 0 {
                 self.sh().would_block.store(true, Ordering::SeqCst);
                 return Err(Error::new(
                     code::WOULD_BLOCK,
                     format!(
-                        "the send buffer is full ({} bytes waiting); the message was not accepted: publish again after ReadyToSend",
-                        engine.backlog()
+                        "the send buffer is full ({} bytes waiting, {} packet identifiers in use); the message was not accepted: publish again after ReadyToSend",
+                        engine.backlog(),
+                        engine.state.lock().conn.ids_in_use()
                     ),
                 ));
             }
             let e = engine.clone();
             self.block_until(timeout, "waiting for room in the send buffer", move || {
-                e.backlog() < e.out_limit
+                !e.full()
             })?;
         }
         let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
@@ -1488,14 +1489,12 @@ impl Mqtt {
         // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
         let mut data = Some(data);
         let eager = match &checked {
-            Ok((q, engine, sink)) if engine.backlog() < engine.out_limit => {
-                match self.sh().publish_gate.try_lock() {
-                    Ok(_turn) => data
-                        .take()
-                        .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
-                    Err(_) => None,
-                }
-            }
+            Ok((q, engine, sink)) if !engine.full() => match self.sh().publish_gate.try_lock() {
+                Ok(_turn) => data
+                    .take()
+                    .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
+                Err(_) => None,
+            },
             _ => None,
         };
         let topic = topic.to_string();
@@ -1507,9 +1506,9 @@ impl Mqtt {
             let (qos, engine, sink) = checked?;
             let shared = me.sh().clone();
             let _turn = shared.publish_gate.lock().await;
-            while engine.backlog() >= engine.out_limit {
+            while engine.full() {
                 let drained = shared.drained.notified();
-                if engine.backlog() < engine.out_limit || !me.connected() {
+                if !engine.full() || !me.connected() {
                     break;
                 }
                 drained.await;

@@ -114,8 +114,17 @@ impl EngineState {
     }
 }
 
+/// Above this many packet identifiers in use, publishing waits as it does for a full send
+/// buffer: held-back publishes take their id when accepted, so a fast producer of small
+/// messages would otherwise run out of the 65 535 ids (error 501) before the bytes reach
+/// `out_limit`. The rest stay free for SUBSCRIBE and UNSUBSCRIBE.
+pub const ID_ROOM: usize = 65_000;
+
 pub struct Engine {
     pub state: Mutex<EngineState>,
+    /// A publisher waits for packet ids: the driver announces room when acknowledgements
+    /// free some (no write may follow that would report the drain).
+    pub ids_wanted: AtomicBool,
     /// Wakes the task: output to write, a new deadline, or an abort.
     pub wake: Notify,
     pub abort: AtomicBool,
@@ -132,6 +141,7 @@ impl Engine {
                 autosave,
             }),
             wake: Notify::new(),
+            ids_wanted: AtomicBool::new(false),
             abort: AtomicBool::new(false),
             out_limit,
         }
@@ -189,6 +199,28 @@ impl Engine {
     pub fn backlog(&self) -> usize {
         let st = self.state.lock();
         st.out.len() + st.conn.held_bytes()
+    }
+
+    /// Whether a publish must wait: the send buffer is over its bound, or nearly every packet
+    /// identifier is taken (see [`ID_ROOM`]).
+    pub fn full(&self) -> bool {
+        let st = self.state.lock();
+        if st.out.len() + st.conn.held_bytes() >= self.out_limit {
+            return true;
+        }
+        if st.conn.ids_in_use() >= ID_ROOM {
+            self.ids_wanted.store(true, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// After input was handled: true (once) when a publisher waited for packet ids and
+    /// acknowledgements have freed enough of them.
+    pub fn ids_freed(&self, st: &EngineState) -> bool {
+        self.ids_wanted.load(Ordering::SeqCst)
+            && st.conn.ids_in_use() < ID_ROOM
+            && self.ids_wanted.swap(false, Ordering::SeqCst)
     }
 
     pub fn out_len(&self) -> usize {

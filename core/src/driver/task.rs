@@ -164,9 +164,15 @@ async fn pump(
                 match r {
                     Ok(0) => return Err(Error::new(code::DROPPED, "the server closed the connection")),
                     Ok(_) => {
-                        let mut st = engine.state.lock();
-                        st.conn.handle_bytes(Instant::now(), &mut rbuf);
-                        st.flush(sink);
+                        let freed = {
+                            let mut st = engine.state.lock();
+                            st.conn.handle_bytes(Instant::now(), &mut rbuf);
+                            st.flush(sink);
+                            engine.ids_freed(&st)
+                        };
+                        if freed {
+                            sink.output_drained();
+                        }
                     }
                     Err(e) => return Err(transport::stream_error(&e, "read failed")),
                 }

@@ -648,6 +648,12 @@ impl Connection {
         self.incoming.iter().map(|(_, m)| m.clone()).collect()
     }
 
+    /// Packet identifiers taken by unacknowledged PUBLISH, SUBSCRIBE and UNSUBSCRIBE
+    /// packets (held-back publishes have theirs already).
+    pub fn ids_in_use(&self) -> usize {
+        self.outgoing.len() + self.pending.len()
+    }
+
     /// Publishes accepted in this session, every QoS (SessionPublishCount).
     pub fn published(&self) -> u64 {
         self.published
