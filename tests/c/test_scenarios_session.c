@@ -1,5 +1,6 @@
 /* The scenarios of tests/scenarios.tsv that came with issue 4 and need a mosquitto of their
- * own (frozen, killed, restarted): session_save_restore, session_errors, auto_reconnect. */
+ * own (frozen, killed, restarted): session_save_restore, session_auto_save, session_errors,
+ * auto_reconnect. */
 #define _GNU_SOURCE
 #include "runner.h"
 
@@ -137,6 +138,79 @@ static void save_restore_at(int qos) {
 TEST(scenario_session_save_restore) {
     save_restore_at(1);
     save_restore_at(2);
+}
+
+/* ---- session_auto_save ---- */
+
+static void remove_file(void *path) { unlink((const char *)path); }
+
+/* A path in the temporary directory no other test uses (nothing is created); the file is
+ * removed when the test ends, pass or fail. */
+static const char *temp_file(const char *label) {
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/ferromq-c-%s-%d-%06x", label, (int)getpid(),
+             (unsigned)rand() & 0xffffff);
+    char *copy = t_strdup(path);
+    t_defer(remove_file, copy);
+    return copy;
+}
+
+TEST(scenario_session_auto_save) {
+    mqtt_t *m = new_client();
+    CHECK_CODE(mqtt_config(m, "SessionAutoSave=3", NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("3");
+
+    /* On without a file: Connect says which setting is missing. */
+    CHECK_OK(mqtt_set_timeout(m, 5));
+    CHECK_OK(mqtt_config(m, "SessionAutoSave=1", NULL));
+    CHECK_CODE(mqtt_connect_to(m, broker_host(), broker_port("FERROMQ_TEST_PORT")),
+               MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("SessionStateFile");
+
+    /* Every change is in the file, and so is the count of publishes. */
+    const char *file = temp_file("autosave");
+    const char *id = unique_id("autosave");
+    char setting[600];
+    snprintf(setting, sizeof setting, "SessionStateFile=%s", file);
+    CHECK_OK(mqtt_set_client_id(m, id));
+    CHECK_OK(mqtt_set_clean_session(m, false));
+    CHECK_OK(mqtt_config(m, setting, NULL));
+    CHECK_OK(mqtt_connect_to(m, broker_host(), broker_port("FERROMQ_TEST_PORT")));
+    const char *topic = unique_topic("autosave");
+    char text[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(text, sizeof text, "m%d", i);
+        CHECK_OK(mqtt_publish_message(m, topic, 1, text));
+    }
+    double deadline = now_s() + 5;
+    do {
+        CHECK_OK(mqtt_do_events(m));
+    } while (outgoing_count(m) > 0 && now_s() < deadline);
+    CHECK_MSG(outgoing_count(m) == 0, "%d publishes still unacknowledged", outgoing_count(m));
+    CHECK_STR(config_get(m, "SessionPublishCount"), "3");
+    CHECK_CODE(mqtt_config(m, "SessionPublishCount=0", NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_OK(mqtt_disconnect(m));
+    CHECK_MSG(access(file, R_OK) == 0, "%s was not written", file);
+
+    /* A new client object, as in a new process: it knows only the file. */
+    mqtt_t *again = new_client();
+    CHECK_OK(mqtt_config(again, setting, NULL));
+    CHECK_OK(mqtt_restore_session(again, ""));
+    CHECK_STR(config_get(again, "SessionPublishCount"), "3");
+    CHECK_INT(outgoing_count(again), 0);
+
+    /* A file still holding unacknowledged messages is not overwritten unless restored. */
+    private_broker *b = broker_start();
+    const char *held = temp_file("autosave-held");
+    unacknowledged(b, id, topic, 1, 2, held);
+    broker_resume(b);
+    mqtt_t *other = new_client();
+    CHECK_OK(mqtt_set_timeout(other, 5));
+    snprintf(setting, sizeof setting, "SessionStateFile=%s", held);
+    CHECK_OK(mqtt_config(other, setting, NULL));
+    CHECK_OK(mqtt_config(other, "SessionAutoSave=1", NULL));
+    CHECK_CODE(mqtt_connect_to(other, "127.0.0.1", broker_port_of(b)), MQTT_ERR_BAD_STATE);
+    CHECK_ERR_HAS("RestoreSession");
 }
 
 /* ---- session_errors ---- */

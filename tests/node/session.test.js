@@ -104,6 +104,71 @@ for (const qos of [1, 2]) {
   });
 }
 
+test('scenario_session_auto_save: SessionAutoSave keeps the file current and guards an unrestored one', opts, async (t) => {
+  const m = new mqtt();
+  t.after(() => h.closeQuietly(m));
+  assert.throws(() => m.configSync('SessionAutoSave=3'), (err) => {
+    assert.equal(err.code, 10022, err.message);
+    assert.match(err.message, /3/);
+    return true;
+  });
+
+  // On without a file: Connect says which setting is missing.
+  m.timeout = 5;
+  m.configSync('SessionAutoSave=1');
+  await rejectsCode(m.connectTo(h.HOST, h.PORT), 10022, /SessionStateFile/);
+
+  // Every change is in the file, and so is the count of publishes.
+  const file = h.tempFile('autosave');
+  removeLater(t, file);
+  const id = h.uniqueClientId('autosave');
+  m.clientId = id;
+  m.cleanSession = false;
+  m.configSync(`SessionStateFile=${file}`);
+  await m.connectTo(h.HOST, h.PORT);
+  const topic = h.uniqueTopic('autosave');
+  for (let i = 0; i < 3; i++) await m.publishMessage(topic, 1, `m${i}`);
+  // OutgoingMessages follows the events as they are delivered: process them (as the other
+  // languages do) until the three are acknowledged. Right after publishMessage resolves the
+  // list may not show them yet, so it must not be read before a doEvents.
+  const deadline = Date.now() + 5000;
+  do {
+    await m.doEvents();
+  } while (m.outgoingMessages.length > 0 && Date.now() < deadline);
+  assert.equal(m.outgoingMessages.length, 0, 'the three are acknowledged');
+  assert.equal(m.configSync('SessionPublishCount'), '3');
+  assert.throws(() => m.configSync('SessionPublishCount=0'), (err) => {
+    assert.equal(err.code, 10022, err.message);
+    return true;
+  });
+  await m.disconnect();
+  assert.ok(fs.existsSync(file), 'the file was written');
+
+  // A new object, as in a new process: it knows only the file.
+  const again = new mqtt();
+  t.after(() => h.closeQuietly(again));
+  again.configSync(`SessionStateFile=${file}`);
+  await again.restoreSession('');
+  assert.equal(again.configSync('SessionPublishCount'), '3');
+  assert.equal(again.outgoingMessages.length, 0);
+
+  // A file still holding unacknowledged messages is not overwritten unless restored.
+  const broker = await h.privateBroker();
+  t.after(() => broker.stop());
+  const held = h.tempFile('autosave-held');
+  removeLater(t, held);
+  await unacknowledged(t, broker, { id, topic, qos: 1, n: 2, file: held });
+  broker.resume();
+  const other = new mqtt();
+  t.after(() => h.closeQuietly(other));
+  other.timeout = 5;
+  other.configSync(`SessionStateFile=${held}`);
+  other.configSync('SessionAutoSave=1');
+  await rejectsCode(other.connectTo('127.0.0.1', broker.port), 211, /RestoreSession/);
+  fs.rmSync(file, { force: true });
+  fs.rmSync(held, { force: true });
+});
+
 test('scenario_session_errors: bad session text, a missing file, and a connected client are refused', opts, async (t) => {
   const broker = await h.privateBroker();
   t.after(() => broker.stop());

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import re
 import time
 import uuid
@@ -291,8 +292,8 @@ def scenario_qos2_burst_311(make_client, broker, topic):
 # ---- sessions ----
 
 
-def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file: str) -> str:
-    """Publish 5 messages to a frozen broker, save the session, drop the client."""
+def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file: str, n: int = 5) -> str:
+    """Publish n messages to a frozen broker, save the session, drop the client."""
     m = ferromq.mqtt()
     m.timeout = 5
     m.client_id = client_id
@@ -300,10 +301,10 @@ def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file
     m.config(f"SessionStateFile={file}")
     m.connect_to("127.0.0.1", b.port)
     b.pause()
-    for i in range(5):
+    for i in range(n):
         m.publish_message(topic, qos, f"m{i}")
     waiting = 0 if qos == 1 else 1  # PUBACK / PUBREC still to come
-    assert [(x.message, x.qos, x.state) for x in m.outgoing_messages] == [(f"m{i}", qos, waiting) for i in range(5)]
+    assert [(x.message, x.qos, x.state) for x in m.outgoing_messages] == [(f"m{i}", qos, waiting) for i in range(n)]
     text = m.save_session()
     ref = weakref.ref(m)
     del m
@@ -344,6 +345,64 @@ def scenario_session_save_restore(private_broker, make_client, tmp_path, qos):
     pump_until(watcher, lambda: len(got.events) >= 5)
     pump_for(watcher, 0.3)
     assert sorted(e.message for e in got.events) == [f"m{i}" for i in range(5)]
+
+
+def scenario_session_auto_save(private_broker, make_client, broker, tmp_path):
+    m = make_client()
+    with pytest.raises(ferromq.MQTTError) as err:
+        m.config("SessionAutoSave=3")
+    assert err.value.code == 10022, err.value
+    assert "3" in err.value.message, err.value
+
+    # On without a file: Connect says which setting is missing.
+    m.timeout = 5
+    m.config("SessionAutoSave=1")
+    with pytest.raises(ferromq.MQTTError) as err:
+        m.connect_to(broker.host, broker.port)
+    assert err.value.code == 10022, err.value
+    assert "SessionStateFile" in err.value.message, err.value
+
+    # Every change is in the file, and so is the count of publishes.
+    file = str(tmp_path / "autosave.json")
+    client_id = f"py-autosave-{uuid.uuid4().hex[:10]}"
+    m.client_id = client_id
+    m.clean_session = False
+    m.config(f"SessionStateFile={file}")
+    m.connect_to(broker.host, broker.port)
+    topic = unique("autosave")
+    for i in range(3):
+        m.publish_message(topic, 1, f"m{i}")
+    m.do_events()
+    pump_until(m, lambda: m.outgoing_messages == (), timeout=5)
+    assert m.config("SessionPublishCount") == "3"
+    with pytest.raises(ferromq.MQTTError) as err:
+        m.config("SessionPublishCount=0")
+    assert err.value.code == 10022, err.value
+    m.disconnect()
+    assert os.path.exists(file)
+
+    # A new object, as in a new process: it knows only the file.
+    again = make_client()
+    again.config(f"SessionStateFile={file}")
+    again.restore_session("")
+    assert again.config("SessionPublishCount") == "3"
+    assert again.outgoing_messages == ()
+
+    # A file still holding unacknowledged messages is not overwritten unless restored.
+    b = private_broker
+    held = str(tmp_path / "autosave-held.json")
+    _unacknowledged(b, client_id, topic, 1, held, n=2)
+    b.resume()
+    other = make_client()
+    other.timeout = 5
+    other.config(f"SessionStateFile={held}")
+    other.config("SessionAutoSave=1")
+    with pytest.raises(ferromq.MQTTError) as err:
+        other.connect_to("127.0.0.1", b.port)
+    assert err.value.code == 211, err.value
+    assert "RestoreSession" in err.value.message, err.value
+    for f in (file, held):
+        os.remove(f)
 
 
 def scenario_session_errors(make_client, broker, gated_relay, tmp_path, topic):
