@@ -226,6 +226,31 @@ macro_rules! int {
     };
 }
 
+/// A TCP keep-alive timing in milliseconds. Setting one above 0 turns TCPKeepAlive on, as
+/// the reference documents.
+macro_rules! keep_alive_ms {
+    ($name:literal, $field:ident) => {
+        grouped(
+            super::rw(
+                $name,
+                Int,
+                Both,
+                "0",
+                |c| c.transport.$field.to_string(),
+                |c, v| {
+                    let n = parse_int($name, v, 0, i32::MAX as i64)? as i32;
+                    c.transport.$field = n;
+                    if n > 0 {
+                        c.transport.tcp_keep_alive = true;
+                    }
+                    Ok(())
+                },
+            ),
+            "tcp",
+        )
+    };
+}
+
 /// A read-only value of the last TLS handshake.
 macro_rules! negotiated {
     ($name:literal, $kind:expr, $default:literal, $get:expr) => {
@@ -301,43 +326,8 @@ pub(super) fn settings() -> Vec<Setting> {
             "tcp",
         ),
         text!("tcp", "FirewallUser", "", firewall_user),
-        grouped(
-            super::rw(
-                "KeepAliveInterval",
-                Int,
-                Both,
-                "0",
-                |c| c.transport.keep_alive_interval_ms.to_string(),
-                |c, v| {
-                    let n = parse_int("KeepAliveInterval", v, 0, i32::MAX as i64)? as i32;
-                    c.transport.keep_alive_interval_ms = n;
-                    // Setting the timing turns the option on, as documented.
-                    if n > 0 {
-                        c.transport.tcp_keep_alive = true;
-                    }
-                    Ok(())
-                },
-            ),
-            "tcp",
-        ),
-        grouped(
-            super::rw(
-                "KeepAliveTime",
-                Int,
-                Both,
-                "0",
-                |c| c.transport.keep_alive_time_ms.to_string(),
-                |c, v| {
-                    let n = parse_int("KeepAliveTime", v, 0, i32::MAX as i64)? as i32;
-                    c.transport.keep_alive_time_ms = n;
-                    if n > 0 {
-                        c.transport.tcp_keep_alive = true;
-                    }
-                    Ok(())
-                },
-            ),
-            "tcp",
-        ),
+        keep_alive_ms!("KeepAliveInterval", keep_alive_interval_ms),
+        keep_alive_ms!("KeepAliveTime", keep_alive_time_ms),
         flag!("tcp", "Linger", "True", linger),
         int!("tcp", "LingerTime", "0", linger_time, 0, 65_535),
         grouped(
