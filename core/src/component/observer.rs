@@ -60,6 +60,9 @@ impl TransportObserver for Observer {
         let (tx, rx) = tokio::sync::oneshot::channel();
         *sh.auth_answer.lock() = Some(tx);
         sh.push_event(event);
+        // A push consumer is told as for every other event; without it the event waited
+        // for whatever came next, and the handshake with it.
+        sh.announce();
         let default = auth.accept;
         Box::pin(async move {
             // A dropped sender (Reset, the client gone) keeps the default decision; the
