@@ -15,6 +15,10 @@ get one event object whose fields are snake_case (``topic``, ``qos``, ``message`
 ``incoming_messages`` / ``outgoing_messages`` list the QoS 1/2 messages still in flight as
 tuples of read-only :class:`MQTTMessage`; :func:`config_settings` lists what ``config()``
 answers.
+
+TLS and proxies: ``ssl_enabled``, ``ssl_cert``, ``ssl_accept_server_cert``,
+``ssl_server_cert`` (values of :class:`Certificate`) and ``firewall`` (a
+:class:`Firewall`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from ._error import MQTTError
 from ._native import (
     CONFIG_SETTINGS,
     EVENT_NAMES,
+    Certificate,
     ConfigSetting,
     ConnectedEvent,
     ConnectionStatusEvent,
     DisconnectedEvent,
     ErrorEvent,
+    Firewall,
     LogEvent,
     MessageAckEvent,
     MessageEvent,
@@ -46,11 +52,13 @@ from . import aio
 __all__ = [
     "CONFIG_SETTINGS",
     "EVENT_NAMES",
+    "Certificate",
     "ConfigSetting",
     "ConnectedEvent",
     "ConnectionStatusEvent",
     "DisconnectedEvent",
     "ErrorEvent",
+    "Firewall",
     "LogEvent",
     "MQTTError",
     "MessageAckEvent",

@@ -1,5 +1,6 @@
 """Type stubs for ferromq._native, the Rust extension behind ferromq.mqtt and ferromq.aio.mqtt."""
 
+import os
 from typing import Callable, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
 
 __version__: str
@@ -78,6 +79,136 @@ class MQTTMessage:
         """Comma-separated."""
     @property
     def topic_alias(self) -> int: ...
+
+_Blob = Union[str, bytes, bytearray, memoryview]
+
+@final
+class Certificate:
+    """A certificate: the server's (ssl_server_cert), one to pin (ssl_accept_server_cert),
+    or ours with its private key (ssl_cert). Certificate() is the empty certificate; the
+    class methods build the others and raise MQTTError (271 store, 272 not found) when the
+    certificate cannot be read. Read-only; equal when the same certificate and store."""
+
+    def __init__(self) -> None: ...
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"]) -> "Certificate":
+        """An X.509 certificate read from a file (PEM, base64 or DER)."""
+    @classmethod
+    def from_encoded(cls, encoded: _Blob) -> "Certificate":
+        """An X.509 certificate from PEM/base64 text or DER bytes."""
+    @classmethod
+    def from_store(
+        cls,
+        store_type: int,
+        store: Union[_Blob, "os.PathLike[str]"],
+        store_password: str = "",
+        subject: str = "",
+    ) -> "Certificate":
+        """A certificate with its private key from a store: store_type 2 PKCS#12 file,
+        3 PKCS#12 blob, 6 PEM file, 7 PEM blob, 99 detect. `store` is the file name for
+        file types and the content for blob types; `subject` "" or "*" takes the first
+        certificate with a key, otherwise a (part of a) subject or "Thumbprint=HEX"."""
+    @classmethod
+    def from_store_encoded(
+        cls,
+        store_type: int,
+        store: Union[_Blob, "os.PathLike[str]"],
+        store_password: str,
+        encoded: _Blob,
+    ) -> "Certificate":
+        """A store holding the private key, with its certificate given apart."""
+    def is_empty(self) -> bool:
+        """Whether this is the empty certificate."""
+    @property
+    def effective_date(self) -> str: ...
+    @property
+    def expiration_date(self) -> str: ...
+    @property
+    def extended_key_usage(self) -> str: ...
+    @property
+    def fingerprint(self) -> str:
+        """MD5, hex pairs separated by colons."""
+    @property
+    def fingerprint_sha1(self) -> str: ...
+    @property
+    def fingerprint_sha256(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def key_password(self) -> str: ...
+    @property
+    def private_key(self) -> str:
+        """Always "": the key never leaves the TLS stack."""
+    @property
+    def private_key_available(self) -> bool: ...
+    @property
+    def private_key_container(self) -> str: ...
+    @property
+    def public_key(self) -> str: ...
+    @property
+    def public_key_algorithm(self) -> str: ...
+    @property
+    def public_key_length(self) -> int: ...
+    @property
+    def serial_number(self) -> str: ...
+    @property
+    def signature_algorithm(self) -> str: ...
+    @property
+    def store(self) -> str:
+        """The file name, or a blob store as text; "MY" when not from a store."""
+    @property
+    def store_b(self) -> bytes: ...
+    @property
+    def store_password(self) -> str: ...
+    @property
+    def store_type(self) -> int: ...
+    @property
+    def subject_alt_names(self) -> str: ...
+    @property
+    def thumbprint_md5(self) -> str: ...
+    @property
+    def thumbprint_sha1(self) -> str: ...
+    @property
+    def thumbprint_sha256(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def usage_flags(self) -> int: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def encoded(self) -> str:
+        """Base64 (PEM without its armour lines)."""
+    @property
+    def encoded_b(self) -> bytes:
+        """DER."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Firewall:
+    """The proxy to connect through (assign to mqtt.firewall; reading it gives a copy).
+    firewall_type: 0 none, 1 HTTP tunnel, 2 SOCKS4, 3 SOCKS5, 10 SOCKS4A; port 0 takes
+    the type's usual port. Checked when assigned to the client (MQTTError 10022)."""
+
+    def __init__(
+        self,
+        firewall_type: int = 0,
+        host: str = "",
+        port: int = 0,
+        user: str = "",
+        password: str = "",
+        auto_detect: bool = False,
+    ) -> None: ...
+    auto_detect: bool
+    firewall_type: int
+    host: str
+    password: str
+    port: int
+    user: str
+    def __eq__(self, other: object) -> bool: ...
 
 _EventName = Literal[
     "Connected",
@@ -306,6 +437,19 @@ class _Client:
         """Our QoS 1/2 messages still in their acknowledgement flow (read-only)."""
     will_topic: str
     will_message: str
+    ssl_enabled: bool
+    """TLS over TCP (default False); a wss:// remote_host uses TLS regardless."""
+    ssl_provider: int
+    """0 automatic (default), 1 platform, 2 internal; others raise 10022."""
+    ssl_cert: Certificate
+    """Our certificate with its private key (273 without one); Certificate() = none."""
+    ssl_accept_server_cert: Certificate
+    """A server presenting exactly this certificate is accepted even if unverified."""
+    @property
+    def ssl_server_cert(self) -> Certificate:
+        """The server's certificate from the last TLS handshake (read-only)."""
+    firewall: Firewall
+    """The proxy to connect through; reading gives a copy, assign a changed one back."""
     def interrupt(self) -> None:
         """End the blocking call in progress with MQTTError 301 and disconnect; returns at once."""
     def reset(self) -> None:
@@ -373,6 +517,7 @@ class _AioClient(_Client):
 
     def __init__(self) -> None: ...
     def _start_push(self) -> int: ...
+    def _stop_answers(self) -> None: ...
     def _pump(self, max_events: int) -> Tuple[List[BaseException], List[object], bool]: ...
     def _connect(self, fut: object) -> None: ...
     def _connect_to(self, fut: object, host: str, port: int) -> None: ...

@@ -81,7 +81,9 @@ class mqtt(_AioClient):
     Properties (``client_id``, ``clean_session``, ``keep_alive_interval``, ``user``,
     ``password``, ``version``, ``remote_host``, ``remote_port``, ``local_host``,
     ``local_port``, ``timeout``, ``connected`` (read-only here), ``ready_to_send``,
-    ``incoming_messages``, ``outgoing_messages``, ``will_topic``, ``will_message``),
+    ``incoming_messages``, ``outgoing_messages``, ``will_topic``, ``will_message``,
+    ``ssl_enabled``, ``ssl_provider``, ``ssl_cert``, ``ssl_accept_server_cert``,
+    ``ssl_server_cert``, ``firewall``),
     ``config()`` and ``on()``/``off()`` are those of :class:`ferromq.mqtt`.
 
     ``interrupt()`` and ``reset()`` are plain methods here: they act at once and fail the
@@ -206,6 +208,8 @@ class mqtt(_AioClient):
         the client is garbage-collected.
         """
         self._closed = True
+        # Nobody fires handlers any more: a TLS handshake must not wait for their answer.
+        self._stop_answers()
         if self._finalizer is not None:
             self._finalizer()
 

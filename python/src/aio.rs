@@ -117,6 +117,9 @@ impl AioClient {
                 ));
             }
             let link = self.link.clone();
+            // `_pump` answers every SSLServerAuthentication once its handlers ran, so the
+            // handshake waits for that answer (a handler's `accept` decides).
+            self.inner.set_push_answers_server_authentication(true);
             self.inner
                 .set_event_notifier(Some(Arc::new(move || link.poke())));
             // Results that finished before now would otherwise wait for the next event.
@@ -131,6 +134,12 @@ impl AioClient {
                 "ferromq.aio needs a Unix platform",
             ))
         }
+    }
+
+    /// Stop answering SSLServerAuthentication (the loop no longer pumps: `close()`); later
+    /// handshakes keep the engine's own decision instead of waiting for an answer.
+    fn _stop_answers(&self) {
+        self.inner.set_push_answers_server_authentication(false);
     }
 
     /// Fire up to `max_events` pending events, then resolve finished calls' futures.
@@ -155,6 +164,12 @@ impl AioClient {
                         Ok((false, _)) => {}
                         Err(e) => errors.push(e.into_value(py).into_any()),
                     }
+                }
+                // The handshake waits for this answer: the event's `accept` as the
+                // handlers left it (what the engine proposed when none is registered,
+                // or when one raised before changing it).
+                if let ferromq::Event::SslServerAuthentication(a) = &ev {
+                    self.inner.answer_server_authentication(a.accept);
                 }
             }
         }

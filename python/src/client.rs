@@ -5,6 +5,7 @@
 use crate::error::{to_i32, to_py_err};
 use crate::handlers::{event_name, Handlers};
 use crate::message;
+use crate::transport::{PyCertificate, PyFirewall};
 use bytes::Bytes;
 use ferromq::Mqtt;
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
@@ -76,6 +77,18 @@ pub fn payload(data: &Bound<'_, PyAny>) -> PyResult<Bytes> {
         "publish_data needs bytes, bytearray or memoryview, not {}{hint}",
         data.get_type().name()?
     )))
+}
+
+/// The core certificate of a property's new value; TypeError naming the property for
+/// anything that is not a ferromq.Certificate.
+fn certificate_arg(property: &str, v: &Bound<'_, PyAny>) -> PyResult<ferromq::Certificate> {
+    match v.cast::<PyCertificate>() {
+        Ok(c) => Ok(c.get().inner.clone()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{property} needs a ferromq.Certificate, not {} (use Certificate() for none)",
+            v.get_type().name()?
+        ))),
+    }
 }
 
 /// The AttributeError for writing (or deleting) a read-only property.
@@ -285,6 +298,89 @@ impl Client {
             "outgoing_messages",
             "the engine keeps it in step with the acknowledgement flows",
         ))
+    }
+
+    /// Use TLS over TCP (default False). A `wss://` remote_host uses TLS whatever this says.
+    #[getter]
+    fn ssl_enabled(&self) -> bool {
+        self.inner.ssl_enabled()
+    }
+    #[setter]
+    fn set_ssl_enabled(&self, py: Python<'_>, v: bool) -> PyResult<()> {
+        check(py, self.inner.set_ssl_enabled(v))
+    }
+
+    /// 0 automatic (default), 1 platform, 2 internal. Kept and read back; every value uses
+    /// the same TLS implementation. Others raise MQTTError 10022.
+    #[getter]
+    fn ssl_provider(&self) -> i32 {
+        self.inner.ssl_provider()
+    }
+    #[setter]
+    fn set_ssl_provider(&self, py: Python<'_>, v: i64) -> PyResult<()> {
+        let v = to_i32(py, "SSLProvider", v)?;
+        check(py, self.inner.set_ssl_provider(v))
+    }
+
+    /// Our certificate, offered when the server asks for one. It needs its private key
+    /// (built with Certificate.from_store or from_store_encoded): MQTTError 273 otherwise.
+    /// Certificate() (the default) offers none.
+    #[getter]
+    fn ssl_cert(&self) -> PyCertificate {
+        PyCertificate::wrap(self.inner.ssl_cert())
+    }
+    #[setter]
+    fn set_ssl_cert(&self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let cert = certificate_arg("ssl_cert", v)?;
+        check(py, self.inner.set_ssl_cert(cert))
+    }
+
+    /// A server that presents exactly this certificate is accepted even when verification
+    /// fails (a pinned self-signed certificate). Certificate() (the default) pins nothing.
+    #[getter]
+    fn ssl_accept_server_cert(&self) -> PyCertificate {
+        PyCertificate::wrap(self.inner.ssl_accept_server_cert())
+    }
+    #[setter]
+    fn set_ssl_accept_server_cert(&self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let cert = certificate_arg("ssl_accept_server_cert", v)?;
+        check(py, self.inner.set_ssl_accept_server_cert(cert))
+    }
+
+    /// The certificate the server presented in the last TLS handshake (read-only; empty
+    /// before one, and again from the start of each attempt).
+    #[getter]
+    fn ssl_server_cert(&self) -> PyCertificate {
+        PyCertificate::wrap(self.inner.ssl_server_cert())
+    }
+    #[setter]
+    fn set_ssl_server_cert(slf: &Bound<'_, Self>, _v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        Err(read_only(
+            slf,
+            "ssl_server_cert",
+            "the server's certificate comes from the TLS handshake",
+        ))
+    }
+
+    /// The proxy to connect through, as a Firewall (a copy: assign a changed one back).
+    /// The same values as the Firewall* config settings. A type or port out of range raises
+    /// MQTTError 10022 and changes nothing.
+    #[getter]
+    fn firewall(&self) -> PyFirewall {
+        PyFirewall::from_core(self.inner.firewall())
+    }
+    #[setter]
+    fn set_firewall(&self, py: Python<'_>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+        let fw = match v.cast::<PyFirewall>() {
+            Ok(fw) => fw.try_borrow()?.to_core(py)?,
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "firewall needs a ferromq.Firewall, not {}",
+                    v.get_type().name()?
+                )))
+            }
+        };
+        check(py, self.inner.set_firewall(&fw))
     }
 
     /// End the blocking call in progress (on any thread, or the one whose handler calls

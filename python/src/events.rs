@@ -132,9 +132,12 @@ impl MessageEvent {
     }
 }
 
-/// SSLServerAuthentication: the server's certificate. A handler may set `accept = True`
-/// to take a certificate that failed verification (only honoured when the
-/// SSLAcceptAnyServerCert setting allows it).
+/// SSLServerAuthentication: the server's certificate, during the TLS handshake. `accept`
+/// starts as the engine's verdict; the value the handlers leave decides whether the
+/// handshake goes on. Setting it False refuses any server (error 280); setting it True
+/// only helps a certificate whose failure was allowed beforehand (SSLAcceptAnyServerCert,
+/// ssl_accept_server_cert). Set it in the handler itself: an awaitable a handler returns
+/// runs too late to change the answer.
 #[pyclass(frozen, module = "ferromq", name = "SSLServerAuthenticationEvent")]
 pub struct SslServerAuthenticationEvent {
     #[pyo3(get)]

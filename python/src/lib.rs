@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod handlers;
 mod message;
+mod transport;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,6 +24,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     events::register(m)?;
     m.add_class::<message::PyMqttMessage>()?;
     m.add_class::<message::ConfigSetting>()?;
+    m.add_class::<transport::PyCertificate>()?;
+    m.add_class::<transport::PyFirewall>()?;
     m.add_function(wrap_pyfunction!(message::config_settings, m)?)?;
     m.add("EVENT_NAMES", ferromq::EVENT_NAMES.to_vec())?;
     // Straight from the core's registry, so a test can check that each one answers.

@@ -40,7 +40,7 @@ def _stub_classes(tree: ast.Module) -> Dict[str, Tuple[Set[str], Set[str], Set[s
                 elif any(d.endswith(".setter") for d in decorators):
                     read_only.discard(item.name)
                     writable.add(item.name)
-                elif "overload" in decorators or not decorators:
+                elif decorators & {"overload", "classmethod", "staticmethod"} or not decorators:
                     methods.add(item.name)
             elif isinstance(item, ast.AsyncFunctionDef):
                 methods.add(item.name)
