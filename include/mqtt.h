@@ -141,6 +141,37 @@
 #define MQTT_ERR_DROPPED 1120
 
 /**
+ * MaxLineLength cannot change while connected or connecting.
+ */
+#define MQTT_ERR_MAX_LINE_LENGTH_LOCKED 112
+
+/**
+ * The proxy (Firewall) refused or could not be reached; the message has its answer.
+ */
+#define MQTT_ERR_FIREWALL 118
+
+/**
+ * TLS: the TLS library could not be set up with the settings given.
+ */
+#define MQTT_ERR_TLS_LIBRARY 270
+
+/**
+ * TLS: a certificate store could not be opened (unreadable, wrong password, a store
+ * type this platform has not).
+ */
+#define MQTT_ERR_TLS_STORE 271
+
+/**
+ * TLS: no certificate in the store matches the subject asked for.
+ */
+#define MQTT_ERR_TLS_CERT_NOT_FOUND 272
+
+/**
+ * TLS: the certificate has no usable private key.
+ */
+#define MQTT_ERR_TLS_CREDENTIALS 273
+
+/**
  * TLS: error during the handshake.
  */
 #define MQTT_ERR_TLS_HANDSHAKE 276
@@ -217,6 +248,71 @@
 #define MQTT_VERSION_5 1
 
 /**
+ * SSLProvider: automatic (the default).
+ */
+#define MQTT_SSL_PROVIDER_AUTOMATIC 0
+
+/**
+ * SSLProvider: the platform's TLS (kept and read back; the same TLS stack is used).
+ */
+#define MQTT_SSL_PROVIDER_PLATFORM 1
+
+/**
+ * SSLProvider: the internal TLS implementation (rustls).
+ */
+#define MQTT_SSL_PROVIDER_INTERNAL 2
+
+/**
+ * Certificate store type: a PKCS#12 (PFX) file; the store is its file name.
+ */
+#define MQTT_CERT_STORE_PFX_FILE 2
+
+/**
+ * Certificate store type: the content of a PKCS#12 (PFX) file (binary or base64).
+ */
+#define MQTT_CERT_STORE_PFX_BLOB 3
+
+/**
+ * Certificate store type: a PEM file holding a private key and optionally its certificate.
+ */
+#define MQTT_CERT_STORE_PEM_KEY_FILE 6
+
+/**
+ * Certificate store type: PEM text holding a private key and optionally its certificate.
+ */
+#define MQTT_CERT_STORE_PEM_KEY_BLOB 7
+
+/**
+ * Certificate store type: detect the format from the content (file name or blob).
+ */
+#define MQTT_CERT_STORE_AUTO 99
+
+/**
+ * FirewallType: no proxy.
+ */
+#define MQTT_FIREWALL_NONE 0
+
+/**
+ * FirewallType: an HTTP CONNECT tunnel (port 80 unless given).
+ */
+#define MQTT_FIREWALL_TUNNEL 1
+
+/**
+ * FirewallType: SOCKS4 (port 1080 unless given).
+ */
+#define MQTT_FIREWALL_SOCKS4 2
+
+/**
+ * FirewallType: SOCKS5, with user name and password when given (port 1080 unless given).
+ */
+#define MQTT_FIREWALL_SOCKS5 3
+
+/**
+ * FirewallType: SOCKS4A, which lets the proxy resolve the host name.
+ */
+#define MQTT_FIREWALL_SOCKS4A 10
+
+/**
  * MQTTMessage state 0: PUBLISH sent, waiting for PUBACK (outgoing QoS 1).
  */
 #define MQTT_STATE_WAIT_PUBACK 0
@@ -267,6 +363,13 @@
 #define MQTT_STATE_IN_DONE 9
 
 /**
+ * A certificate. Opaque: build it with mqtt_certificate_new or mqtt_certificate_from_*,
+ * release it with mqtt_certificate_free. Immutable, so one handle may be read from several
+ * threads at once.
+ */
+typedef struct mqtt_certificate_t mqtt_certificate_t;
+
+/**
  * One MQTT client. Opaque: create it with `mqtt_new`, destroy it with `mqtt_free`.
  */
 typedef struct mqtt_t mqtt_t;
@@ -306,6 +409,148 @@ typedef struct mqtt_config_setting {
    */
   bool indexed;
 } mqtt_config_setting;
+
+/**
+ * Every field of a certificate (the documented Certificate type), as read by
+ * mqtt_certificate_get_info. All strings are UTF-8 and NUL-terminated, "" when the field
+ * is empty; no pointer is ever NULL.
+ *
+ * Ownership: everything belongs to the certificate handle and stays valid until
+ * mqtt_certificate_free; copy what you keep longer. Never write through or free the
+ * fields.
+ */
+typedef struct mqtt_certificate_info {
+  /**
+   * One of MQTT_CERT_STORE_* for a certificate built from a store, else 0.
+   */
+  int store_type;
+  /**
+   * The store as text: the file name, or the blob (lossy UTF-8).
+   */
+  const char *store;
+  /**
+   * The store exactly: `store_b_len` bytes.
+   */
+  const uint8_t *store_b;
+  size_t store_b_len;
+  const char *store_password;
+  /**
+   * The key's password (the store's: one password opens both).
+   */
+  const char *key_password;
+  /**
+   * Whether the certificate comes with its private key (needed for SSLCert).
+   */
+  bool private_key_available;
+  /**
+   * Always "": the private key stays with the TLS stack and is never exported.
+   */
+  const char *private_key;
+  /**
+   * Always "": there are no key containers on this platform.
+   */
+  const char *private_key_container;
+  /**
+   * E.g. "CN=localhost, O=ferromq tests".
+   */
+  const char *subject;
+  const char *issuer;
+  /**
+   * Start of validity in UTC, e.g. "23-Jan-2000 15:00:00".
+   */
+  const char *effective_date;
+  /**
+   * End of validity, same format.
+   */
+  const char *expiration_date;
+  /**
+   * Comma-separated OIDs of the extended key usages.
+   */
+  const char *extended_key_usage;
+  /**
+   * MD5 of the DER certificate, lower-case hex bytes separated by ':'.
+   */
+  const char *fingerprint;
+  const char *fingerprint_sha1;
+  const char *fingerprint_sha256;
+  /**
+   * The SubjectPublicKeyInfo, base64.
+   */
+  const char *public_key;
+  /**
+   * "RSA", "ECDSA", "Ed25519", "Ed448", "DSA", or the algorithm's OID.
+   */
+  const char *public_key_algorithm;
+  /**
+   * In bits: the RSA modulus or the curve size.
+   */
+  int public_key_length;
+  /**
+   * Upper-case hex, two digits per byte.
+   */
+  const char *serial_number;
+  const char *signature_algorithm;
+  /**
+   * E.g. "localhost, 127.0.0.1, ::1": DNS names, addresses, e-mail addresses, URIs.
+   */
+  const char *subject_alt_names;
+  /**
+   * The fingerprints again as upper-case hex without separators.
+   */
+  const char *thumbprint_md5;
+  const char *thumbprint_sha1;
+  const char *thumbprint_sha256;
+  /**
+   * E.g. "Digital Signature, Key Encipherment"; "" without a key usage extension.
+   */
+  const char *usage;
+  /**
+   * The key usages as bits (0x80 digital signature ... 0x01 encipher only).
+   */
+  int usage_flags;
+  /**
+   * "V1", "V2" or "V3".
+   */
+  const char *version;
+  /**
+   * The certificate, base64 (PEM without its armour lines).
+   */
+  const char *encoded;
+  /**
+   * The certificate, DER: `encoded_b_len` bytes.
+   */
+  const uint8_t *encoded_b;
+  size_t encoded_b_len;
+} mqtt_certificate_info;
+
+/**
+ * The proxy a connection goes through (the documented Firewall type).
+ *
+ * To set it, fill a struct of your own (`mqtt_firewall fw = {0};`) and pass it to
+ * mqtt_set_firewall; NULL strings there mean "". mqtt_get_firewall fills one with strings
+ * the struct owns: release those with mqtt_firewall_release, never on a struct you filled.
+ */
+typedef struct mqtt_firewall {
+  /**
+   * Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
+   * when firewall_type is MQTT_FIREWALL_NONE.
+   */
+  bool auto_detect;
+  /**
+   * One of MQTT_FIREWALL_*.
+   */
+  int firewall_type;
+  /**
+   * The proxy's name or address.
+   */
+  const char *host;
+  const char *password;
+  /**
+   * 0 takes the type's usual port (80 for the tunnel, 1080 for SOCKS); else 1..65535.
+   */
+  int port;
+  const char *user;
+} mqtt_firewall;
 
 /**
  * One message of IncomingMessages or OutgoingMessages (the documented MQTTMessage), as
@@ -935,6 +1180,138 @@ int mqtt_set_local_port(struct mqtt_t *mqtt, int value);
 int mqtt_get_ready_to_send(const struct mqtt_t *mqtt, bool *value);
 
 /**
+ * SSLEnabled (default false): TLS over TCP. A `wss://` RemoteHost uses TLS whatever this
+ * says; `ws://` never does.
+ */
+int mqtt_get_ssl_enabled(const struct mqtt_t *mqtt, bool *value);
+
+/**
+ * Set SSLEnabled; used from the next connection attempt on.
+ */
+int mqtt_set_ssl_enabled(struct mqtt_t *mqtt, bool value);
+
+/**
+ * SSLProvider: one of MQTT_SSL_PROVIDER_* (default automatic). Every value uses rustls.
+ */
+int mqtt_get_ssl_provider(const struct mqtt_t *mqtt, int *value);
+
+/**
+ * Set SSLProvider: 0, 1 or 2, else 10022.
+ */
+int mqtt_set_ssl_provider(struct mqtt_t *mqtt, int value);
+
+/**
+ * The empty certificate (no certificate: every field at its default, store "MY").
+ *
+ * Ownership: the caller owns the handle and releases it with mqtt_certificate_free.
+ * Returns NULL only if the library failed internally.
+ */
+struct mqtt_certificate_t *mqtt_certificate_new(void);
+
+/**
+ * An X.509 certificate from its encoded form: PEM or base64 text, or DER, `len` bytes.
+ * Fails with 272 when it cannot be read. `*cert` receives a new handle (free it with
+ * mqtt_certificate_free); it is untouched on failure.
+ */
+int mqtt_certificate_from_encoded(const uint8_t *encoded, size_t len, struct mqtt_certificate_t **cert);
+
+/**
+ * An X.509 certificate read from a file (PEM, base64 or DER). Fails with 271 when the file
+ * cannot be read, 272 when it holds no certificate. `*cert` as for
+ * mqtt_certificate_from_encoded.
+ */
+int mqtt_certificate_from_file(const char *path, struct mqtt_certificate_t **cert);
+
+/**
+ * A certificate with its private key from a store (for mqtt_set_ssl_cert).
+ *
+ * `store_type` is one of MQTT_CERT_STORE_*. `store` is `store_len` bytes: the file name
+ * for the file types, the content for the blob types. `store_password` opens the store
+ * and its key ("" for none). `subject` selects the certificate: "" or "*" for the first
+ * one with a key, a subject or part of one ("CN=device-7"), or "Thumbprint=HEX". Fails
+ * with 271 (unreadable store, wrong password, a store type this platform has not), 272
+ * (no certificate matches) or 273 (no usable key). `*cert` as for
+ * mqtt_certificate_from_encoded.
+ */
+int mqtt_certificate_from_store(int store_type, const uint8_t *store, size_t store_len, const char *store_password, const char *subject, struct mqtt_certificate_t **cert);
+
+/**
+ * A store that holds the private key, with the certificate that goes with it given apart:
+ * `encoded` (`encoded_len` bytes of PEM, base64 or DER), e.g. a PEM key file and the
+ * content of its certificate file. Other arguments and errors as for
+ * mqtt_certificate_from_store.
+ */
+int mqtt_certificate_from_store_encoded(int store_type, const uint8_t *store, size_t store_len, const char *store_password, const uint8_t *encoded, size_t encoded_len, struct mqtt_certificate_t **cert);
+
+/**
+ * The fields of `cert`. `*info` receives a pointer into the handle, valid until
+ * mqtt_certificate_free (see mqtt_certificate_info).
+ */
+int mqtt_certificate_get_info(const struct mqtt_certificate_t *cert, const struct mqtt_certificate_info **info);
+
+/**
+ * Whether `cert` is the empty certificate (nothing encoded, no store). `*empty` receives
+ * the answer.
+ */
+int mqtt_certificate_is_empty(const struct mqtt_certificate_t *cert, bool *empty);
+
+/**
+ * Release a certificate handle. NULL is ignored. A client that was given the certificate
+ * (mqtt_set_ssl_cert, ...) keeps its own copy, so freeing it right after is fine.
+ */
+void mqtt_certificate_free(struct mqtt_certificate_t *cert);
+
+/**
+ * SSLCert: the certificate (with its private key) this client authenticates with.
+ * `*cert` receives a new handle: free it with mqtt_certificate_free.
+ */
+int mqtt_get_ssl_cert(const struct mqtt_t *mqtt, struct mqtt_certificate_t **cert);
+
+/**
+ * Set SSLCert (copied; the empty certificate offers none). Used from the next connection
+ * attempt on. A certificate without its private key fails with 273.
+ */
+int mqtt_set_ssl_cert(struct mqtt_t *mqtt, const struct mqtt_certificate_t *cert);
+
+/**
+ * SSLAcceptServerCert: a server certificate accepted as it is, without verification.
+ * `*cert` receives a new handle: free it with mqtt_certificate_free.
+ */
+int mqtt_get_ssl_accept_server_cert(const struct mqtt_t *mqtt, struct mqtt_certificate_t **cert);
+
+/**
+ * Set SSLAcceptServerCert (copied): a server presenting exactly this certificate is
+ * accepted even when it does not verify; any other is verified as usual. The empty
+ * certificate turns it off.
+ */
+int mqtt_set_ssl_accept_server_cert(struct mqtt_t *mqtt, const struct mqtt_certificate_t *cert);
+
+/**
+ * SSLServerCert (read-only): the certificate the server presented on the current or last
+ * connection; empty before the first TLS handshake and at the start of each attempt.
+ * `*cert` receives a new handle: free it with mqtt_certificate_free.
+ */
+int mqtt_get_ssl_server_cert(const struct mqtt_t *mqtt, struct mqtt_certificate_t **cert);
+
+/**
+ * Firewall: the proxy settings. Fills `*firewall`; its strings are new: release them with
+ * mqtt_firewall_release.
+ */
+int mqtt_get_firewall(const struct mqtt_t *mqtt, struct mqtt_firewall *firewall);
+
+/**
+ * Set Firewall (the strings are copied). An unknown type or a port outside 0..65535 fails
+ * with 10022, naming the value; nothing changes then.
+ */
+int mqtt_set_firewall(struct mqtt_t *mqtt, const struct mqtt_firewall *firewall);
+
+/**
+ * Free the strings of a struct filled by mqtt_get_firewall and zero it. NULL is ignored,
+ * and so is a struct already released.
+ */
+void mqtt_firewall_release(struct mqtt_firewall *firewall);
+
+/**
  * IncomingMessages: how many QoS 1/2 messages from the server are not fully acknowledged
  * yet. The collection changes only as events are fired: a message is listed from the
  * moment its PUBLISH is handed to the application's thread until its MessageAck callback
@@ -1044,7 +1421,9 @@ int mqtt_on_unsubscribed(struct mqtt_t *mqtt, mqtt_unsubscribed_cb callback, voi
 /**
  * Opt in to push mode: `notify` is called from an engine thread whenever new events are
  * waiting, and the application then calls `mqtt_do_events` on a thread of its choice, which
- * fires the callbacks there. Blocking calls stop firing callbacks in this mode.
+ * fires the callbacks there. Blocking calls stop firing callbacks in this mode. A TLS
+ * handshake then waits (within the connect timeout) for the mqtt_do_events that fires its
+ * SSLServerAuthentication callback, whose `accept` decides.
  *
  * `notify` must return quickly and must not call any mqtt_* function: signal your own loop
  * (a pipe, an eventfd, a condition variable) instead. NULL returns to pull mode (the

@@ -56,6 +56,19 @@ pub const MQTT_ERR_ALREADY_CONNECTING: c_int = 1105;
 pub const MQTT_ERR_CONNECT_FIRST: c_int = 1117;
 /// The server closed the connection without DISCONNECT.
 pub const MQTT_ERR_DROPPED: c_int = 1120;
+/// MaxLineLength cannot change while connected or connecting.
+pub const MQTT_ERR_MAX_LINE_LENGTH_LOCKED: c_int = 112;
+/// The proxy (Firewall) refused or could not be reached; the message has its answer.
+pub const MQTT_ERR_FIREWALL: c_int = 118;
+/// TLS: the TLS library could not be set up with the settings given.
+pub const MQTT_ERR_TLS_LIBRARY: c_int = 270;
+/// TLS: a certificate store could not be opened (unreadable, wrong password, a store
+/// type this platform has not).
+pub const MQTT_ERR_TLS_STORE: c_int = 271;
+/// TLS: no certificate in the store matches the subject asked for.
+pub const MQTT_ERR_TLS_CERT_NOT_FOUND: c_int = 272;
+/// TLS: the certificate has no usable private key.
+pub const MQTT_ERR_TLS_CREDENTIALS: c_int = 273;
 /// TLS: error during the handshake.
 pub const MQTT_ERR_TLS_HANDSHAKE: c_int = 276;
 /// TLS: the server certificate could not be verified.
@@ -154,6 +167,15 @@ mod tests {
             (MQTT_ERR_ALREADY_CONNECTING, code::ALREADY_CONNECTING),
             (MQTT_ERR_CONNECT_FIRST, code::CONNECT_FIRST),
             (MQTT_ERR_DROPPED, code::DROPPED),
+            (
+                MQTT_ERR_MAX_LINE_LENGTH_LOCKED,
+                code::MAX_LINE_LENGTH_LOCKED,
+            ),
+            (MQTT_ERR_FIREWALL, code::FIREWALL),
+            (MQTT_ERR_TLS_LIBRARY, code::TLS_LIBRARY),
+            (MQTT_ERR_TLS_STORE, code::TLS_STORE),
+            (MQTT_ERR_TLS_CERT_NOT_FOUND, code::TLS_CERT_NOT_FOUND),
+            (MQTT_ERR_TLS_CREDENTIALS, code::TLS_CREDENTIALS),
             (MQTT_ERR_TLS_HANDSHAKE, code::TLS_HANDSHAKE),
             (MQTT_ERR_TLS_CERT_VERIFY, code::TLS_CERT_VERIFY),
             (MQTT_ERR_INVALID_ARGUMENT, code::INVALID_ARGUMENT),

@@ -458,6 +458,11 @@ impl Dispatch {
             }
             for mut ev in batch {
                 self.fire(&mut ev);
+                // The handshake waits for this answer (push mode opts in below): the
+                // callback's `accept`, or the engine's proposal when none is registered.
+                if let Event::SslServerAuthentication(a) = &ev {
+                    client.answer_server_authentication(a.accept);
+                }
             }
         }
     }
@@ -708,7 +713,9 @@ pub unsafe extern "C" fn mqtt_on_unsubscribed(
 
 /// Opt in to push mode: `notify` is called from an engine thread whenever new events are
 /// waiting, and the application then calls `mqtt_do_events` on a thread of its choice, which
-/// fires the callbacks there. Blocking calls stop firing callbacks in this mode.
+/// fires the callbacks there. Blocking calls stop firing callbacks in this mode. A TLS
+/// handshake then waits (within the connect timeout) for the mqtt_do_events that fires its
+/// SSLServerAuthentication callback, whose `accept` decides.
 ///
 /// `notify` must return quickly and must not call any mqtt_* function: signal your own loop
 /// (a pipe, an eventfd, a condition variable) instead. NULL returns to pull mode (the
@@ -724,6 +731,9 @@ pub unsafe extern "C" fn mqtt_set_event_notifier(
         let h = unsafe { handle(mqtt, "mqtt_set_event_notifier") }?;
         let data = user_data as usize;
         h.dispatch.push.store(notify.is_some(), Ordering::SeqCst);
+        // Callbacks run inside mqtt_do_events, which answers SSLServerAuthentication there.
+        h.client
+            .set_push_answers_server_authentication(notify.is_some());
         h.client.set_event_notifier(notify.map(|f| {
             let n: ferromq::EventNotifier = Arc::new(move || {
                 // SAFETY: the application registered `f` to be called with its own pointer,

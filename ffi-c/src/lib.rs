@@ -26,6 +26,10 @@ mod settings;
 
 mod props;
 
+mod certificate;
+
+mod firewall;
+
 mod messages;
 
 mod events;
@@ -34,8 +38,10 @@ mod strings;
 
 mod panic;
 
+pub use certificate::*;
 pub use error::*;
 pub use events::*;
+pub use firewall::*;
 pub use handle::*;
 pub use messages::*;
 pub use methods::*;

@@ -330,3 +330,39 @@ pub unsafe extern "C" fn mqtt_get_ready_to_send(mqtt: *const mqtt_t, value: *mut
     // SAFETY: forwarded from the caller.
     unsafe { get("mqtt_get_ready_to_send", mqtt, value, Mqtt::ready_to_send) }
 }
+
+/// SSLProvider: automatic (the default).
+pub const MQTT_SSL_PROVIDER_AUTOMATIC: c_int = 0;
+/// SSLProvider: the platform's TLS (kept and read back; the same TLS stack is used).
+pub const MQTT_SSL_PROVIDER_PLATFORM: c_int = 1;
+/// SSLProvider: the internal TLS implementation (rustls).
+pub const MQTT_SSL_PROVIDER_INTERNAL: c_int = 2;
+
+/// SSLEnabled (default false): TLS over TCP. A `wss://` RemoteHost uses TLS whatever this
+/// says; `ws://` never does.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_ssl_enabled(mqtt: *const mqtt_t, value: *mut bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_ssl_enabled", mqtt, value, Mqtt::ssl_enabled) }
+}
+
+/// Set SSLEnabled; used from the next connection attempt on.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_ssl_enabled(mqtt: *mut mqtt_t, value: bool) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_ssl_enabled", mqtt, value, Mqtt::set_ssl_enabled) }
+}
+
+/// SSLProvider: one of MQTT_SSL_PROVIDER_* (default automatic). Every value uses rustls.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_get_ssl_provider(mqtt: *const mqtt_t, value: *mut c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("mqtt_get_ssl_provider", mqtt, value, Mqtt::ssl_provider) }
+}
+
+/// Set SSLProvider: 0, 1 or 2, else 10022.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_ssl_provider(mqtt: *mut mqtt_t, value: c_int) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { set("mqtt_set_ssl_provider", mqtt, value, Mqtt::set_ssl_provider) }
+}
