@@ -61,12 +61,21 @@ export interface MessageEvent {
 }
 export interface ReadyToSendEvent {}
 export interface SSLServerAuthenticationEvent {
+  /** The server's certificate, base64 (`Certificate.fromEncoded` takes it, e.g. to pin it). */
   readonly certEncoded: string;
+  /** The server's certificate, DER (a Buffer). */
   readonly certEncodedB: Uint8Array;
   readonly certSubject: string;
   readonly certIssuer: string;
+  /** "OK", or why verification failed ("... not signed by a trusted ...", "... expired"). */
   readonly status: string;
-  /** Informational in Node: events arrive after the engine has decided. */
+  /**
+   * The engine's verdict; the TLS handshake waits for the listeners and takes this field as
+   * they leave it (set it synchronously). Setting it to false refuses the server (280); only
+   * `true` accepts, and only a server the settings allowed (verified, pinned with
+   * `sslAcceptServerCert`, or `SSLAcceptAnyServerCert`): a listener cannot accept a
+   * certificate that failed verification by itself.
+   */
   accept: boolean;
 }
 export interface SSLStatusEvent {
@@ -155,6 +164,124 @@ export interface ConfigSetting {
 /** Every setting `config()` answers. */
 export declare function configSettings(): ConfigSetting[];
 
+/** Text (taken as UTF-8) or bytes. */
+export type CertificateData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/**
+ * A certificate: the server's (`sslServerCert`), one to pin (`sslAcceptServerCert`), or ours
+ * with its private key (`sslCert`). `new Certificate()` is the empty certificate; the static
+ * factories build the others and throw an {@link MQTTError} (271 store, 272 certificate not
+ * found, 10022 an argument of the wrong type) when it cannot be read. Read-only and frozen.
+ */
+export declare class Certificate {
+  /** The empty certificate (no certificate: every field at its default). */
+  constructor();
+  /** An X.509 certificate read from a file (PEM, base64 or DER). */
+  static fromFile(path: string): Certificate;
+  /** An X.509 certificate from PEM or base64 text, or DER bytes. */
+  static fromEncoded(encoded: CertificateData): Certificate;
+  /**
+   * A certificate and its private key from a store: storeType 2 (PKCS#12 file), 3 (PKCS#12
+   * blob), 6 (PEM file), 7 (PEM blob) or 99 (detect). `store` is the file name for the file
+   * types and the content for the blob types. `subject`: "" or "*" takes the first
+   * certificate with a key, otherwise a subject (or part of one) or "Thumbprint=HEX".
+   */
+  static fromStore(storeType: number, store: CertificateData, storePassword?: string, subject?: string): Certificate;
+  /** A store holding the private key, with its certificate given apart (`encoded`). */
+  static fromStoreEncoded(
+    storeType: number,
+    store: CertificateData,
+    storePassword: string,
+    encoded: CertificateData,
+  ): Certificate;
+  /** Whether this is the empty certificate. */
+  isEmpty(): boolean;
+  /** The same certificate from the same store. */
+  equals(other: unknown): boolean;
+
+  readonly effectiveDate: string;
+  readonly expirationDate: string;
+  /** The extended key usages (OIDs), comma separated. */
+  readonly extendedKeyUsage: string;
+  /** MD5, hex pairs separated by colons. */
+  readonly fingerprint: string;
+  readonly fingerprintSHA1: string;
+  readonly fingerprintSHA256: string;
+  readonly issuer: string;
+  /** The private key's password (the store's: one password opens both). */
+  readonly keyPassword: string;
+  /** Always "": the private key never leaves the TLS stack (see privateKeyAvailable). */
+  readonly privateKey: string;
+  /** Whether a private key goes with this certificate (built from a store). */
+  readonly privateKeyAvailable: boolean;
+  /** A Windows key container's name; always "" here. */
+  readonly privateKeyContainer: string;
+  /** Hex. */
+  readonly publicKey: string;
+  readonly publicKeyAlgorithm: string;
+  /** Bits. */
+  readonly publicKeyLength: number;
+  /** Hex. */
+  readonly serialNumber: string;
+  readonly signatureAlgorithm: string;
+  /** The file name, or a blob store as text; "MY" when not from a store. */
+  readonly store: string;
+  /** The store as bytes (a Buffer). */
+  readonly storeB: Uint8Array;
+  readonly storePassword: string;
+  /** 0 when not from a store. */
+  readonly storeType: number;
+  /** Comma separated. */
+  readonly subjectAltNames: string;
+  /** Upper-case hex without separators. */
+  readonly thumbprintMD5: string;
+  readonly thumbprintSHA1: string;
+  readonly thumbprintSHA256: string;
+  readonly usage: string;
+  readonly usageFlags: number;
+  /** The X.509 version ("3"). */
+  readonly version: string;
+  readonly subject: string;
+  /** Base64 (PEM without its armour lines). */
+  readonly encoded: string;
+  /** DER (a Buffer). */
+  readonly encodedB: Uint8Array;
+}
+
+/** The fields of a {@link Firewall}; each one left out takes its default. */
+export interface FirewallFields {
+  autoDetect?: boolean;
+  firewallType?: number;
+  host?: string;
+  password?: string;
+  port?: number;
+  user?: string;
+}
+
+/**
+ * The proxy to connect through: assign one to `mqtt.firewall`. A plain record: reading
+ * `mqtt.firewall` gives a copy, so assign a changed one back. The values are checked when
+ * assigned to a client (10022).
+ */
+export declare class Firewall {
+  /** An unknown field name, or anything but an object, throws 10022. */
+  constructor(fields?: FirewallFields);
+  /** Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, HTTP_PROXY, NO_PROXY) when firewallType is 0. */
+  autoDetect: boolean;
+  /** 0 none, 1 HTTP CONNECT tunnel, 2 SOCKS4, 3 SOCKS5, 10 SOCKS4A. */
+  firewallType: number;
+  /** Name or address of the proxy. */
+  host: string;
+  /** "" = none. */
+  password: string;
+  /** 0 takes the type's usual port (80 for the tunnel, 1080 for SOCKS). */
+  port: number;
+  /** "" = none. */
+  user: string;
+  /** Every field the same. */
+  equals(other: unknown): boolean;
+}
+
 /**
  * An MQTT 3.1.1 / 5.0 client. Methods return Promises and never block the JS thread;
  * events are fired on the JS thread (the class is a Node EventEmitter). Invalid values are
@@ -225,6 +352,33 @@ export declare class mqtt {
   setLocalPort(localPort: number): void;
   localPort: number;
 
+  // ---- TLS and proxy ----
+
+  /** Whether the connection uses TLS (wss:// URLs use it regardless). */
+  isSSLEnabled(): boolean;
+  setSSLEnabled(sslEnabled: boolean): void;
+  sslEnabled: boolean;
+
+  /** 0 automatic, 1 platform, 2 internal (every value uses the same TLS stack). */
+  getSSLProvider(): number;
+  setSSLProvider(sslProvider: number): void;
+  sslProvider: number;
+
+  /** Our certificate with its private key (273 for one without a key). */
+  getSSLCert(): Certificate;
+  setSSLCert(sslCert: Certificate): void;
+  sslCert: Certificate;
+
+  /** A server certificate accepted even when verification fails (a pinned certificate). */
+  getSSLAcceptServerCert(): Certificate;
+  setSSLAcceptServerCert(sslAcceptServerCert: Certificate): void;
+  sslAcceptServerCert: Certificate;
+
+  /** The proxy, as a copy of the Firewall* settings: assign a changed one back. */
+  getFirewall(): Firewall;
+  setFirewall(firewall: Firewall): void;
+  firewall: Firewall;
+
   // Read-only members: there is no setter, TypeScript refuses an assignment, and in
   // JavaScript assigning the property throws an MQTTError (code 10022).
 
@@ -239,6 +393,10 @@ export declare class mqtt {
   /** Our QoS 1/2 messages not fully acknowledged yet (a snapshot). */
   getOutgoingMessages(): MQTTMessageList;
   readonly outgoingMessages: MQTTMessageList;
+
+  /** The server's certificate of the last TLS connection (empty before one). */
+  getSSLServerCert(): Certificate;
+  readonly sslServerCert: Certificate;
 
   // ---- methods ----
   /** "Name" reads a setting; "Name=Value" writes it and resolves to "". */

@@ -7,9 +7,10 @@
 
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
+const util = require('node:util');
 
 const addon = loadAddon();
-const { NativeMqtt } = addon;
+const { NativeMqtt, NativeCertificate } = addon;
 
 function loadAddon() {
   const file = path.join(__dirname, 'ferromq.node');
@@ -112,6 +113,222 @@ function toBytes(data) {
     INVALID_ARGUMENT,
     `data must be a Uint8Array, Buffer, ArrayBuffer or typed array, got ${describe(data)}`,
   );
+}
+
+// Text (taken as UTF-8) or bytes, for the certificate factories.
+function blobArg(name, v) {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  try {
+    return toBytes(v);
+  } catch {
+    throw mqttError(INVALID_ARGUMENT, `${name} must be a string or bytes (Uint8Array, Buffer, ArrayBuffer), got ${describe(v)}`);
+  }
+}
+
+// ---- the transport's value types ----
+
+const CERT_NATIVE = Symbol('ferromq.certificate');
+
+// The documented Certificate fields, as the addon names them; `bytes` ones are Buffers.
+const CERTIFICATE_FIELDS = [
+  ['effectiveDate'],
+  ['expirationDate'],
+  ['extendedKeyUsage'],
+  ['fingerprint'],
+  ['fingerprintSHA1'],
+  ['fingerprintSHA256'],
+  ['issuer'],
+  ['keyPassword'],
+  ['privateKey'],
+  ['privateKeyAvailable'],
+  ['privateKeyContainer'],
+  ['publicKey'],
+  ['publicKeyAlgorithm'],
+  ['publicKeyLength'],
+  ['serialNumber'],
+  ['signatureAlgorithm'],
+  ['store'],
+  ['storeB', 'bytes'],
+  ['storePassword'],
+  ['storeType'],
+  ['subjectAltNames'],
+  ['thumbprintMD5'],
+  ['thumbprintSHA1'],
+  ['thumbprintSHA256'],
+  ['usage'],
+  ['usageFlags'],
+  ['version'],
+  ['subject'],
+  ['encoded'],
+  ['encodedB', 'bytes'],
+];
+
+/**
+ * A certificate: the server's (`sslServerCert`), one to pin (`sslAcceptServerCert`), or ours
+ * with its private key (`sslCert`). `new Certificate()` is the empty certificate; the static
+ * factories build the others and throw (271 store, 272 certificate not found, ...) when the
+ * certificate cannot be read. Every field is read-only: a Certificate never changes.
+ */
+class Certificate {
+  constructor() {
+    Object.defineProperty(this, CERT_NATIVE, { value: new NativeCertificate() });
+    Object.freeze(this);
+  }
+
+  /** An X.509 certificate read from a file (PEM, base64 or DER). */
+  static fromFile(path) {
+    return wrapCertificate(NativeCertificate.fromFile(checkString('path', path)));
+  }
+
+  /** An X.509 certificate from its encoded form: PEM or base64 text, or DER bytes. */
+  static fromEncoded(encoded) {
+    return wrapCertificate(NativeCertificate.fromEncoded(blobArg('encoded', encoded)));
+  }
+
+  /**
+   * A certificate and its private key from a store: storeType 2 (PKCS#12 file), 3 (PKCS#12
+   * blob), 6 (PEM file), 7 (PEM blob) or 99 (detect). `store` is the file name for the file
+   * types and the content (text or bytes) for the blob types. `subject` picks the
+   * certificate: "" or "*" for the first one with a key, a subject or part of one, or
+   * "Thumbprint=HEX".
+   */
+  static fromStore(storeType, store, storePassword = '', subject = '') {
+    return wrapCertificate(
+      NativeCertificate.fromStore(
+        checkInt('StoreType', storeType),
+        blobArg('store', store),
+        checkString('storePassword', storePassword),
+        checkString('subject', subject),
+      ),
+    );
+  }
+
+  /**
+   * A store holding the private key, with the certificate that goes with it given apart
+   * (`encoded`: PEM/base64 text or DER bytes). Store types and `store` as for fromStore().
+   */
+  static fromStoreEncoded(storeType, store, storePassword, encoded) {
+    return wrapCertificate(
+      NativeCertificate.fromStoreEncoded(
+        checkInt('StoreType', storeType),
+        blobArg('store', store),
+        checkString('storePassword', storePassword),
+        blobArg('encoded', encoded),
+      ),
+    );
+  }
+
+  /** Whether this is the empty certificate. */
+  isEmpty() {
+    return this[CERT_NATIVE].isEmpty();
+  }
+
+  /** The same certificate from the same store (false for anything not a Certificate). */
+  equals(other) {
+    return other instanceof Certificate && other[CERT_NATIVE] instanceof NativeCertificate &&
+      this[CERT_NATIVE].equals(other[CERT_NATIVE]);
+  }
+
+  [util.inspect.custom]() {
+    if (this.isEmpty()) return 'Certificate <empty>';
+    return `Certificate <subject=${JSON.stringify(this.subject)} issuer=${JSON.stringify(this.issuer)} ` +
+      `expires=${JSON.stringify(this.expirationDate)} privateKeyAvailable=${this.privateKeyAvailable}>`;
+  }
+}
+
+for (const [field, kind] of CERTIFICATE_FIELDS) {
+  Object.defineProperty(Certificate.prototype, field, {
+    get: kind === 'bytes'
+      ? function () {
+        return this[CERT_NATIVE][field] ?? Buffer.alloc(0);
+      }
+      : function () {
+        return this[CERT_NATIVE][field];
+      },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+function wrapCertificate(native) {
+  const c = Object.create(Certificate.prototype);
+  Object.defineProperty(c, CERT_NATIVE, { value: native });
+  return Object.freeze(c);
+}
+
+function certificateArg(Name, v) {
+  if (!(v instanceof Certificate) || !(v[CERT_NATIVE] instanceof NativeCertificate)) {
+    throw mqttError(INVALID_ARGUMENT, `${Name} must be a Certificate (new Certificate() for none), got ${describe(v)}`);
+  }
+  return v[CERT_NATIVE];
+}
+
+const FIREWALL_FIELDS = ['autoDetect', 'firewallType', 'host', 'password', 'port', 'user'];
+
+/**
+ * The proxy to connect through: assign one to `mqtt.firewall`. A plain record: changing a
+ * field of the object `mqtt.firewall` returned changes only that copy; assign it back to use
+ * it. firewallType is 0 (none), 1 (HTTP CONNECT tunnel), 2 (SOCKS4), 3 (SOCKS5) or 10
+ * (SOCKS4A); port 0 takes the type's usual port (80 for the tunnel, 1080 for SOCKS). The
+ * values are checked when assigned to a client (10022).
+ */
+class Firewall {
+  constructor(fields = {}) {
+    if (fields === null || typeof fields !== 'object') {
+      throw mqttError(INVALID_ARGUMENT, `Firewall takes an object of fields, got ${describe(fields)}`);
+    }
+    for (const k of Object.keys(fields)) {
+      if (!FIREWALL_FIELDS.includes(k)) {
+        throw mqttError(INVALID_ARGUMENT, `Firewall has no field ${JSON.stringify(k)} (fields: ${FIREWALL_FIELDS.join(', ')})`);
+      }
+    }
+    const { autoDetect = false, firewallType = 0, host = '', password = '', port = 0, user = '' } = fields;
+    /** Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, ...) when firewallType is 0. */
+    this.autoDetect = autoDetect;
+    /** 0 none, 1 HTTP tunnel, 2 SOCKS4, 3 SOCKS5, 10 SOCKS4A. */
+    this.firewallType = firewallType;
+    this.host = host;
+    this.password = password;
+    /** 0 takes the type's usual port. */
+    this.port = port;
+    this.user = user;
+  }
+
+  /** Every field the same. */
+  equals(other) {
+    return other instanceof Firewall && FIREWALL_FIELDS.every((k) => this[k] === other[k]);
+  }
+
+  [util.inspect.custom]() {
+    // The password is not shown.
+    return `Firewall <firewallType=${this.firewallType} host=${JSON.stringify(this.host)} port=${this.port} ` +
+      `user=${JSON.stringify(this.user)} autoDetect=${this.autoDetect}>`;
+  }
+}
+
+function firewallArg(Name, fw) {
+  if (!(fw instanceof Firewall)) {
+    throw mqttError(INVALID_ARGUMENT, `${Name} must be a Firewall, got ${describe(fw)}`);
+  }
+  return {
+    autoDetect: checkBool('FirewallAutoDetect', fw.autoDetect),
+    firewallType: checkInt('FirewallType', fw.firewallType),
+    host: checkString('FirewallHost', fw.host),
+    password: checkString('FirewallPassword', fw.password),
+    port: checkInt('FirewallPort', fw.port),
+    user: checkString('FirewallUser', fw.user),
+  };
+}
+
+function wrapFirewall(fields) {
+  return new Firewall({
+    autoDetect: fields.autoDetect,
+    firewallType: fields.firewallType,
+    host: fields.host,
+    password: fields.password,
+    port: fields.port,
+    user: fields.user,
+  });
 }
 
 class mqtt extends EventEmitter {
@@ -268,6 +485,11 @@ class mqtt extends EventEmitter {
   getOutgoingMessages() {
     return decodeMessages(this[NATIVE].getOutgoingMessages());
   }
+
+  /** SSLServerCert: the server's certificate of the last TLS connection (empty before one). */
+  getSSLServerCert() {
+    return wrapCertificate(this[NATIVE].getSSLServerCert());
+  }
 }
 
 // Options of ClientState.call for publishes: no drain, and "what" for an interrupt.
@@ -310,10 +532,17 @@ const READ_ONLY = [
   ['ReadyToSend', 'isReadyToSend'],
   ['IncomingMessages', 'getIncomingMessages'],
   ['OutgoingMessages', 'getOutgoingMessages'],
+  ['SSLServerCert', 'getSSLServerCert'],
 ];
 
+// The plain property's name: the reference's name in lower camel case, a leading acronym
+// lowered whole (ClientId → clientId, SSLEnabled → sslEnabled).
+function propName(Name) {
+  return Name.replace(/^[A-Z]+(?=[A-Z][a-z])|^[A-Z]/, (s) => s.toLowerCase());
+}
+
 for (const [Name, getter] of READ_ONLY) {
-  const prop = Name[0].toLowerCase() + Name.slice(1);
+  const prop = propName(Name);
   Object.defineProperty(mqtt.prototype, prop, {
     get() {
       return this[getter]();
@@ -342,9 +571,23 @@ const PROPERTIES = [
   ['Timeout', 'int'],
   ['WillTopic', 'string'],
   ['WillMessage', 'string'],
+  ['SSLEnabled', 'boolean'],
+  ['SSLProvider', 'int'],
+  ['SSLCert', 'certificate'],
+  ['SSLAcceptServerCert', 'certificate'],
+  ['Firewall', 'firewall'],
 ];
 
-const CHECKS = { string: checkString, boolean: checkBool, int: checkInt };
+// Per kind: the check that turns a JavaScript value into the addon's (throwing 10022 for
+// the wrong type), and the wrapper that turns the addon's value into the documented one.
+const same = (v) => v;
+const KINDS = {
+  string: { check: checkString, wrap: same },
+  boolean: { check: checkBool, wrap: same },
+  int: { check: checkInt, wrap: same },
+  certificate: { check: certificateArg, wrap: wrapCertificate },
+  firewall: { check: firewallArg, wrap: wrapFirewall },
+};
 
 // Like the generated ones below, `connected` shows up when the client is enumerated.
 Object.defineProperty(mqtt.prototype, 'connected', {
@@ -355,11 +598,11 @@ Object.defineProperty(mqtt.prototype, 'connected', {
 for (const [Name, kind] of PROPERTIES) {
   const getter = (kind === 'boolean' ? 'is' : 'get') + Name;
   const setter = 'set' + Name;
-  const check = CHECKS[kind];
-  const prop = Name[0].toLowerCase() + Name.slice(1);
+  const { check, wrap } = KINDS[kind];
+  const prop = propName(Name);
   Object.defineProperty(mqtt.prototype, getter, {
     value: function () {
-      return this[NATIVE][getter]();
+      return wrap(this[NATIVE][getter]());
     },
     writable: true,
     configurable: true,
@@ -373,7 +616,7 @@ for (const [Name, kind] of PROPERTIES) {
   });
   Object.defineProperty(mqtt.prototype, prop, {
     get() {
-      return this[NATIVE][getter]();
+      return wrap(this[NATIVE][getter]());
     },
     set(v) {
       this[NATIVE][setter](check(Name, v));
@@ -591,6 +834,10 @@ class ClientState {
           throw err;
         });
       }
+      // The TLS handshake waits for this answer: `accept` as the listeners left it (what
+      // the engine proposed when nobody listens, or when a listener threw before changing
+      // it). Only `true` accepts, and the engine only takes a server its settings allowed.
+      if (kind === 9) this.native.answerServerAuthentication(e.accept === true);
     }
   }
 }
@@ -600,4 +847,4 @@ function configSettings() {
   return addon.configSettings();
 }
 
-module.exports = { mqtt, MQTTVersions, EVENT_NAMES, configSettings };
+module.exports = { mqtt, Certificate, Firewall, MQTTVersions, EVENT_NAMES, configSettings };

@@ -9,6 +9,7 @@ use crate::errors;
 use crate::events;
 use crate::guard::guarded;
 use crate::promise;
+use crate::transport::{FirewallFields, NativeCertificate};
 use crate::wake::{self, Drain};
 use bytes::Bytes;
 use ferromq::Mqtt;
@@ -37,6 +38,9 @@ impl NativeMqtt {
             let inner = Mqtt::new();
             let drain = wake::drain_function(&env, &drain)?;
             inner.set_event_notifier(Some(wake::notifier(&drain)));
+            // index.js answers every SSLServerAuthentication (`answerServerAuthentication`)
+            // once its listeners ran, so the handshake waits for that answer.
+            inner.set_push_answers_server_authentication(true);
             Ok(NativeMqtt { inner, drain })
         })
     }
@@ -186,6 +190,67 @@ impl NativeMqtt {
     #[napi(js_name = "getOutgoingMessages")]
     pub fn get_outgoing_messages(&self, env: Env) -> napi::Result<JsObject> {
         guarded(|| events::encode_messages(&env, self.inner.outgoing_messages()))
+    }
+
+    // ---- TLS and proxy ----
+
+    #[napi(js_name = "isSSLEnabled")]
+    pub fn is_ssl_enabled(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.ssl_enabled()))
+    }
+    #[napi(js_name = "setSSLEnabled")]
+    pub fn set_ssl_enabled(&self, env: Env, v: bool) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_ssl_enabled(v)))
+    }
+    #[napi(js_name = "getSSLProvider")]
+    pub fn get_ssl_provider(&self) -> napi::Result<i32> {
+        guarded(|| Ok(self.inner.ssl_provider()))
+    }
+    #[napi(js_name = "setSSLProvider")]
+    pub fn set_ssl_provider(&self, env: Env, v: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_ssl_provider(v)))
+    }
+    /// SSLCert: our certificate and its private key (273 for one without a key).
+    #[napi(js_name = "getSSLCert")]
+    pub fn get_ssl_cert(&self) -> napi::Result<NativeCertificate> {
+        guarded(|| Ok(NativeCertificate::wrap(self.inner.ssl_cert())))
+    }
+    #[napi(js_name = "setSSLCert")]
+    pub fn set_ssl_cert(&self, env: Env, v: &NativeCertificate) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_ssl_cert(v.inner.clone())))
+    }
+    /// SSLAcceptServerCert: a server certificate accepted even when verification fails.
+    #[napi(js_name = "getSSLAcceptServerCert")]
+    pub fn get_ssl_accept_server_cert(&self) -> napi::Result<NativeCertificate> {
+        guarded(|| Ok(NativeCertificate::wrap(self.inner.ssl_accept_server_cert())))
+    }
+    #[napi(js_name = "setSSLAcceptServerCert")]
+    pub fn set_ssl_accept_server_cert(&self, env: Env, v: &NativeCertificate) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_ssl_accept_server_cert(v.inner.clone())))
+    }
+    /// SSLServerCert (read-only): the server's certificate of the last connection.
+    #[napi(js_name = "getSSLServerCert")]
+    pub fn get_ssl_server_cert(&self) -> napi::Result<NativeCertificate> {
+        guarded(|| Ok(NativeCertificate::wrap(self.inner.ssl_server_cert())))
+    }
+    /// Firewall: a copy of the Firewall* settings.
+    #[napi(js_name = "getFirewall")]
+    pub fn get_firewall(&self) -> napi::Result<FirewallFields> {
+        guarded(|| Ok(FirewallFields::from_core(self.inner.firewall())))
+    }
+    #[napi(js_name = "setFirewall")]
+    pub fn set_firewall(&self, env: Env, v: FirewallFields) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.set_firewall(&v.into_core())))
+    }
+
+    /// The answer to the SSLServerAuthentication event just fired: its `accept` as the
+    /// listeners left it. The core only lets it accept what the settings allowed.
+    #[napi(js_name = "answerServerAuthentication")]
+    pub fn answer_server_authentication(&self, accept: bool) -> napi::Result<()> {
+        guarded(|| {
+            self.inner.answer_server_authentication(accept);
+            Ok(())
+        })
     }
 
     // ---- methods ----

@@ -10,4 +10,5 @@ mod errors;
 mod events;
 mod guard;
 mod promise;
+pub mod transport;
 mod wake;

@@ -8,6 +8,9 @@ import {
   MQTTMessageList,
   configSettings,
   EVENT_NAMES,
+  Certificate,
+  Firewall,
+  SSLServerAuthenticationEvent,
 } from 'ferromq';
 
 async function main(): Promise<void> {
@@ -70,6 +73,62 @@ async function main(): Promise<void> {
   m.setReadyToSend(true);
   // @ts-expect-error: a collection cannot be changed in place
   m.getOutgoingMessages().push(m.getOutgoingMessages()[0]);
+
+  // TLS, certificates and the proxy.
+  m.setSSLEnabled(!m.isSSLEnabled());
+  m.sslEnabled = true;
+  m.setSSLProvider(m.getSSLProvider());
+  m.sslProvider = 1;
+  const none = new Certificate();
+  const pinned: Certificate = Certificate.fromEncoded(new Uint8Array([0x30]));
+  const ours = Certificate.fromStore(3, new Uint8Array(8), 'pw');
+  const fromFile = Certificate.fromStore(2, 'client.p12', 'pw', '*');
+  const apart = Certificate.fromStoreEncoded(7, 'KEY', '', Certificate.fromFile('ca.crt').encoded);
+  void [fromFile, apart];
+  m.setSSLCert(ours);
+  m.sslCert = none;
+  m.setSSLAcceptServerCert(m.getSSLAcceptServerCert());
+  m.sslAcceptServerCert = pinned;
+  const server: Certificate = m.getSSLServerCert();
+  const certFields: [string, Uint8Array, string, Uint8Array, boolean, number, number, boolean, boolean] = [
+    server.subject,
+    server.encodedB,
+    m.sslServerCert.fingerprintSHA256,
+    server.storeB,
+    server.privateKeyAvailable,
+    server.publicKeyLength,
+    server.usageFlags,
+    server.isEmpty(),
+    server.equals(pinned),
+  ];
+  void certFields;
+  // @ts-expect-error: SSLServerCert is read-only
+  m.sslServerCert = none;
+  // @ts-expect-error: no setter for a read-only member
+  m.setSSLServerCert(none);
+  // @ts-expect-error: a Certificate never changes
+  server.subject = 'x';
+  // @ts-expect-error: sslCert takes a Certificate
+  m.sslCert = 'client.p12';
+  const fw: Firewall = m.getFirewall();
+  fw.firewallType = 3;
+  fw.host = 'proxy.example';
+  fw.port = 1080;
+  fw.user = fw.password = '';
+  fw.autoDetect = false;
+  m.firewall = fw;
+  m.setFirewall(new Firewall({ firewallType: 1, host: 'proxy', port: 3128 }));
+  const same2: boolean = m.firewall.equals(new Firewall());
+  void same2;
+  // @ts-expect-error: not a field of Firewall
+  void new Firewall({ type: 1 });
+  m.on('SSLServerAuthentication', (e: SSLServerAuthenticationEvent) => {
+    const der: Uint8Array = e.certEncodedB;
+    void der;
+    e.accept = e.status === 'OK';
+    // @ts-expect-error: the event's certificate fields are read-only
+    e.certSubject = 'x';
+  }).on('SSLStatus', (e) => void e.message);
 
   const level: string = await m.config('LogLevel');
   const same: string = m.configSync('LogLevel');
