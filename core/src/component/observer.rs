@@ -52,7 +52,9 @@ impl TransportObserver for Observer {
         } else {
             sh.handler.read().is_some()
         };
-        if !answered_by_dispatch {
+        // A refusal stands whatever the answer (only an allowed certificate can be
+        // accepted), so the handshake does not wait for one.
+        if !answered_by_dispatch || !auth.accept {
             sh.push_event(event);
             sh.announce();
             return Box::pin(std::future::ready(auth.accept));
