@@ -2,8 +2,9 @@
 
 use crate::error::Error;
 use crate::protocol::{Connection, ProtocolEvent, SessionState};
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use parking_lot::Mutex;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::Notify;
@@ -97,6 +98,12 @@ pub struct EngineState {
     /// Encoded packets not yet handed to the socket.
     pub out: BytesMut,
     pub autosave: Option<AutoSave>,
+    /// Plain TCP only: the socket, for writing from the thread that produced the bytes
+    /// (`Engine::send`). Set by the task while it runs.
+    pub direct: Option<std::net::TcpStream>,
+    /// The deadline the task sleeps until (keep-alive, acknowledgement timeouts), as it
+    /// last read it: a step that moves it earlier must wake the task.
+    pub armed: Option<Instant>,
 }
 
 impl EngineState {
@@ -120,6 +127,9 @@ impl EngineState {
 /// `out_limit`. The rest stay free for SUBSCRIBE and UNSUBSCRIBE.
 pub const ID_ROOM: usize = 65_000;
 
+/// At most this many encoded bytes are written from the caller's thread (`Engine::send`).
+const DIRECT_MAX: usize = 64 * 1024;
+
 pub struct Engine {
     pub state: Mutex<EngineState>,
     /// A publisher waits for packet ids: the driver announces room when acknowledgements
@@ -130,6 +140,9 @@ pub struct Engine {
     pub abort: AtomicBool,
     /// Above this many buffered output bytes a non-blocking publish reports "would block".
     pub out_limit: usize,
+    /// The task holds bytes it took from `out` and has not written yet: nobody else may
+    /// write to the socket, or those bytes would be overtaken. Set under the state lock.
+    pub writing: AtomicBool,
 }
 
 impl Engine {
@@ -139,28 +152,77 @@ impl Engine {
                 conn,
                 out: BytesMut::new(),
                 autosave,
+                direct: None,
+                armed: None,
             }),
             wake: Notify::new(),
             ids_wanted: AtomicBool::new(false),
             abort: AtomicBool::new(false),
             out_limit,
+            writing: AtomicBool::new(false),
         }
     }
 
-    /// Run `f` on the state machine, then encode and forward what it produced and wake the
-    /// task to write it.
+    /// The task announces the events a step queued when it wakes; without a wake, tell a
+    /// push-mode consumer here (no lock held, as `announce` requires).
+    fn woken(&self, wake: bool, sink: &dyn EventSink) {
+        if wake {
+            self.wake.notify_one();
+        } else {
+            sink.announce();
+        }
+    }
+
+    /// After a step on the caller's thread: on plain TCP, when the task holds nothing
+    /// unwritten, write what the step encoded straight to the socket instead of waking the
+    /// task to do it. A round trip then costs no thread switch on the way out, and a burst
+    /// no wake-up per packet. Returns whether the task must still wake: bytes remain (the
+    /// socket is full, or failed: the task reports that), or the step moved its deadline
+    /// earlier or closed the protocol.
+    fn send(&self, st: &mut EngineState, sink: &dyn EventSink) -> bool {
+        if st.out.is_empty() {
+            return true;
+        }
+        let Some(sock) = st.direct.as_ref() else {
+            return true;
+        };
+        // Large writes gain nothing from skipping a wake-up, and one write call under the
+        // lock must stay short: the task reads acknowledgements under the same lock.
+        if st.out.len() > DIRECT_MAX || self.writing.load(Ordering::SeqCst) {
+            return true;
+        }
+        let mut sock = sock;
+        match sock.write(&st.out) {
+            Ok(n) => st.out.advance(n),
+            // WouldBlock, or a failure the task will meet and report.
+            Err(_) => return true,
+        }
+        if !st.out.is_empty() {
+            return true;
+        }
+        sink.output_drained();
+        st.conn.is_closed()
+            || match (st.conn.poll_timeout(), st.armed) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(new), Some(armed)) => new < armed,
+            }
+    }
+
+    /// Run `f` on the state machine, then encode and forward what it produced, and write it
+    /// (see `send`) or wake the task to.
     pub fn with<R>(
         &self,
         sink: &dyn EventSink,
         f: impl FnOnce(&mut Connection, Instant) -> R,
     ) -> R {
-        let r = {
+        let (r, wake) = {
             let mut st = self.state.lock();
             let r = f(&mut st.conn, Instant::now());
             st.flush(sink);
-            r
+            (r, self.send(&mut st, sink))
         };
-        self.wake.notify_one();
+        self.woken(wake, sink);
         r
     }
 
@@ -174,17 +236,18 @@ impl Engine {
         over: Option<&AtomicBool>,
         f: impl FnOnce(&mut Connection, Instant) -> R,
     ) -> (R, bool, Option<Error>) {
-        let r = {
+        let (r, wake) = {
             let mut st = self.state.lock();
             let r = f(&mut st.conn, Instant::now());
             let saved = st.flush(sink);
+            let wake = self.send(&mut st, sink);
             let is_over = st.out.len() + st.conn.held_bytes() > self.out_limit;
             if let (true, Some(flag)) = (is_over, over) {
                 flag.store(true, Ordering::SeqCst);
             }
-            (r, is_over, saved)
+            ((r, is_over, saved), wake)
         };
-        self.wake.notify_one();
+        self.woken(wake, sink);
         r
     }
 

@@ -5,6 +5,7 @@ use super::engine::{Engine, EventSink, LinkEvent};
 use crate::error::{code, Error};
 use crate::transport::{self, BoxStream, Target, TransportObserver, TransportOptions};
 use bytes::BytesMut;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -95,9 +96,13 @@ async fn run(engine: &Engine, sink: &dyn EventSink, params: ConnectParams) {
         let mut st = engine.state.lock();
         st.conn.start(Instant::now());
         st.flush(sink);
+        st.direct = connected.direct;
     }
     sink.announce();
-    if let Err(e) = pump(engine, sink, connected.stream, connect_deadline).await {
+    let result = pump(engine, sink, connected.stream, connect_deadline).await;
+    // The second handle would keep the socket open after the stream is gone.
+    engine.state.lock().direct = None;
+    if let Err(e) = result {
         sink.link_event(LinkEvent::Lost(e));
     }
 }
@@ -125,11 +130,12 @@ async fn pump(
                 wbuf.extend_from_slice(&st.out);
                 st.out.clear();
             }
-            (
-                st.conn.poll_timeout(),
-                st.conn.is_closed(),
-                st.conn.is_connected(),
-            )
+            if !wbuf.is_empty() {
+                // Under the lock: a caller writing directly checks it under the same lock.
+                engine.writing.store(true, Ordering::SeqCst);
+            }
+            st.armed = st.conn.poll_timeout();
+            (st.armed, st.conn.is_closed(), st.conn.is_connected())
         };
         if connected {
             connect_deadline = None;
@@ -154,6 +160,7 @@ async fn pump(
                     Ok(0) => return Err(Error::new(code::DROPPED, "the connection was closed while writing")),
                     Ok(_) => {
                         if wbuf.is_empty() {
+                            engine.writing.store(false, Ordering::SeqCst);
                             sink.output_drained();
                         }
                     }

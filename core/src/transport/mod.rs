@@ -114,6 +114,11 @@ pub struct Connected {
     pub tls: Option<TlsInfo>,
     /// Whether the connection goes through a proxy.
     pub proxied: bool,
+    /// A second handle on the socket when the stream is plain TCP (no TLS, no WebSocket, no
+    /// MaxTransferRate): the caller's thread may write encoded packets to it directly, in
+    /// order with the stream's own writes (see `driver::Engine`). Non-blocking, like the
+    /// stream. It keeps the socket open: drop it with the stream.
+    pub direct: Option<std::net::TcpStream>,
 }
 
 impl std::fmt::Debug for Connected {
@@ -213,6 +218,13 @@ pub async fn connect(
     let peer = tcp
         .peer_addr()
         .map_err(|e| Error::from_io(&e, "cannot read the peer address"))?;
+    let plain =
+        prepared.is_none() && target.websocket.is_none() && opts.socket.max_transfer_rate == 0;
+    // A failed dup only costs the shortcut.
+    let direct = plain
+        .then(|| socket2::SockRef::from(&tcp).try_clone().ok())
+        .flatten()
+        .map(std::net::TcpStream::from);
     let mut stream: BoxStream = if opts.socket.max_transfer_rate > 0 {
         Box::new(RateLimited::new(tcp, opts.socket.max_transfer_rate))
     } else {
@@ -263,6 +275,7 @@ pub async fn connect(
         peer,
         tls: tls_info,
         proxied: proxy.is_some(),
+        direct,
     })
 }
 
