@@ -472,15 +472,28 @@ impl Dispatch {
     }
 }
 
+/// The payload as NUL-terminated text: the bytes themselves when they are UTF-8 (the usual
+/// case, checked without copying), else with U+FFFD for each invalid sequence.
+pub(crate) fn text_form(payload: &[u8]) -> Vec<u8> {
+    let text = match std::str::from_utf8(payload) {
+        Ok(_) => std::borrow::Cow::Borrowed(payload),
+        Err(_) => {
+            std::borrow::Cow::Owned(String::from_utf8_lossy(payload).into_owned().into_bytes())
+        }
+    };
+    let mut out = Vec::with_capacity(text.len() + 1);
+    out.extend_from_slice(&text);
+    out.push(0);
+    out
+}
+
 fn fire_message(me: *mut mqtt_t, slot: Slot<mqtt_message_cb>, e: &MessageEvent) {
     let Some(cb) = slot.callback else { return };
     let topic = text(&e.topic);
-    // Kept as bytes (not CString) because the payload may hold NUL bytes.
-    let mut message = String::from_utf8_lossy(&e.message)
-        .into_owned()
-        .into_bytes();
-    let message_len = message.len();
-    message.push(0);
+    // Kept as bytes (not CString) because the payload may hold NUL bytes. One copy, sized
+    // for the terminator up front: large payloads arrive at tens of thousands per second.
+    let message = text_form(&e.message);
+    let message_len = message.len() - 1;
     let c = mqtt_message_event {
         packet_id: e.packet_id,
         topic: topic.as_ptr(),

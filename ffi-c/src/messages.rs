@@ -106,11 +106,8 @@ impl mqtt_message {
     }
 
     fn from_core(m: MqttMessage) -> Self {
-        let mut text = String::from_utf8_lossy(&m.message)
-            .into_owned()
-            .into_bytes();
-        let message_len = text.len();
-        text.push(0);
+        let text = crate::events::text_form(&m.message);
+        let message_len = text.len() - 1;
         let owned = Box::new(Owned {
             topic: cstring(&m.topic),
             text,
