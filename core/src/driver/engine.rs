@@ -4,7 +4,6 @@ use crate::error::Error;
 use crate::protocol::{Connection, ProtocolEvent, SessionState};
 use bytes::{Buf, BytesMut};
 use parking_lot::Mutex;
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::Notify;
@@ -100,7 +99,7 @@ pub struct EngineState {
     pub autosave: Option<AutoSave>,
     /// Plain TCP only: the socket, for writing from the thread that produced the bytes
     /// (`Engine::send`). Set by the task while it runs.
-    pub direct: Option<std::net::TcpStream>,
+    pub direct: Option<std::sync::Arc<tokio::net::TcpStream>>,
     /// The deadline the task sleeps until (keep-alive, acknowledgement timeouts), as it
     /// last read it: a step that moves it earlier must wake the task.
     pub armed: Option<Instant>,
@@ -191,8 +190,7 @@ impl Engine {
         if st.out.len() > DIRECT_MAX || self.writing.load(Ordering::SeqCst) {
             return true;
         }
-        let mut sock = sock;
-        match sock.write(&st.out) {
+        match sock.try_write(&st.out) {
             Ok(n) => st.out.advance(n),
             // WouldBlock, or a failure the task will meet and report.
             Err(_) => return true,

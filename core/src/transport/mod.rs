@@ -17,6 +17,7 @@ pub mod certs;
 mod options;
 mod proxy_http;
 mod proxy_socks;
+mod shared_tcp;
 mod tcp;
 pub mod tls;
 mod websocket;
@@ -114,11 +115,11 @@ pub struct Connected {
     pub tls: Option<TlsInfo>,
     /// Whether the connection goes through a proxy.
     pub proxied: bool,
-    /// A second handle on the socket when the stream is plain TCP (no TLS, no WebSocket, no
-    /// MaxTransferRate): the caller's thread may write encoded packets to it directly, in
-    /// order with the stream's own writes (see `driver::Engine`). Non-blocking, like the
-    /// stream. It keeps the socket open: drop it with the stream.
-    pub direct: Option<std::net::TcpStream>,
+    /// The socket itself when the stream is plain TCP (no TLS, no WebSocket, no
+    /// MaxTransferRate), shared with the stream: the caller's thread may write encoded
+    /// packets to it directly (`try_write`), in order with the stream's own writes (see
+    /// `driver::Engine`). It keeps the socket open: drop it with the stream.
+    pub direct: Option<std::sync::Arc<tokio::net::TcpStream>>,
 }
 
 impl std::fmt::Debug for Connected {
@@ -220,13 +221,13 @@ pub async fn connect(
         .map_err(|e| Error::from_io(&e, "cannot read the peer address"))?;
     let plain =
         prepared.is_none() && target.websocket.is_none() && opts.socket.max_transfer_rate == 0;
-    // A failed dup only costs the shortcut.
-    let direct = plain
-        .then(|| socket2::SockRef::from(&tcp).try_clone().ok())
-        .flatten()
-        .map(std::net::TcpStream::from);
+    let mut direct = None;
     let mut stream: BoxStream = if opts.socket.max_transfer_rate > 0 {
         Box::new(RateLimited::new(tcp, opts.socket.max_transfer_rate))
+    } else if plain {
+        let shared = std::sync::Arc::new(tcp);
+        direct = Some(shared.clone());
+        Box::new(shared_tcp::SharedTcp(shared))
     } else {
         Box::new(tcp)
     };
