@@ -99,7 +99,7 @@ pub struct EngineState {
     pub autosave: Option<AutoSave>,
     /// Plain TCP only: the socket, for writing from the thread that produced the bytes
     /// (`Engine::send`). Set by the task while it runs.
-    pub direct: Option<std::sync::Arc<tokio::net::TcpStream>>,
+    pub direct: Option<crate::transport::shared_tcp::DirectWriter>,
     /// The deadline the task sleeps until (keep-alive, acknowledgement timeouts), as it
     /// last read it: a step that moves it earlier must wake the task.
     pub armed: Option<Instant>,

@@ -17,7 +17,7 @@ pub mod certs;
 mod options;
 mod proxy_http;
 mod proxy_socks;
-mod shared_tcp;
+pub mod shared_tcp;
 mod tcp;
 pub mod tls;
 mod websocket;
@@ -119,7 +119,7 @@ pub struct Connected {
     /// MaxTransferRate), shared with the stream: the caller's thread may write encoded
     /// packets to it directly (`try_write`), in order with the stream's own writes (see
     /// `driver::Engine`). It keeps the socket open: drop it with the stream.
-    pub direct: Option<std::sync::Arc<tokio::net::TcpStream>>,
+    pub direct: Option<shared_tcp::DirectWriter>,
 }
 
 impl std::fmt::Debug for Connected {
@@ -225,9 +225,9 @@ pub async fn connect(
     let mut stream: BoxStream = if opts.socket.max_transfer_rate > 0 {
         Box::new(RateLimited::new(tcp, opts.socket.max_transfer_rate))
     } else if plain {
-        let shared = std::sync::Arc::new(tcp);
-        direct = Some(shared.clone());
-        Box::new(shared_tcp::SharedTcp(shared))
+        let (shared, writer) = shared_tcp::SharedTcp::new(tcp);
+        direct = Some(writer);
+        Box::new(shared)
     } else {
         Box::new(tcp)
     };

@@ -9,31 +9,41 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-pub struct SharedTcp(pub Arc<TcpStream>);
+/// The write half the engine holds (`try_write` from any thread).
+pub type DirectWriter = Arc<OwnedWriteHalf>;
+
+pub struct SharedTcp {
+    /// tokio's own read half: it reads into the buffer's spare capacity without zeroing it
+    /// first, so an idle connection's read buffer costs no resident memory.
+    read: OwnedReadHalf,
+    write: DirectWriter,
+}
+
+impl SharedTcp {
+    /// The stream, and the write half to hand to the engine.
+    pub fn new(tcp: TcpStream) -> (SharedTcp, DirectWriter) {
+        let (read, write) = tcp.into_split();
+        let write = Arc::new(write);
+        (
+            SharedTcp {
+                read,
+                write: write.clone(),
+            },
+            write,
+        )
+    }
+}
 
 impl AsyncRead for SharedTcp {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            // Zeroing the spare room costs a memset per read (the driver offers 4–20 KiB);
-            // reading into uninitialised memory would need unsafe, which the core has none of.
-            let unfilled = buf.initialize_unfilled();
-            match self.0.try_read(unfilled) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                // The readiness was stale: poll_read_ready waits for the next event.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        Pin::new(&mut self.read).poll_read(cx, buf)
     }
 }
 
@@ -43,10 +53,12 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        let tcp: &TcpStream = (*self.write).as_ref();
         loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(buf) {
+            ready!(tcp.poll_write_ready(cx))?;
+            match self.write.try_write(buf) {
                 Ok(n) => return Poll::Ready(Ok(n)),
+                // The readiness was stale: poll_write_ready waits for the next event.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Poll::Ready(Err(e)),
             }
@@ -58,7 +70,8 @@ impl AsyncWrite for SharedTcp {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let r = socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write);
+        let tcp: &TcpStream = (*self.write).as_ref();
+        let r = socket2::SockRef::from(tcp).shutdown(std::net::Shutdown::Write);
         Poll::Ready(match r {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             other => other,
