@@ -134,6 +134,10 @@ pub struct Engine {
     /// A publisher waits for packet ids: the driver announces room when acknowledgements
     /// free some (no write may follow that would report the drain).
     pub ids_wanted: AtomicBool,
+    /// Someone waits for the send buffer to drain: a publisher found it full, or a
+    /// non-blocking one was told "would block". Only then does a caller's direct write
+    /// report the drain; the task reports every drain, as it always did.
+    pub drain_wanted: AtomicBool,
     /// Wakes the task: output to write, a new deadline, or an abort.
     pub wake: Notify,
     pub abort: AtomicBool,
@@ -156,6 +160,7 @@ impl Engine {
             }),
             wake: Notify::new(),
             ids_wanted: AtomicBool::new(false),
+            drain_wanted: AtomicBool::new(false),
             abort: AtomicBool::new(false),
             out_limit,
             writing: AtomicBool::new(false),
@@ -198,7 +203,10 @@ impl Engine {
         if !st.out.is_empty() {
             return true;
         }
-        sink.output_drained();
+        // Per publish otherwise: a queue lock and a broadcast to the client's waiters.
+        if self.drain_wanted.swap(false, Ordering::SeqCst) {
+            sink.output_drained();
+        }
         st.conn.is_closed()
             || match (st.conn.poll_timeout(), st.armed) {
                 (None, _) => false,
@@ -242,6 +250,7 @@ impl Engine {
             let is_over = st.out.len() + st.conn.held_bytes() > self.out_limit;
             if let (true, Some(flag)) = (is_over, over) {
                 flag.store(true, Ordering::SeqCst);
+                self.drain_wanted.store(true, Ordering::SeqCst);
             }
             ((r, is_over, saved), wake)
         };
@@ -267,6 +276,7 @@ impl Engine {
     pub fn full(&self) -> bool {
         let st = self.state.lock();
         if st.out.len() + st.conn.held_bytes() >= self.out_limit {
+            self.drain_wanted.store(true, Ordering::SeqCst);
             return true;
         }
         if st.conn.ids_in_use() >= ID_ROOM {
