@@ -206,7 +206,7 @@ impl PyCertificate {
     fn private_key_container(&self) -> &str {
         self.inner.private_key_container()
     }
-    /// The public key, hex.
+    /// The SubjectPublicKeyInfo, base64.
     #[getter]
     fn public_key(&self) -> &str {
         self.inner.public_key()
@@ -221,7 +221,7 @@ impl PyCertificate {
     fn public_key_length(&self) -> i32 {
         self.inner.public_key_length()
     }
-    /// The serial number, hex.
+    /// The serial number, upper-case hex.
     #[getter]
     fn serial_number(&self) -> &str {
         self.inner.serial_number()
@@ -256,7 +256,7 @@ impl PyCertificate {
     fn subject_alt_names(&self) -> &str {
         self.inner.subject_alt_names()
     }
-    /// MD5 thumbprint, hex.
+    /// MD5 thumbprint, upper-case hex without separators.
     #[getter]
     fn thumbprint_md5(&self) -> &str {
         self.inner.thumbprint_md5()
@@ -281,7 +281,7 @@ impl PyCertificate {
     fn usage_flags(&self) -> i32 {
         self.inner.usage_flags()
     }
-    /// The X.509 version ("3").
+    /// The X.509 version: "V1", "V2" or "V3".
     #[getter]
     fn version(&self) -> &str {
         self.inner.version()
