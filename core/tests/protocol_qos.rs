@@ -482,6 +482,39 @@ fn v311_message_out_reports_the_dup_it_was_last_sent_with() {
     assert!(out.dup);
 }
 
+/// The driver sleeps until `sleep_deadline`; a publish from another thread must not need
+/// an earlier deadline than that, or the driver would have to be woken for every one.
+#[test]
+fn sleep_deadline_is_never_later_than_a_later_publish_is_due() {
+    let mut cfg = config(Protocol::V311);
+    cfg.keep_alive = 0;
+    cfg.republish_interval = Some(Duration::from_secs(20));
+    let mut h = Harness::connected(cfg);
+    // Nothing published yet: an idle connection sleeps without a deadline.
+    assert_eq!(h.conn.sleep_deadline(h.now), None);
+    let id = h.publish("a/b", QoS::AtLeastOnce).unwrap();
+    h.packets();
+    h.advance_secs(3);
+    h.feed(puback(id));
+    h.events();
+    // Acknowledged: nothing is due, yet the driver wakes within one interval.
+    assert_eq!(h.conn.poll_timeout(), None);
+    let slept_at = h.now;
+    let sleep = h.conn.sleep_deadline(slept_at);
+    assert_eq!(sleep, Some(slept_at + Duration::from_secs(20)));
+    h.advance_secs(1);
+    let id = h.publish("a/b", QoS::AtLeastOnce).unwrap();
+    h.packets();
+    assert!(h.conn.poll_timeout().unwrap() >= sleep.unwrap());
+    h.feed(puback(id));
+    h.events();
+    // A whole interval after the last due time was set, the spare wake-ups stop.
+    h.advance_secs(19);
+    assert!(h.conn.sleep_deadline(h.now).is_some());
+    h.advance_secs(2);
+    assert_eq!(h.conn.sleep_deadline(h.now), None);
+}
+
 #[test]
 fn no_time_based_republish_under_v5() {
     let mut cfg = config(Protocol::V5);

@@ -385,6 +385,11 @@ impl EventSink for ConnSink {
         self.shared.announce();
     }
 
+    fn batch(&self, step: &mut dyn FnMut()) {
+        let _held = self.shared.queue.hold_wakes();
+        step()
+    }
+
     fn session_save_failed(&self, error: Error) {
         self.shared.push_event(Event::Error(ErrorEvent {
             error_code: error.code,

@@ -23,6 +23,11 @@ pub trait EventSink: Send + Sync + 'static {
     /// Called with no lock held after a batch of events was forwarded, so a push-mode
     /// consumer can be told without risking a lock-order inversion.
     fn announce(&self);
+    /// Run `step` with the consumers' wake-ups it causes given once, when it is over, rather
+    /// than one per event while locks are still held (the network thread's input handling).
+    fn batch(&self, step: &mut dyn FnMut()) {
+        step()
+    }
     /// The session could not be auto-saved (once per run of failures; called with the
     /// engine lock held).
     fn session_save_failed(&self, error: Error);

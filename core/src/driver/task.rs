@@ -134,7 +134,7 @@ async fn pump(
                 // Under the lock: a caller writing directly checks it under the same lock.
                 engine.writing.store(true, Ordering::SeqCst);
             }
-            st.armed = st.conn.poll_timeout();
+            st.armed = st.conn.sleep_deadline(Instant::now());
             (st.armed, st.conn.is_closed(), st.conn.is_connected())
         };
         if connected {
@@ -170,7 +170,7 @@ async fn pump(
             r = rd.read_buf(&mut rbuf), if !closed && !backlogged => {
                 match r {
                     Ok(0) => return Err(Error::new(code::DROPPED, "the server closed the connection")),
-                    Ok(_) => {
+                    Ok(_) => sink.batch(&mut || {
                         let freed = {
                             let mut st = engine.state.lock();
                             st.conn.handle_bytes(Instant::now(), &mut rbuf);
@@ -180,7 +180,7 @@ async fn pump(
                         if freed {
                             sink.output_drained();
                         }
-                    }
+                    }),
                     Err(e) => return Err(transport::stream_error(&e, "read failed")),
                 }
             }

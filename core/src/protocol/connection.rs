@@ -156,6 +156,8 @@ pub struct Connection {
     unacked_sent: usize,
     /// Republish deadlines, earliest first.
     republish: BTreeSet<(Instant, u16)>,
+    /// When a republish time was last set (see `sleep_deadline`).
+    last_scheduled: Option<Instant>,
     /// Server-to-client aliases; bounded by our Topic Alias Maximum.
     in_aliases: HashMap<u16, ByteString>,
     /// Client-to-server aliases; bounded by the server's Topic Alias Maximum.
@@ -185,6 +187,7 @@ impl Connection {
             held_bytes: 0,
             unacked_sent: 0,
             republish: BTreeSet::new(),
+            last_scheduled: None,
             in_aliases: HashMap::new(),
             out_aliases: HashMap::new(),
             pubrec_count: 0,
@@ -626,6 +629,26 @@ impl Connection {
         let ping = self.keep_alive.deadline();
         let resend = self.republish.iter().next().map(|(t, _)| *t);
         match (ping, resend) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What a driver sleeping on another thread should sleep until: `poll_timeout`, but while
+    /// republish times are being set, no later than one republish interval from `now`.
+    /// Whatever another thread publishes after `now` is then due no earlier than the driver
+    /// wakes anyway, so a steady stream of QoS 1 and 2 publishes never has to wake it just
+    /// to move its deadline. The cost is one spare wake-up per interval, and only within an
+    /// interval of the last publish: idle connections sleep as before.
+    pub fn sleep_deadline(&self, now: Instant) -> Option<Instant> {
+        let due = self.poll_timeout();
+        let floor = match (self.republish_interval(), self.last_scheduled) {
+            (Some(iv), Some(last)) if self.phase == Phase::Connected && now < last + iv => {
+                Some(now + iv)
+            }
+            _ => None,
+        };
+        match (due, floor) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -1119,6 +1142,7 @@ impl Connection {
             let at = now + iv;
             entry.resend_at = Some(at);
             self.republish.insert((at, id));
+            self.last_scheduled = Some(now);
         }
         self.unacked_sent += 1;
     }
@@ -1145,6 +1169,7 @@ impl Connection {
             let at = now + iv;
             entry.resend_at = Some(at);
             self.republish.insert((at, id));
+            self.last_scheduled = Some(now);
         }
     }
 
