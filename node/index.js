@@ -514,6 +514,28 @@ const MESSAGE_FIELDS = [
   'topicAlias',
 ];
 
+// The text form of a message event's payload is made from its bytes when first read: most
+// handlers read one form or the other, and decoding (invalid UTF-8 becomes U+FFFD, as the
+// engine's own text form does) costs as much as the copy that delivered the bytes.
+// Log, MessageAck, MessageIn, MessageOut: see ClientState.unheard.
+const SKIPPABLE_KINDS = [4, 5, 6, 7];
+
+function lazyText() {
+  const text = this.messageB.toString('utf8');
+  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
+  return text;
+}
+
+function setText(text) {
+  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
+}
+
+function messageEvent(packetId, topic, QOS, messageB, retained, duplicate) {
+  const e = { packetId, topic, QOS, message: undefined, messageB, retained, duplicate };
+  Object.defineProperty(e, 'message', { get: lazyText, set: setText, enumerable: true, configurable: true });
+  return e;
+}
+
 function decodeMessages(flat) {
   const n = MESSAGE_FIELDS.length;
   const out = [];
@@ -732,6 +754,17 @@ class ClientState {
     return this.call(start, { what: 'connecting', failed: () => this.release() });
   }
 
+  // The kinds (a bit per EVENT_NAMES index) nobody listens to and whose delivery does
+  // nothing else here: the addon leaves them out of the batch instead of copying their
+  // payloads into JavaScript for no one. The engine's own bookkeeping (the in-flight
+  // collections) has moved on for them all the same.
+  unheard() {
+    const c = this.client;
+    let bits = 0;
+    for (const k of SKIPPABLE_KINDS) if (c.listenerCount(EVENT_NAMES[k]) === 0) bits |= 1 << k;
+    return bits;
+  }
+
   drain() {
     // A listener that causes a drain (doEvents, a settled call) must not fire later events
     // before the earlier ones of the batch in progress; the outer loop picks them up.
@@ -739,8 +772,8 @@ class ClientState {
     this.draining = true;
     try {
       for (;;) {
-        const flat = this.native.takeEvents(EVENT_BATCH);
-        if (flat.length === 0) break;
+        const flat = this.native.takeEvents(EVENT_BATCH, this.unheard());
+        if (flat[0] === 0) break;
         this.fire(flat);
       }
     } finally {
@@ -750,7 +783,7 @@ class ClientState {
 
   fire(a) {
     const client = this.client;
-    let i = 0;
+    let i = 1; // after the count of events taken
     while (i < a.length) {
       const kind = a[i++];
       let e;
@@ -785,16 +818,8 @@ class ClientState {
           break;
         case 6: // MessageIn
         case 7: // MessageOut
-          e = {
-            packetId: a[i],
-            topic: a[i + 1],
-            QOS: a[i + 2],
-            message: a[i + 3],
-            messageB: a[i + 4] ?? Buffer.alloc(0),
-            retained: a[i + 5],
-            duplicate: a[i + 6],
-          };
-          i += 7;
+          e = messageEvent(a[i], a[i + 1], a[i + 2], a[i + 3] ?? Buffer.alloc(0), a[i + 4], a[i + 5]);
+          i += 6;
           break;
         case 8: // ReadyToSend
           e = {};

@@ -60,8 +60,8 @@ impl NativeMqtt {
 
     /// Up to `max` pending events, flattened (see `events.rs`).
     #[napi(js_name = "takeEvents")]
-    pub fn take_events(&self, env: Env, max: u32) -> napi::Result<JsObject> {
-        guarded(|| events::encode(&env, self.inner.take_events(max.max(1) as usize)))
+    pub fn take_events(&self, env: Env, max: u32, unheard: u32) -> napi::Result<JsObject> {
+        guarded(|| events::encode(&env, self.inner.take_events(max.max(1) as usize), unheard))
     }
 
     // ---- properties ----

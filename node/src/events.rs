@@ -1,5 +1,5 @@
 //! Events cross into JavaScript in batches, as one flat array per batch:
-//! `[kind, field, field, ..., kind, field, ...]`, where `kind` indexes
+//! `[taken, kind, field, field, ..., kind, field, ...]`, where `kind` indexes
 //! `ferromq::EVENT_NAMES` and each kind has a fixed field list (the order `index.js`
 //! reads them back in). JavaScript then builds the documented event objects itself,
 //! which keeps their shapes stable and costs far fewer napi calls than setting
@@ -13,13 +13,31 @@ use napi::{Env, JsObject};
 /// Buffer over the engine's own bytes); smaller ones are cheaper to copy than to track.
 const ZERO_COPY_MIN: usize = 4096;
 
-pub fn encode(env: &Env, events: Vec<Event>) -> napi::Result<JsObject> {
+/// The EVENT_NAMES index of the kinds `index.js` may ask to leave out (`unheard`: a bit per
+/// kind nobody listens to); the others have effects in JavaScript beyond their listeners.
+fn skippable(ev: &Event) -> Option<u32> {
+    match ev {
+        Event::Log(_) => Some(4),
+        Event::MessageAck(_) => Some(5),
+        Event::MessageIn(_) => Some(6),
+        Event::MessageOut(_) => Some(7),
+        _ => None,
+    }
+}
+
+pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObject> {
     let mut out = Flat {
         env,
         arr: env.create_empty_array()?,
         len: 0,
     };
+    // First how many events were taken, so that a batch left empty by `unheard` is not
+    // mistaken for the end of the queue.
+    out.int(events.len() as i32)?;
     for ev in events {
+        if skippable(&ev).is_some_and(|k| unheard & (1 << k) != 0) {
+            continue;
+        }
         match ev {
             Event::Connected(e) => {
                 out.kind(0)?;
@@ -155,7 +173,7 @@ impl Flat<'_> {
         self.int(m.packet_id)?;
         self.str(&m.topic)?;
         self.int(m.qos)?;
-        self.str(&String::from_utf8_lossy(&m.message))?;
+        // No text form: index.js makes it from the bytes when a handler reads it.
         self.bytes(m.message, incoming)?;
         self.boolean(m.retained)?;
         self.boolean(m.duplicate)

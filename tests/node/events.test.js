@@ -466,3 +466,41 @@ test('a QoS 1/2 publish joins outgoingMessages when pending events are delivered
     broker.resume();
   }
 });
+
+test('events nobody listens to are left out without holding back the ones after them', opts, async (t) => {
+  const m = await h.connected();
+  const p = await h.connected();
+  t.after(() => h.closeQuietly(m));
+  t.after(() => h.closeQuietly(p));
+  const topic = h.uniqueTopic('unheard');
+  await m.subscribe(topic, 0);
+  const unsubscribed = h.nextEvent(m, 'Unsubscribed');
+  // Three batches' worth of MessageIn nobody listens to, then an event someone does, all
+  // queued while this thread is busy.
+  const sent = [];
+  for (let i = 0; i < 1500; i++) sent.push(p.publishData(topic, 0, Buffer.from([i & 0xff])));
+  await Promise.all(sent);
+  const unsubscribing = m.unsubscribe(topic);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+  await unsubscribing;
+  const e = await unsubscribed;
+  assert.equal(e.topicFilters, topic);
+  await m.disconnect();
+  await p.disconnect();
+});
+
+test('the text form is made on first read, and can be replaced like any field', opts, async (t) => {
+  const m = await h.connected();
+  t.after(() => h.closeQuietly(m));
+  const topic = h.uniqueTopic('lazytext');
+  await m.subscribe(topic, 0);
+  const got = h.nextEvent(m, 'MessageIn');
+  await m.publishData(topic, 0, Buffer.from([0x61, 0xc3, 0x28, 0x62]));
+  const e = await got;
+  assert.deepEqual(JSON.parse(JSON.stringify(e)).message, 'a\ufffd(b');
+  assert.equal(e.message, 'a\ufffd(b');
+  e.message = 'changed';
+  assert.equal(e.message, 'changed');
+  assert.equal({ ...e }.message, 'changed');
+  await m.disconnect();
+});
