@@ -514,9 +514,10 @@ const MESSAGE_FIELDS = [
   'topicAlias',
 ];
 
-// The text form of a message event's payload is made from its bytes when first read: most
-// handlers read one form or the other, and decoding (invalid UTF-8 becomes U+FFFD, as the
-// engine's own text form does) costs as much as the copy that delivered the bytes.
+// The text form of a large payload (null from the addon) is made from its bytes when first
+// read: most handlers read one form or the other, and decoding (invalid UTF-8 becomes
+// U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
+// bytes. A small payload's text comes made: a getter would cost more than the string.
 // Log, MessageAck, MessageIn, MessageOut: see ClientState.unheard.
 const SKIPPABLE_KINDS = [4, 5, 6, 7];
 
@@ -530,9 +531,11 @@ function setText(text) {
   Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
 }
 
-function messageEvent(packetId, topic, QOS, messageB, retained, duplicate) {
-  const e = { packetId, topic, QOS, message: undefined, messageB, retained, duplicate };
-  Object.defineProperty(e, 'message', { get: lazyText, set: setText, enumerable: true, configurable: true });
+function messageEvent(packetId, topic, QOS, message, messageB, retained, duplicate) {
+  const e = { packetId, topic, QOS, message, messageB, retained, duplicate };
+  if (message === null) {
+    Object.defineProperty(e, 'message', { get: lazyText, set: setText, enumerable: true, configurable: true });
+  }
   return e;
 }
 
@@ -818,8 +821,8 @@ class ClientState {
           break;
         case 6: // MessageIn
         case 7: // MessageOut
-          e = messageEvent(a[i], a[i + 1], a[i + 2], a[i + 3] ?? Buffer.alloc(0), a[i + 4], a[i + 5]);
-          i += 6;
+          e = messageEvent(a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4] ?? Buffer.alloc(0), a[i + 5], a[i + 6]);
+          i += 7;
           break;
         case 8: // ReadyToSend
           e = {};

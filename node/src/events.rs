@@ -13,6 +13,9 @@ use napi::{Env, JsObject};
 /// Buffer over the engine's own bytes); smaller ones are cheaper to copy than to track.
 const ZERO_COPY_MIN: usize = 4096;
 
+/// From this size on a message event's text form is made in JavaScript on first read.
+const LAZY_TEXT_MIN: usize = 4096;
+
 /// The EVENT_NAMES index of the kinds `index.js` may ask to leave out (`unheard`: a bit per
 /// kind nobody listens to); the others have effects in JavaScript beyond their listeners.
 fn skippable(ev: &Event) -> Option<u32> {
@@ -173,7 +176,14 @@ impl Flat<'_> {
         self.int(m.packet_id)?;
         self.str(&m.topic)?;
         self.int(m.qos)?;
-        // No text form: index.js makes it from the bytes when a handler reads it.
+        // A large payload's text form is left to index.js, which makes it from the bytes if
+        // a listener reads it; a small one costs less made here than deferred there.
+        if m.message.len() < LAZY_TEXT_MIN {
+            self.str(&String::from_utf8_lossy(&m.message))?;
+        } else {
+            let v = self.env.get_null()?;
+            self.push(v)?;
+        }
         self.bytes(m.message, incoming)?;
         self.boolean(m.retained)?;
         self.boolean(m.duplicate)

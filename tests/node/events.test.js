@@ -495,10 +495,14 @@ test('the text form is made on first read, and can be replaced like any field', 
   const topic = h.uniqueTopic('lazytext');
   await m.subscribe(topic, 0);
   const got = h.nextEvent(m, 'MessageIn');
-  await m.publishData(topic, 0, Buffer.from([0x61, 0xc3, 0x28, 0x62]));
+  // Large enough for the text to be made in JavaScript.
+  const bytes = Buffer.concat([Buffer.from([0x61, 0xc3, 0x28, 0x62]), Buffer.alloc(8192, 0x7a)]);
+  const text = 'a\ufffd(b' + 'z'.repeat(8192);
+  await m.publishData(topic, 0, bytes);
   const e = await got;
-  assert.deepEqual(JSON.parse(JSON.stringify(e)).message, 'a\ufffd(b');
-  assert.equal(e.message, 'a\ufffd(b');
+  assert.deepEqual(Object.keys(e), ['packetId', 'topic', 'QOS', 'message', 'messageB', 'retained', 'duplicate']);
+  assert.equal(JSON.parse(JSON.stringify(e)).message, text);
+  assert.equal(e.message, text);
   e.message = 'changed';
   assert.equal(e.message, 'changed');
   assert.equal({ ...e }.message, 'changed');
