@@ -613,6 +613,45 @@ fn scenario_socket_settings() {
     assert_eq!(c.mqtt.config("MaxLineLength").unwrap(), "4096");
 }
 
+/// An attempt that gave up waiting for its answer leaves its SSLServerAuthentication event
+/// behind; answering that event late must not decide the next attempt's handshake.
+#[test]
+fn a_late_answer_does_not_decide_a_later_handshake() {
+    let m = Mqtt::new();
+    m.set_ssl_enabled(true).unwrap();
+    m.config("SSLAcceptAnyServerCert=True").unwrap();
+    m.config("ConnectionTimeout=2").unwrap();
+    m.set_push_answers_server_authentication(true);
+    m.set_event_notifier(Some(std::sync::Arc::new(|| {})));
+    let tls = port("FERROMQ_TLS_UNTRUSTED_PORT");
+    // Nobody answers: the first attempt times out waiting.
+    let e = m.connect_to("localhost", tls).unwrap_err();
+    assert_eq!(e.code, code::TIMEOUT, "{e}");
+    let second = {
+        let m = m.clone();
+        std::thread::spawn(move || m.connect_to("localhost", tls))
+    };
+    // Both events queued before either is answered (the handshake reaches its question
+    // well within the second attempt's 2 s).
+    std::thread::sleep(Duration::from_millis(700));
+    let mut answered = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while answered < 2 && Instant::now() < deadline {
+        for e in m.take_events(100) {
+            if let Event::SslServerAuthentication(_) = e {
+                // The first attempt's event is refused, the second's accepted.
+                m.answer_server_authentication(answered == 1);
+                answered += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(answered, 2);
+    second.join().unwrap().unwrap();
+    m.set_event_notifier(None);
+    m.disconnect().unwrap();
+}
+
 /// Push mode (the faces' way): events are taken on a thread of the consumer's own, and the
 /// handshake waits for its answer only when it said it answers.
 #[test]

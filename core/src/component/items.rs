@@ -11,6 +11,10 @@ pub(crate) enum Item {
     Proto(ProtocolEvent),
     /// Already a documented event (connection lifecycle, errors).
     Event(Event),
+    /// SSLServerAuthentication, with the number of the handshake that waits for its answer
+    /// (0: none waits). An answer counts only for the handshake whose event was handled
+    /// last, so an event left over from an attempt that gave up cannot answer a later one.
+    Auth(u64, Event),
 }
 
 /// The messages the application has been told are in flight, moved in step with the
@@ -65,7 +69,7 @@ pub(crate) fn to_event(
 ) -> Option<Event> {
     mirror.settle();
     let ev = match item {
-        Item::Event(e) => return Some(e),
+        Item::Event(e) | Item::Auth(_, e) => return Some(e),
         Item::Proto(p) => p,
     };
     match ev {

@@ -1244,7 +1244,9 @@ impl Mqtt {
             let Some(item) = sh.queue.pop() else { break };
             let ev = sh.convert(item);
             if let Some(ev) = ev {
-                let stop = matches!(ev, Event::MessageAck(_));
+                // After an SSLServerAuthentication the batch ends too: the face answers it
+                // before anything later is taken (see answer_server_authentication).
+                let stop = matches!(ev, Event::MessageAck(_) | Event::SslServerAuthentication(_));
                 out.push(ev);
                 if stop {
                     break;
@@ -1260,8 +1262,15 @@ impl Mqtt {
     /// certificate that verified, or whose failure was allowed beforehand
     /// (SSLAcceptAnyServerCert, SSLAcceptServerCert), can be accepted.
     pub fn answer_server_authentication(&self, accept: bool) {
-        if let Some(tx) = self.sh().auth_answer.lock().take() {
-            let _ = tx.send(accept);
+        let sh = self.sh();
+        let delivered = sh.auth_delivered.load(Ordering::SeqCst);
+        let mut pending = sh.auth_answer.lock();
+        // An answer to an event of an attempt that is over (or that never waited) is no
+        // answer for the handshake waiting now: its own event is still to come.
+        if pending.as_ref().is_some_and(|(seq, _)| *seq == delivered) {
+            if let Some((_, tx)) = pending.take() {
+                let _ = tx.send(accept);
+            }
         }
     }
 

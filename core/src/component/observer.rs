@@ -2,9 +2,11 @@
 //! SSLStatus lines, and SSLServerAuthentication, whose handler decides about the server.
 
 use super::event::{ConnectionStatusEvent, Event, SslServerAuthenticationEvent, SslStatusEvent};
+use super::items::Item;
 use super::shared::Shared;
 use crate::transport::{Decision, ServerAuthentication, TransportObserver};
 use bytes::Bytes;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 pub(crate) struct Observer {
@@ -47,21 +49,21 @@ impl TransportObserver for Observer {
         // on a consumer that stays silent.
         let push = sh.notifier.read().is_some();
         let answered_by_dispatch = if push {
-            sh.push_answers_auth
-                .load(std::sync::atomic::Ordering::SeqCst)
+            sh.push_answers_auth.load(Ordering::SeqCst)
         } else {
             sh.handler.read().is_some()
         };
         // A refusal stands whatever the answer (only an allowed certificate can be
         // accepted), so the handshake does not wait for one.
         if !answered_by_dispatch || !auth.accept {
-            sh.push_event(event);
+            sh.queue.push(Item::Auth(0, event));
             sh.announce();
             return Box::pin(std::future::ready(auth.accept));
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
-        *sh.auth_answer.lock() = Some(tx);
-        sh.push_event(event);
+        let seq = sh.auth_issued.fetch_add(1, Ordering::SeqCst) + 1;
+        *sh.auth_answer.lock() = Some((seq, tx));
+        sh.queue.push(Item::Auth(seq, event));
         // A push consumer is told as for every other event; without it the event waited
         // for whatever came next, and the handshake with it.
         sh.announce();

@@ -102,7 +102,14 @@ pub(crate) struct Shared {
     /// application, or left by the connection that just ended.
     pub session: Mutex<Option<crate::protocol::SessionState>>,
     /// The TLS handshake waiting for the application's SSLServerAuthentication answer.
-    pub auth_answer: Mutex<Option<tokio::sync::oneshot::Sender<bool>>>,
+    /// The handshake waiting for an SSLServerAuthentication answer: its number and where
+    /// the answer goes.
+    pub auth_answer: Mutex<Option<(u64, tokio::sync::oneshot::Sender<bool>)>>,
+    /// Numbers handshakes that wait for an answer (from 1).
+    pub auth_issued: AtomicU64,
+    /// The number carried by the SSLServerAuthentication event given to the application
+    /// last: the one an answer now is about.
+    pub auth_delivered: AtomicU64,
     /// A push-mode consumer (a face firing events on its own thread) has said it answers
     /// SSLServerAuthentication through `Mqtt::answer_server_authentication`.
     pub push_answers_auth: AtomicBool,
@@ -141,6 +148,8 @@ impl Shared {
             dropped: AtomicBool::new(false),
             session: Mutex::new(None),
             auth_answer: Mutex::new(None),
+            auth_issued: AtomicU64::new(0),
+            auth_delivered: AtomicU64::new(0),
             push_answers_auth: AtomicBool::new(false),
             generations: AtomicU64::new(0),
         }
@@ -167,6 +176,9 @@ impl Shared {
     /// Turn a queue item into the documented event it stands for, on the consumer's thread,
     /// moving the in-flight view and the last message's user properties in step.
     pub fn convert(&self, item: Item) -> Option<Event> {
+        if let Item::Auth(seq, _) = &item {
+            self.auth_delivered.store(*seq, Ordering::SeqCst);
+        }
         let level = self.log_level.load(Ordering::Relaxed);
         let mut props = None;
         let ev = to_event(item, &mut self.mirror.lock(), level, &mut |p| {
