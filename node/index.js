@@ -517,7 +517,8 @@ const MESSAGE_FIELDS = [
 // The text form of a large payload (null from the addon) is made from its bytes when first
 // read: most handlers read one form or the other, and decoding (invalid UTF-8 becomes
 // U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
-// bytes. A small payload's text comes made: a getter would cost more than the string.
+// bytes. A small payload's text (under 256 bytes) comes made: a getter would cost more
+// than the string.
 // Log, MessageAck, MessageIn, MessageOut: see ClientState.unheard.
 const SKIPPABLE_KINDS = [4, 5, 6, 7];
 

@@ -14,7 +14,7 @@ use napi::{Env, JsObject};
 const ZERO_COPY_MIN: usize = 4096;
 
 /// From this size on a message event's text form is made in JavaScript on first read.
-const LAZY_TEXT_MIN: usize = 4096;
+const LAZY_TEXT_MIN: usize = 256;
 
 /// The EVENT_NAMES index of the kinds `index.js` may ask to leave out (`unheard`: a bit per
 /// kind nobody listens to); the others have effects in JavaScript beyond their listeners.
