@@ -514,22 +514,23 @@ const MESSAGE_FIELDS = [
   'topicAlias',
 ];
 
+// Log, MessageAck, MessageIn, MessageOut: the kinds `fire` does nothing with but emit, so
+// they may be left out when nobody listens (see ClientState.unheard).
+const SKIPPABLE_KINDS = [4, 5, 6, 7];
+
 // The text form of a large payload (null from the addon) is made from its bytes when first
 // read: most handlers read one form or the other, and decoding (invalid UTF-8 becomes
 // U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
 // bytes. A small payload's text (under 256 bytes) comes made: a getter would cost more
 // than the string.
-// Log, MessageAck, MessageIn, MessageOut: see ClientState.unheard.
-const SKIPPABLE_KINDS = [4, 5, 6, 7];
+function setText(text) {
+  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
+}
 
 function lazyText() {
   const text = this.messageB.toString('utf8');
-  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
+  setText.call(this, text);
   return text;
-}
-
-function setText(text) {
-  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
 }
 
 function messageEvent(packetId, topic, QOS, message, messageB, retained, duplicate) {

@@ -16,18 +16,8 @@ const ZERO_COPY_MIN: usize = 4096;
 /// From this size on a message event's text form is made in JavaScript on first read.
 const LAZY_TEXT_MIN: usize = 256;
 
-/// The EVENT_NAMES index of the kinds `index.js` may ask to leave out (`unheard`: a bit per
-/// kind nobody listens to); the others have effects in JavaScript beyond their listeners.
-fn skippable(ev: &Event) -> Option<u32> {
-    match ev {
-        Event::Log(_) => Some(4),
-        Event::MessageAck(_) => Some(5),
-        Event::MessageIn(_) => Some(6),
-        Event::MessageOut(_) => Some(7),
-        _ => None,
-    }
-}
-
+/// `unheard` has a bit per kind (`Event::index`) to leave out: index.js sets it for kinds
+/// nobody listens to and whose delivery has no other effect there.
 pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObject> {
     let mut out = Flat {
         env,
@@ -38,7 +28,7 @@ pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObj
     // mistaken for the end of the queue.
     out.int(events.len() as i32)?;
     for ev in events {
-        if skippable(&ev).is_some_and(|k| unheard & (1 << k) != 0) {
+        if unheard & (1 << ev.index()) != 0 {
             continue;
         }
         match ev {

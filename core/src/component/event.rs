@@ -113,20 +113,25 @@ pub enum Event {
 impl Event {
     /// The documented event name, the same in every language ("MessageIn", ...).
     pub fn name(&self) -> &'static str {
+        EVENT_NAMES[self.index()]
+    }
+
+    /// Where the name stands in [`EVENT_NAMES`]: a face's compact number for the kind.
+    pub fn index(&self) -> usize {
         match self {
-            Event::Connected(_) => "Connected",
-            Event::ConnectionStatus(_) => "ConnectionStatus",
-            Event::Disconnected(_) => "Disconnected",
-            Event::Error(_) => "Error",
-            Event::Log(_) => "Log",
-            Event::MessageAck(_) => "MessageAck",
-            Event::MessageIn(_) => "MessageIn",
-            Event::MessageOut(_) => "MessageOut",
-            Event::ReadyToSend => "ReadyToSend",
-            Event::SslServerAuthentication(_) => "SSLServerAuthentication",
-            Event::SslStatus(_) => "SSLStatus",
-            Event::Subscribed(_) => "Subscribed",
-            Event::Unsubscribed(_) => "Unsubscribed",
+            Event::Connected(_) => 0,
+            Event::ConnectionStatus(_) => 1,
+            Event::Disconnected(_) => 2,
+            Event::Error(_) => 3,
+            Event::Log(_) => 4,
+            Event::MessageAck(_) => 5,
+            Event::MessageIn(_) => 6,
+            Event::MessageOut(_) => 7,
+            Event::ReadyToSend => 8,
+            Event::SslServerAuthentication(_) => 9,
+            Event::SslStatus(_) => 10,
+            Event::Subscribed(_) => 11,
+            Event::Unsubscribed(_) => 12,
         }
     }
 }

@@ -101,9 +101,8 @@ pub(crate) struct Shared {
     /// The client-side session waiting for the next connection: restored by the
     /// application, or left by the connection that just ended.
     pub session: Mutex<Option<crate::protocol::SessionState>>,
-    /// The TLS handshake waiting for the application's SSLServerAuthentication answer.
-    /// The handshake waiting for an SSLServerAuthentication answer: its number and where
-    /// the answer goes.
+    /// The TLS handshake waiting for the application's SSLServerAuthentication answer: its
+    /// number and where the answer goes.
     pub auth_answer: Mutex<Option<(u64, tokio::sync::oneshot::Sender<bool>)>>,
     /// Numbers handshakes that wait for an answer (from 1).
     pub auth_issued: AtomicU64,

@@ -144,10 +144,7 @@ async fn pump(
             let _ = wr.shutdown().await;
             return Ok(());
         }
-        let deadline = match (deadline, connect_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let deadline = crate::protocol::earliest(deadline, connect_deadline);
         let backlogged = sink.backlogged();
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
             rbuf.reserve(READ_CHUNK);

@@ -628,10 +628,7 @@ impl Connection {
         }
         let ping = self.keep_alive.deadline();
         let resend = self.republish.iter().next().map(|(t, _)| *t);
-        match (ping, resend) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::earliest(ping, resend)
     }
 
     /// What a driver sleeping on another thread should sleep until: `poll_timeout`, but while
@@ -641,17 +638,13 @@ impl Connection {
     /// to move its deadline. The cost is one spare wake-up per interval, and only within an
     /// interval of the last publish: idle connections sleep as before.
     pub fn sleep_deadline(&self, now: Instant) -> Option<Instant> {
-        let due = self.poll_timeout();
         let floor = match (self.republish_interval(), self.last_scheduled) {
             (Some(iv), Some(last)) if self.phase == Phase::Connected && now < last + iv => {
                 Some(now + iv)
             }
             _ => None,
         };
-        match (due, floor) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        super::earliest(self.poll_timeout(), floor)
     }
 
     pub fn is_connected(&self) -> bool {

@@ -17,6 +17,15 @@ pub use message::{Direction, Message, MessageState};
 pub use session::{SessionState, SESSION_FORMAT, SESSION_VERSION};
 
 use crate::codec::ConnAck;
+use std::time::Instant;
+
+/// The sooner of two deadlines, where None means "none".
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 /// What the state machine tells the layer above. The driver turns these into the
 /// documented events; the order here is the order the application sees.
