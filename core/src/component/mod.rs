@@ -448,10 +448,7 @@ impl Mqtt {
             engine.abort();
         }
         let session = engine.state.lock().conn.end_and_take_session();
-        // An empty session still carries its publish count and next packet id.
-        if !session.is_empty() || session.published() > 0 {
-            *sh.session.lock() = Some(session);
-        }
+        sh.keep_session(session);
         let mut link = sh.link.lock();
         // The task may have finished (and reported) on its own meanwhile.
         let still_ours = matches!(&link.conn, Some((e, _)) if Arc::ptr_eq(e, &engine));

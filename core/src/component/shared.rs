@@ -158,6 +158,21 @@ impl Shared {
         self.generations.fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// Keep what a connection's engine leaves for the next connection (AutoReconnect, a later
+    /// Connect, SaveSession). Both `detach` and the task's end take it, in either order and
+    /// possibly at once; whoever comes second finds only an empty session, which must not
+    /// replace the messages the first one kept.
+    pub fn keep_session(&self, session: crate::protocol::SessionState) {
+        let mut kept = self.session.lock();
+        if session.is_empty() && kept.is_some() {
+            return;
+        }
+        // An empty session still carries its publish count and next packet id.
+        if !session.is_empty() || session.published() > 0 {
+            *kept = Some(session);
+        }
+    }
+
     pub fn push_event(&self, ev: Event) {
         self.queue.push(Item::Event(ev));
     }
@@ -428,10 +443,7 @@ impl ConnSink {
         };
         if let Some(engine) = engine {
             let session = engine.state.lock().conn.end_and_take_session();
-            // An empty session still carries its publish count and next packet id.
-            if !session.is_empty() || session.published() > 0 {
-                *sh.session.lock() = Some(session);
-            }
+            sh.keep_session(session);
         }
         let mut link = sh.link.lock();
         if !self.current(&link) {
