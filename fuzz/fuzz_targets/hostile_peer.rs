@@ -69,8 +69,8 @@ struct Setup {
     credentials: bool,
     /// Modulo 4: 3 formats a line per packet.
     log_level: u8,
-    /// Fed right after CONNECT, so most inputs start connected.
-    connack: Option<ConnAckSpec>,
+    /// A successful CONNACK fed right after CONNECT, so most inputs start connected.
+    connack: Option<Welcome>,
 }
 
 const MAX_PACKET_SIZES: [u32; 4] = [48, 256, 4096, PROTOCOL_MAX_PACKET];
@@ -124,16 +124,41 @@ struct ReconnectSpec {
     via_text: bool,
     /// Connection::with_session rather than new + restore.
     with_session: bool,
-    connack: Option<ConnAckSpec>,
+    connack: Option<Welcome>,
 }
 
 #[derive(Arbitrary, Debug, Clone)]
 struct ServerItem {
     kind: ItemKind,
-    /// Encode for the other protocol version than the connection speaks.
-    wrong_version: bool,
-    /// Overwrite byte (at % len) of the encoding with the value.
-    mutate: Option<(u16, u8)>,
+    /// Below 16: encode for the other protocol version than the connection speaks.
+    version: u8,
+    /// Below 32: overwrite byte `at % len` of the encoding with `value`.
+    corrupt: u8,
+    at: u16,
+    value: u8,
+}
+
+/// A CONNACK that accepts the connection.
+#[derive(Arbitrary, Debug, Clone)]
+struct Welcome {
+    session_present: bool,
+    properties: Option<ConnAckProps>,
+}
+
+impl Welcome {
+    fn item(&self) -> ServerItem {
+        ServerItem {
+            kind: ItemKind::ConnAck(ConnAckSpec {
+                session_present: self.session_present,
+                code: Code::Zero,
+                properties: self.properties.clone(),
+            }),
+            version: u8::MAX,
+            corrupt: u8::MAX,
+            at: 0,
+            value: 0,
+        }
+    }
 }
 
 #[derive(Arbitrary, Debug, Clone)]
@@ -218,10 +243,11 @@ struct PublishSpec {
     dup: bool,
     retain: bool,
     topic: TopicChoice,
-    /// 5.0 Topic Alias (the codec refuses 0).
-    alias: Option<u8>,
+    /// From 192: 5.0 Topic Alias v % 8 (the codec refuses 0).
+    alias: u8,
     payload: u8,
-    subscription_id: Option<u32>,
+    /// The codec refuses 0.
+    subscription_id: Option<u8>,
     user_property: bool,
 }
 
@@ -236,6 +262,8 @@ enum IdChoice {
     Pending(u8),
     /// 1 + v % 8: collisions between flows.
     Small(u8),
+    /// The id of the item before in the same operation (a PUBLISH and its PUBREL).
+    Prev,
     Any(u16),
 }
 
@@ -362,10 +390,17 @@ struct IdsInPlay {
     outgoing: Vec<u16>,
     incoming: Vec<u16>,
     pending: Vec<u16>,
+    prev: u16,
 }
 
 impl IdsInPlay {
-    fn pick(&self, c: IdChoice) -> u16 {
+    fn pick(&mut self, c: IdChoice) -> u16 {
+        let id = self.choose(c);
+        self.prev = id;
+        id
+    }
+
+    fn choose(&self, c: IdChoice) -> u16 {
         let nth = |v: &[u16], k: u8| -> u16 {
             if v.is_empty() {
                 1
@@ -378,14 +413,15 @@ impl IdsInPlay {
             IdChoice::Incoming(k) => nth(&self.incoming, k),
             IdChoice::Pending(k) => nth(&self.pending, k),
             IdChoice::Small(v) => 1 + u16::from(v % 8),
+            IdChoice::Prev => self.prev,
             IdChoice::Any(v) => v,
         }
     }
 }
 
 /// The bytes of one item, or nothing when the encoder refuses what the fields make.
-fn item_bytes(item: &ServerItem, protocol: Protocol, ids: &IdsInPlay) -> Vec<u8> {
-    let protocol = if item.wrong_version {
+fn item_bytes(item: &ServerItem, protocol: Protocol, ids: &mut IdsInPlay) -> Vec<u8> {
+    let protocol = if item.version < 16 {
         other(protocol)
     } else {
         protocol
@@ -394,17 +430,17 @@ fn item_bytes(item: &ServerItem, protocol: Protocol, ids: &IdsInPlay) -> Vec<u8>
         ItemKind::Raw(bytes) => {
             let mut b = bytes.clone();
             b.truncate(MAX_RAW);
-            return mutate(b, item.mutate);
+            return corrupt(b, item);
         }
         ItemKind::ConnAck(spec) => connack_packet(spec, protocol),
         ItemKind::Publish(s) => {
             let qos = QoS::from_u8(s.qos % 3).unwrap_or(QoS::AtMostOnce);
             let mut properties = Properties {
-                topic_alias: s.alias.map(u16::from),
+                topic_alias: (s.alias >= 192).then_some(u16::from(s.alias % 8)),
                 ..Properties::default()
             };
             if let Some(v) = s.subscription_id {
-                properties.subscription_identifiers.push(v);
+                properties.subscription_identifiers.push(u32::from(v));
             }
             if s.user_property {
                 properties.user_properties.push(("k".into(), "v".into()));
@@ -528,15 +564,15 @@ fn item_bytes(item: &ServerItem, protocol: Protocol, ids: &IdsInPlay) -> Vec<u8>
     };
     let mut out = BytesMut::new();
     match codec::encode(&packet, protocol, &mut out) {
-        Ok(()) => mutate(out.to_vec(), item.mutate),
+        Ok(()) => corrupt(out.to_vec(), item),
         Err(_) => Vec::new(),
     }
 }
 
-fn mutate(mut bytes: Vec<u8>, m: Option<(u16, u8)>) -> Vec<u8> {
-    if let (Some((at, v)), false) = (m, bytes.is_empty()) {
-        let i = usize::from(at) % bytes.len();
-        bytes[i] = v;
+fn corrupt(mut bytes: Vec<u8>, item: &ServerItem) -> Vec<u8> {
+    if item.corrupt < 32 && !bytes.is_empty() {
+        let i = usize::from(item.at) % bytes.len();
+        bytes[i] = item.value;
     }
     bytes
 }
@@ -696,8 +732,8 @@ impl Harness {
         let now = h.now;
         h.conn.start(now);
         h.after_step(0);
-        if let Some(c) = h.setup.connack.clone() {
-            h.feed_items(&[plain(ItemKind::ConnAck(c))], &[]);
+        if let Some(w) = h.setup.connack.clone() {
+            h.feed_items(&[w.item()], &[]);
         }
         h
     }
@@ -863,14 +899,15 @@ impl Harness {
             outgoing: self.conn.outgoing().iter().map(|m| m.packet_id).collect(),
             incoming: self.conn.incoming().iter().map(|m| m.packet_id).collect(),
             pending: self.check.pending.iter().copied().collect(),
+            prev: 1,
         }
     }
 
     fn feed_items(&mut self, items: &[ServerItem], chunks: &[u8]) {
-        let ids = self.ids_in_play();
+        let mut ids = self.ids_in_play();
         let mut bytes = Vec::new();
         for item in items {
-            bytes.extend(item_bytes(item, self.config.protocol, &ids));
+            bytes.extend(item_bytes(item, self.config.protocol, &mut ids));
         }
         let mut rest = &bytes[..];
         let mut sizes = chunks.iter().map(|c| 1 + usize::from(*c));
@@ -950,8 +987,8 @@ impl Harness {
         let now = self.now;
         self.conn.start(now);
         self.after_step(0);
-        if let Some(c) = spec.connack.clone() {
-            self.feed_items(&[plain(ItemKind::ConnAck(c))], &[]);
+        if let Some(w) = spec.connack.clone() {
+            self.feed_items(&[w.item()], &[]);
         }
     }
 
@@ -1398,14 +1435,6 @@ fn roundtrip_text(session: &SessionState) -> SessionState {
         .unwrap_or_else(|e| panic!("a saved session does not read back: {e}\n{text}"));
     assert_eq!(&back, session, "the session changed through its text form");
     back
-}
-
-fn plain(kind: ItemKind) -> ServerItem {
-    ServerItem {
-        kind,
-        wrong_version: false,
-        mutate: None,
-    }
 }
 
 fn make_config(setup: &Setup, v5: bool, clean_session: bool) -> ConnectionConfig {
