@@ -946,8 +946,11 @@ class ClientState {
     return bits;
   }
 
-  /** Fires pending events for one turn (SLICE_MS); schedules the next turn if some are left. */
-  drain() {
+  /**
+   * Fires pending events for one turn (SLICE_MS); schedules the next turn if some are left.
+   * `resumed`: called by that scheduled turn.
+   */
+  drain(resumed = false) {
     // A listener that causes a drain (doEvents, a settled call) must not fire later events
     // before the earlier ones of the batch in progress; the outer loop picks them up. A
     // scheduled turn does the same for a drain asked for in between (the notifier's).
@@ -978,14 +981,29 @@ class ClientState {
     } finally {
       this.draining = false;
     }
-    if (!empty) {
-      this.resume = setImmediate(() => {
-        this.resume = null;
-        this.drain();
-      });
-      if (!this.refd) this.resume.unref();
-    }
+    if (!empty) this.scheduleTurn(resumed);
     this.settleReady(empty);
+  }
+
+  // The next turn runs as an immediate. One queued while immediates run (by a turn itself)
+  // waits for the next iteration of the event loop; one queued from elsewhere (the notifier
+  // in the poll phase, a promise reaction) would run in this iteration's check phase, right
+  // after the turn that queued it, so it takes one hop more: at most one turn per iteration.
+  scheduleTurn(resumed) {
+    const turn = () => {
+      this.resume = null;
+      this.drain(true);
+    };
+    const hop = () => {
+      this.resume = null;
+      this.queueImmediate(turn);
+    };
+    this.queueImmediate(resumed ? turn : hop);
+  }
+
+  queueImmediate(fn) {
+    this.resume = setImmediate(fn);
+    if (!this.refd) this.resume.unref();
   }
 
   settleReady(empty) {
