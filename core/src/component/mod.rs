@@ -1665,6 +1665,12 @@ pub(crate) fn schedule_reconnect(sh: &Arc<Shared>) {
                 if reconnect::wanted(&sh, e.code) {
                     schedule_reconnect(&sh);
                 } else {
+                    // Always an event: a push face waiting to learn that reconnecting is
+                    // over (Node's hold of its process) must be woken even at LogLevel 0.
+                    sh.push_event(Event::Error(ErrorEvent {
+                        error_code: e.code,
+                        description: format!("reconnecting gave up: {}", e.message),
+                    }));
                     sh.stop_reconnecting(e.code, "reconnecting gave up");
                 }
                 sh.announce();
