@@ -386,6 +386,16 @@ export declare class mqtt {
   isReadyToSend(): boolean;
   readonly readyToSend: boolean;
 
+  /**
+   * True while AutoReconnect brings a lost connection back (waiting out its delay, or
+   * attempting). An extension: the documented class has no such member. In a Disconnected
+   * listener, or a failed attempt's Connected listener, it already says whether another
+   * attempt follows; false once connected again, after disconnect(), interrupt() or reset(),
+   * and once reconnecting gives up.
+   */
+  isReconnecting(): boolean;
+  readonly reconnecting: boolean;
+
   /** QoS 1/2 messages from the server not fully acknowledged yet (a snapshot). */
   getIncomingMessages(): MQTTMessageList;
   readonly incomingMessages: MQTTMessageList;

@@ -369,8 +369,10 @@ class mqtt extends EventEmitter {
   }
 
   disconnect() {
-    this[STATE].stop();
-    return this[STATE].call(() => this[NATIVE].disconnect(), { what: 'disconnecting', outcome: DISCONNECTED });
+    const p = this[STATE].call(() => this[NATIVE].disconnect(), { what: 'disconnecting', outcome: DISCONNECTED });
+    // Disconnecting ends reconnecting at once, before any event says so.
+    this[STATE].update();
+    return p;
   }
 
   subscribe(topicFilter, QOS) {
@@ -410,7 +412,7 @@ class mqtt extends EventEmitter {
   interrupt() {
     return attempt(() => {
       this[NATIVE].interrupt();
-      this[STATE].stop();
+      this[STATE].update();
       this[STATE].interruptAll();
       return this[STATE].idle();
     });
@@ -434,7 +436,7 @@ class mqtt extends EventEmitter {
   reset() {
     return attempt(() => {
       this[NATIVE].reset();
-      this[STATE].stop();
+      this[STATE].update();
       this[STATE].interruptAll();
       return this[STATE].idle();
     });
@@ -497,6 +499,17 @@ class mqtt extends EventEmitter {
 
   isReadyToSend() {
     return this[NATIVE].isReadyToSend();
+  }
+
+  /**
+   * Reconnecting (an extension; the documented class has no such member): true while
+   * AutoReconnect brings a lost connection back, waiting out its delay or attempting. In a
+   * Disconnected listener, or a failed attempt's Connected, it already says whether another
+   * attempt follows; false once connected again, after disconnect(), interrupt() or reset(),
+   * and once reconnecting gives up.
+   */
+  isReconnecting() {
+    return this[NATIVE].isReconnecting();
   }
 
   /** IncomingMessages: a frozen array of frozen MQTTMessage objects (a snapshot). */
@@ -580,6 +593,7 @@ function decodeMessages(flat) {
 // sloppy and strict code alike, rather than being ignored.
 const READ_ONLY = [
   ['ReadyToSend', 'isReadyToSend'],
+  ['Reconnecting', 'isReconnecting'],
   ['IncomingMessages', 'getIncomingMessages'],
   ['OutgoingMessages', 'getOutgoingMessages'],
   ['SSLServerCert', 'getSSLServerCert'],
@@ -700,7 +714,6 @@ const SLICE_MS = 20;
 // The kinds (EVENT_NAMES indexes) the face itself looks at.
 const CONNECTED = 0;
 const DISCONNECTED = 2;
-const LOG = 4;
 const SSL_SERVER_AUTHENTICATION = 9;
 const SUBSCRIBED = 11;
 const UNSUBSCRIBED = 12;
@@ -712,13 +725,6 @@ const UNSUBSCRIBED = 12;
 // can hold when the call finishes (4096 plus what one read adds). Only a flood ever gets
 // past the first test.
 const SETTLE_AFTER = 16384;
-
-// The engine says in a "Reconnect" log line that it will try again after a connection (or
-// an attempt) ended in an error. That line is queued right after the event that reports the
-// end, but not in the same step: while AutoReconnect is on, the client keeps holding the
-// process this long for it.
-const RECONNECT_GRACE_MS = 1000;
-const RECONNECT_SCHEDULED = /^reconnecting in /;
 
 // Per-client bookkeeping kept off the public object.
 class ClientState {
@@ -739,14 +745,6 @@ class ClientState {
     // Connections that may still deliver events: one per connect call until it fails,
     // and one per established connection until its Disconnected event.
     this.holds = 0;
-    // The engine said it re-establishes a lost connection by itself (AutoReconnect).
-    this.reconnecting = false;
-    // While set, a connection ended in an error and the engine's word on reconnecting
-    // is awaited.
-    this.grace = null;
-    // The application ended the connection (disconnect, interrupt, reset): a Reconnect line
-    // queued before that is stale. Until the next established connection.
-    this.stopped = false;
     // unref() clears it: the client then never keeps the process alive by itself.
     this.refd = true;
     // What the native side was last told about keeping the process alive.
@@ -757,9 +755,15 @@ class ClientState {
     this.waiting = new Set();
   }
 
-  /** Connected, connecting, or about to reconnect: the engine will deliver more by itself. */
+  /**
+   * Connected, connecting, or reconnecting: the engine will deliver more by itself. The
+   * engine settles whether it reconnects before it queues the event that reports a loss or
+   * a failed attempt, so asking when that event is handled gets the final word. It is
+   * connected a moment before its Connected event arrives (which takes a hold), and no
+   * longer reconnecting from then on: isConnected() covers that moment.
+   */
   active() {
-    return this.holds > 0 || this.reconnecting || this.grace !== null;
+    return this.holds > 0 || this.native.isReconnecting() || this.native.isConnected();
   }
 
   // An active client is kept from the garbage collector (its listeners are still expected
@@ -801,69 +805,16 @@ class ClientState {
     }
   }
 
-  /** The application ended the connection: nothing is re-established after this. */
-  stop() {
-    this.stopped = true;
-    this.reconnecting = false;
-    this.endGrace();
-    this.update();
-  }
-
-  waitForReconnectWord() {
-    this.endGrace();
-    const t = setTimeout(() => {
-      this.grace = null;
-      // The line may be queued and not fired yet.
-      this.drain();
-      this.update();
-    }, RECONNECT_GRACE_MS);
-    // The drain function's reference keeps the process alive meanwhile (unless unref'd).
-    t.unref();
-    this.grace = t;
-  }
-
-  endGrace() {
-    if (this.grace !== null) {
-      clearTimeout(this.grace);
-      this.grace = null;
-    }
-  }
-
-  autoReconnect() {
-    try {
-      return this.native.config('AutoReconnect').toLowerCase() === 'true';
-    } catch {
-      return false;
-    }
-  }
-
   onConnected(statusCode) {
-    if (statusCode === 0) {
-      this.stopped = false;
-      this.reconnecting = false;
-      this.endGrace();
-      // A connection the engine made by itself (AutoReconnect) holds the client too,
-      // until its Disconnected event.
-      if (this.holds === 0) this.acquire();
-      else this.update();
-    } else if (this.reconnecting) {
-      // A failed attempt of the engine's: the next one (if any) is announced right after.
-      this.reconnecting = false;
-      this.waitForReconnectWord();
-      this.update();
-    }
+    // A connection the engine made by itself (AutoReconnect) holds the client too, until
+    // its Disconnected event. After a failed attempt of the engine's, reconnecting already
+    // says whether another one follows.
+    if (statusCode === 0 && this.holds === 0) this.acquire();
+    else this.update();
   }
 
-  onDisconnected(statusCode) {
-    if (statusCode !== 0 && !this.stopped && this.autoReconnect()) this.waitForReconnectWord();
+  onDisconnected() {
     this.release();
-  }
-
-  onReconnectLog(message) {
-    if (this.stopped || !RECONNECT_SCHEDULED.test(message)) return;
-    this.reconnecting = true;
-    this.endGrace();
-    this.update();
   }
 
   /** Resolves once no connection or attempt is left, after firing what is pending. */
@@ -939,8 +890,7 @@ class ClientState {
 
   // The kinds (a bit per EVENT_NAMES index) nobody listens to and whose delivery does
   // nothing else here: the addon leaves them out of the batch instead of copying their
-  // payloads into JavaScript for no one (it keeps "Reconnect" log lines, which this face
-  // follows). The engine's own bookkeeping (the in-flight collections) has moved on for
+  // payloads into JavaScript for no one. The engine's own bookkeeping (the in-flight collections) has moved on for
   // them all the same.
   unheard() {
     const c = this.client;
@@ -985,6 +935,10 @@ class ClientState {
       this.draining = false;
     }
     if (!empty) this.scheduleTurn(resumed);
+    // Reconnecting may also end with no Connected or Disconnected to say so (an attempt
+    // that could not even start, after the last one allowed): whatever event came with
+    // it brought the drain here.
+    else if (this.holds === 0 && live.has(this.client)) this.update();
     this.settleReady(empty);
   }
 
@@ -1038,16 +992,15 @@ class ClientState {
         case DISCONNECTED:
           e = { statusCode: a[i], description: a[i + 1] };
           i += 2;
-          this.onDisconnected(e.statusCode);
+          this.onDisconnected();
           break;
         case 3: // Error
           e = { errorCode: a[i], description: a[i + 1] };
           i += 2;
           break;
-        case LOG:
+        case 4: // Log
           e = { logLevel: a[i], message: a[i + 1], logType: a[i + 2] };
           i += 3;
-          if (e.logType === 'Reconnect') this.onReconnectLog(e.message);
           break;
         case 5: // MessageAck
           e = { packetId: a[i], direction: a[i + 1], index: a[i + 2], responseCode: a[i + 3] };

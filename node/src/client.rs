@@ -178,6 +178,13 @@ impl NativeMqtt {
     pub fn set_local_port(&self, env: Env, v: i32) -> napi::Result<()> {
         guarded(|| sync(&env, self.inner.set_local_port(v)))
     }
+    /// Whether AutoReconnect is bringing a lost connection back (an extension: the
+    /// documented class has no such member). Already settled when the event reporting the
+    /// loss or a failed attempt fires, so `index.js` asks it there.
+    #[napi(js_name = "isReconnecting")]
+    pub fn is_reconnecting(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.reconnecting()))
+    }
     #[napi(js_name = "isReadyToSend")]
     pub fn is_ready_to_send(&self) -> napi::Result<bool> {
         guarded(|| Ok(self.inner.ready_to_send()))

@@ -305,6 +305,60 @@ test('disconnect() while reconnecting lets the process exit', opts, async (t) =>
   assert.equal(child.lines.filter((l) => /^connected [1-9]/.test(l)).length, 1, child.said());
 });
 
+// Quiet (LogLevel 0: no Log lines at all) and told only by isReconnecting() whether
+// another attempt follows; it prints what that says in each listener. Once reconnected it
+// disconnects on purpose, and nothing else keeps the child running.
+const QUIET_CHILD = `
+const { mqtt } = require('ferromq');
+const [port] = process.argv.slice(1);
+(async () => {
+  const m = new mqtt();
+  m.timeout = 20;
+  m.configSync('LogLevel=0');
+  m.configSync('AutoReconnect=true');
+  m.configSync('ReconnectMinDelay=100');
+  let ups = 0;
+  m.on('Log', (e) => console.log('log', e.message));
+  m.on('Connected', (e) => {
+    console.log('connected', e.statusCode, 'reconnecting', m.isReconnecting());
+    if (e.statusCode === 0 && ++ups === 2) {
+      m.disconnect().then(() => console.log('we disconnected, reconnecting', m.isReconnecting(), m.reconnecting));
+    }
+  });
+  m.on('Disconnected', (e) => console.log('disconnected', e.statusCode, 'reconnecting', m.isReconnecting()));
+  await m.connectTo('127.0.0.1', Number(port));
+  console.log('up');
+})().catch((e) => { console.error(e); process.exit(3); });
+`;
+
+test('with LogLevel 0 a reconnecting client keeps the process alive; isReconnecting() says so', opts, async (t) => {
+  const broker = await h.privateBroker();
+  t.after(() => broker.stop());
+  const child = watchChild(t, QUIET_CHILD, [broker.port]);
+  const { lines, alive, said, waitLine } = child;
+  await waitLine((l) => l === 'up', 'the connection');
+  assert.deepEqual(lines, ['connected 0 reconnecting false', 'up'], said());
+
+  await broker.kill();
+  await waitLine((l) => /^disconnected [1-9]/.test(l), 'the loss reported');
+  const lost = lines.find((l) => /^disconnected [1-9]/.test(l));
+  assert.match(lost, / reconnecting true$/, `isReconnecting() in the Disconnected listener; ${said()}`);
+  // Attempts 1 to 4 come about 0.1, 0.3, 0.7 and 1.5 s after the loss: past the second it
+  // would have been let go when the client waited for Log lines that never come.
+  const failed = () => lines.filter((l) => /^connected [1-9]/.test(l));
+  await h.until(() => failed().length >= 4 || !alive(), 'four failed attempts', 30000);
+  assert.ok(alive(), `the child exited while reconnecting; ${said()}`);
+  for (const l of failed()) assert.match(l, / reconnecting true$/, said());
+
+  await broker.restart();
+  // Reconnected, the child disconnects on purpose and then has nothing left to wait for.
+  assert.deepEqual(await child.exited('the child to exit after its disconnect'), { code: 0, signal: null }, said());
+  assert.ok(lines.includes('disconnected 0 reconnecting false'), said());
+  assert.ok(lines.includes('we disconnected, reconnecting false false'), said());
+  assert.equal(lines.filter((l) => l === 'connected 0 reconnecting false').length, 2, said());
+  assert.deepEqual(lines.filter((l) => l.startsWith('log ')), [], `LogLevel 0 logs nothing; ${said()}`);
+});
+
 test('scenario_early_drop_backs_off: a server that drops every connection after CONNACK meets a growing backoff', opts, async (t) => {
   const peer = await h.hostilePeer('early-drop');
   t.after(() => peer.close());

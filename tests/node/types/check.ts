@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   m.localPort = 0;
   const ready: boolean = m.isReadyToSend() && m.readyToSend;
   void ready;
+  const again: boolean = m.isReconnecting() || m.reconnecting;
+  void again;
   const incoming: MQTTMessageList = m.getIncomingMessages();
   const outgoing: readonly MQTTMessage[] = m.outgoingMessages;
   for (const msg of [...incoming, ...outgoing, ...m.incomingMessages, ...m.getOutgoingMessages()]) {
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
   }
   // @ts-expect-error: ReadyToSend is read-only
   m.readyToSend = true;
+  // @ts-expect-error: Reconnecting is read-only
+  m.reconnecting = false;
+  // @ts-expect-error: no setter for Reconnecting either
+  m.setReconnecting(false);
   // @ts-expect-error: the collections are read-only
   m.incomingMessages = [];
   // @ts-expect-error: no setter for a read-only member
