@@ -44,8 +44,8 @@ pub type EventHandler = Arc<dyn Fn(&mut Event) + Send + Sync>;
 pub type EventNotifier = Arc<dyn Fn() + Send + Sync>;
 
 /// Asked, on the thread that waits inside a blocking method or `do_events`, at least every
-/// [`WAIT_CHECK_EVERY`] while it waits; returning true ends the wait with 301 as `interrupt`
-/// would. It lets a face notice what only the waiting thread can see (Python's Ctrl-C, a C
+/// [`WAIT_CHECK_EVERY`] while it waits; returning true ends a blocking method with 301 as
+/// `interrupt` would, and a `do_events` with 301 leaving the connection as it is. It lets a face notice what only the waiting thread can see (Python's Ctrl-C, a C
 /// program's signal flag) without waiting out Timeout.
 pub type WaitCheck = Arc<dyn Fn() -> bool + Send + Sync>;
 
@@ -1255,8 +1255,10 @@ impl Mqtt {
                 sh.queue.wait(Some(step), true, || {
                     sh.interrupts.load(Ordering::SeqCst) != started
                 });
+                // DoEvents waits for nothing of its own: stopping it ends the wait, and the
+                // connection stays as it is (a program catching Ctrl-C in its event loop
+                // decides itself whether to disconnect).
                 if check.is_some_and(|c| c()) {
-                    self.interrupt()?;
                     return Err(Error::new(
                         code::INTERRUPTED,
                         "interrupted while waiting for events",
