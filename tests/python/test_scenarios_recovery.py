@@ -185,6 +185,7 @@ def scenario_flood_returns_control(hostile_peer, make_client):
         t = time.monotonic()
         m.do_events()
         longest = max(longest, time.monotonic() - t)
+    print(f"flood: longest do_events() {longest * 1000:.0f} ms")
     assert longest < 2, f"a do_events() took {longest:.2f} s"
 
     before = count[0]
@@ -195,6 +196,7 @@ def scenario_flood_returns_control(hostile_peer, make_client):
     except ferromq.MQTTError as e:
         assert e.code == 201, e
     took = time.monotonic() - t
+    print(f"flood: subscribe() with timeout 2 returned after {took:.2f} s")
     assert took < 15, f"subscribe() with timeout 2 took {took:.1f} s"
     assert count[0] > before, "the flood went on meanwhile"
     assert m.connected is True
@@ -229,6 +231,7 @@ async def test_aio_flood_keeps_the_loop_turning(hostile_peer):
         before = count[0]
         loop.call_at(due, timer)
         await fired
+        print(f"aio flood: a timer ran {lateness[0] * 1000:.0f} ms late")
         assert lateness[0] < 2, f"the timer ran {lateness[0]:.2f} s late"
         assert during[0] > before, "the flood went on while the timer waited"
 
@@ -263,6 +266,7 @@ def scenario_flood_keepalive_survives(hostile_peer, make_client):
         assert r.named("Disconnected") == [], "the flood was taken for a dead server"
         assert m.connected is True
     assert [e for e in r.named("Error") if e.error_code == 201] == []
+    print(f"keep-alive 1 s under the flood: {count[0]} messages in 8 s, still connected")
     assert count[0] > 1000, "the flood was read"
 
 
@@ -315,6 +319,7 @@ def scenario_broker_restart_recovers(lone_broker, make_client):
         pump_for(m, 0.3)
     assert m.connected is True
     attempts = statuses(r, "Connected")
+    print(f"broker restart: {len(attempts)} connection attempts ({attempts.count(0)} succeeded)")
     assert attempts.count(0) == 2, attempts
     assert len(attempts) <= 10, f"{len(attempts)} connection attempts: {attempts}"
 
@@ -332,6 +337,7 @@ def scenario_early_drop_backs_off(hostile_peer, make_client):
         pump_for(m, 3)
         elapsed = time.monotonic() - started
         ok = statuses(r, "Connected").count(0)
+        print(f"early drop: {ok} connections in {elapsed:.1f} s")
         assert ok >= 2, f"it did not reconnect ({statuses(r, 'Connected')})"
         assert ok <= 8, f"{ok} connections in {elapsed:.1f} s: each CONNACK reset the backoff"
     finally:
@@ -374,6 +380,7 @@ def scenario_stall_detected_while_publishing(lone_broker, make_client):
         b.signal(signal.SIGCONT)
         b.kill()
     took = gone[0] - frozen
+    print(f"stall: Disconnected {codes[0]} {took:.2f} s after the freeze")
     assert codes[0] == 201, codes
     assert took < 8, f"the frozen server was noticed after {took:.1f} s"
 
