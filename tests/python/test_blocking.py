@@ -433,7 +433,11 @@ def test_timeout_zero_publish_reports_would_block_then_ready_to_send(connected, 
 
 
 _CTRL_C_DURING_CONNECT = r"""
-import socket, sys, threading, time, ferromq
+import signal, socket, sys, threading, time, ferromq
+
+# Python leaves SIGINT ignored when it started ignored (a job started with & by a
+# non-interactive shell): install the usual handler so that Ctrl-C means KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 silent = socket.socket()
 silent.bind(("127.0.0.1", 0))

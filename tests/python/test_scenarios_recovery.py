@@ -388,7 +388,11 @@ def scenario_stall_detected_while_publishing(lone_broker, make_client):
 # ---- Ctrl-C ----
 
 _CTRL_C_CHILD = r"""
-import socket, sys, threading, time, ferromq
+import signal, socket, sys, threading, time, ferromq
+
+# Python leaves SIGINT ignored when it started ignored (a job started with & by a
+# non-interactive shell): install the usual handler so that Ctrl-C means KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 silent = socket.socket()
 silent.bind(("127.0.0.1", 0))
@@ -500,6 +504,10 @@ def test_what_a_signal_handler_raises_ends_the_wait():
 
 _CTRL_C_IN_A_HANDLER_CHILD = r"""
 import os, signal, sys, time, ferromq
+
+# Python leaves SIGINT ignored when it started ignored (a job started with & by a
+# non-interactive shell): install the usual handler so that Ctrl-C means KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 m = ferromq.mqtt()
 m.timeout = 30
