@@ -41,9 +41,11 @@ pub struct Blocking {
 /// lost. What stops the call (Ctrl-C: see stop.rs) wins over both, with the call's own
 /// outcome as its context.
 fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Send) -> PyResult<T> {
+    let hang = HangOnForcedUnwind;
+    // Runs Python code the first time on each thread, and Python code may let the GIL go:
+    // a daemon thread can meet the interpreter's shutdown here as well as in the wait.
     stop::note_thread(py);
     let scope = handlers::enter();
-    let hang = HangOnForcedUnwind;
     let result = py.detach(f);
     std::mem::forget(hang);
     let raised = scope.leave();
