@@ -220,6 +220,10 @@ pub type mqtt_unsubscribed_cb = Option<
 /// mqtt_set_event_notifier).
 pub type mqtt_notify_cb = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
+/// A wait check (see mqtt_set_wait_check): non-zero ends the wait it is called from.
+pub type mqtt_wait_check_cb =
+    Option<unsafe extern "C" fn(mqtt: *mut mqtt_t, user_data: *mut c_void) -> c_int>;
+
 /// One registration: the callback and the application's pointer, kept as an address so the
 /// table may cross threads (the library never dereferences it).
 #[derive(Clone, Copy, Default)]
@@ -754,6 +758,50 @@ pub unsafe extern "C" fn mqtt_set_event_notifier(
                 unsafe { f(data as *mut c_void) }
             });
             n
+        }));
+        Ok(())
+    })
+}
+
+/// Install a wait check: while a blocking call of this client (mqtt_connect, mqtt_subscribe,
+/// ...) or `mqtt_do_events` waits, the library calls `check(mqtt, user_data)` on that
+/// waiting thread at least every 50 ms. When it returns non-zero the wait ends as
+/// `mqtt_interrupt` would end it: the call returns 301 (MQTT_ERR_INTERRUPTED) and the client
+/// disconnects (a connect still under way is abandoned).
+///
+/// Made for signals: a SIGINT/SIGTERM handler sets a `volatile sig_atomic_t` flag and the
+/// check returns it, so Ctrl-C ends a blocking call within about 50 ms instead of after
+/// Timeout. The check runs often: it should only read a flag. It must not call any mqtt_*
+/// function on this client except `mqtt_interrupt`. `user_data` is handed back unchanged and
+/// must stay valid until the check is replaced or removed, or the client freed.
+///
+/// A new check replaces the previous one; NULL removes it. Returns 0, or 10022 if `mqtt` is
+/// NULL.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_wait_check(
+    mqtt: *mut mqtt_t,
+    check: mqtt_wait_check_cb,
+    user_data: *mut c_void,
+) -> c_int {
+    guard("mqtt_set_wait_check", || {
+        // SAFETY: the caller promises mqtt is NULL or live.
+        let h = unsafe { handle(mqtt, "mqtt_set_wait_check") }?;
+        let data = user_data as usize;
+        let dispatch = h.dispatch.clone();
+        h.client.set_wait_check(check.map(|f| {
+            let c: ferromq::WaitCheck = Arc::new(move || {
+                // A call that outlives mqtt_free (freed from its own callback) must not hand
+                // the application a dead handle; it finishes as if no check were set.
+                if dispatch.freed.load(Ordering::SeqCst) {
+                    return false;
+                }
+                let me = dispatch.owner.load(Ordering::SeqCst);
+                // SAFETY: the application registered `f` to be called with this client's
+                // handle (live: not freed, checked above) and its own pointer, on the thread
+                // that waits.
+                unsafe { f(me, data as *mut c_void) != 0 }
+            });
+            c
         }));
         Ok(())
     })

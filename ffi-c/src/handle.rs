@@ -74,6 +74,7 @@ pub unsafe extern "C" fn mqtt_free(mqtt: *mut mqtt_t) {
         // A notifier would otherwise still reach the application's user_data from an engine
         // thread while an outer call keeps the client alive.
         owned.client.set_event_notifier(None);
+        owned.client.set_wait_check(None);
         drop(owned);
     })
 }
