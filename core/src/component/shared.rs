@@ -9,7 +9,7 @@ use super::items::{to_event, Item, Mirror};
 use super::props::Props;
 use super::queue::EventQueue;
 use super::reconnect::{self, Reconnect};
-use super::{EventHandler, EventNotifier};
+use super::{EventHandler, EventNotifier, WaitCheck};
 use crate::driver::{Engine, EventSink, LinkEvent};
 use crate::error::{code, Error};
 use crate::protocol::ProtocolEvent;
@@ -75,6 +75,7 @@ pub(crate) struct Shared {
     pub queue: EventQueue,
     pub handler: RwLock<Option<EventHandler>>,
     pub notifier: RwLock<Option<EventNotifier>>,
+    pub wait_check: RwLock<Option<WaitCheck>>,
     pub link: Mutex<Link>,
     pub connected: AtomicBool,
     /// Only one thread fires events at a time, so handlers see them in order; the same
@@ -122,6 +123,7 @@ impl Shared {
             queue: EventQueue::new(QUEUE_CAP),
             handler: RwLock::new(None),
             notifier: RwLock::new(None),
+            wait_check: RwLock::new(None),
             link: Mutex::new(Link {
                 phase: Phase::Idle,
                 conn: None,
