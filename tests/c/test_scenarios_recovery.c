@@ -78,8 +78,9 @@ static void child_end(void *p) {
     free(c);
 }
 
-/* Start argv[0] with pipes to its stdin and from its stdout (each only if asked for). */
-static child *child_start(char *const argv[], bool pipe_in, bool pipe_out) {
+/* Start argv[0] with pipes to its stdin and from its stdout (each only if asked for);
+ * `quiet` sends its stderr to /dev/null. */
+static child *child_start(char *const argv[], bool pipe_in, bool pipe_out, bool quiet) {
     child *c = calloc(1, sizeof *c);
     CHECK(c != NULL);
     c->in_fd = c->out_fd = -1;
@@ -97,6 +98,7 @@ static child *child_start(char *const argv[], bool pipe_in, bool pipe_out) {
         int null = open("/dev/null", O_RDWR);
         dup2(pipe_in ? in[0] : null, 0);
         dup2(pipe_out ? out[1] : null, 1);
+        if (quiet) dup2(null, 2);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -116,7 +118,7 @@ static child *child_start(char *const argv[], bool pipe_in, bool pipe_out) {
 /* The scripted hostile server in `mode`; returns its port. It serves until the test ends. */
 static int hostile_peer(const char *mode) {
     char *argv[] = {(char *)harness("hostile-peer"), (char *)mode, NULL};
-    child *c = child_start(argv, true, true);
+    child *c = child_start(argv, true, true, false);
     char line[64];
     size_t n = 0;
     double end = now_s() + 30; /* python's start-up on a loaded machine */
@@ -177,7 +179,8 @@ static bool lone_spawn(lone *b) {
     snprintf(portfile, sizeof portfile, "%s/port", b->dir);
     snprintf(portarg, sizeof portarg, "%d", b->port);
     char *argv[] = {(char *)harness("lone-broker"), b->dir, b->port ? portarg : NULL, NULL};
-    b->proc = child_start(argv, false, false);
+    /* Quiet: mosquitto warns on stderr about running as root; its log is DIR/mosquitto.log. */
+    b->proc = child_start(argv, false, false, true);
     double end = now_s() + 30;
     while (now_s() < end) {
         if (b->port == 0) {
@@ -243,6 +246,20 @@ static void on_log_line(mqtt_t *m, const mqtt_log_event *e, void *ud) {
     int n = snprintf(b->text + b->len, sizeof b->text - b->len, "[%s] %s\n", e->log_type,
                      e->message);
     if (n > 0) b->len += (size_t)n < sizeof b->text - b->len ? (size_t)n : 0;
+}
+
+/* Whether a line that is not a packet trace ("[Packet] ...") holds both `a` and `b`. */
+static bool log_line_has(const logbook *b, const char *a, const char *c) {
+    const char *line = b->text;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        char one[1024];
+        snprintf(one, sizeof one, "%.*s", (int)n, line);
+        if (strncmp(one, "[Packet]", 8) != 0 && strstr(one, a) && strstr(one, c)) return true;
+        line += n + (nl ? 1 : 0);
+    }
+    return false;
 }
 
 static logbook *log_all(mqtt_t *m) {
@@ -362,11 +379,12 @@ TEST(scenario_id_reuse_after_server_restart) {
               r->disconnected_desc);
     CHECK_INT(received_from(r, "t/new", "new"), 1);
     CHECK_INT(received_from(r, "t/end", "end"), 1);
-    CHECK_INT(received_from(r, "t/old", NULL), 0);
+    CHECK_MSG(received_from(r, "t/old", NULL) == 0, "the forgotten message was delivered:\n%s",
+              log->text);
     CHECK(get_bool(mqtt_get_connected, m));
     /* The forgotten QoS 2 message is dropped, and a log line says so, naming its id. */
-    CHECK_MSG(strstr(log->text, " 7") != NULL && strstr(log->text, "PUBREL") != NULL,
-              "no log line about the reused id 7:\n%s", log->text);
+    CHECK_MSG(log_line_has(log, "7", "t/old") || log_line_has(log, "7", "QoS 2"),
+              "no log line about the forgotten message with id 7:\n%s", log->text);
 }
 
 /* ---- broker_restart_recovers ---- */
@@ -476,6 +494,10 @@ TEST(scenario_stall_detected_while_publishing) {
     mqtt_t *m = new_client();
     CHECK_OK(mqtt_on_disconnected(m, on_drop, d));
     CHECK_OK(mqtt_set_keep_alive_interval(m, 2));
+    /* Room for every publish of the loop in flight, so each one really goes out on the wire
+     * (with the 3.1.1 window of 20 the rest would be held back and the client would idle
+     * into a PINGREQ of its own: not the busy publisher this is about). */
+    CHECK_OK(mqtt_config(m, "MaxInflight=1000", NULL));
     CHECK_OK(mqtt_connect_to(m, "127.0.0.1", b->port));
     CHECK_OK(mqtt_set_timeout(m, 0));
 
