@@ -687,8 +687,9 @@ impl Mqtt {
                     config::connect_properties(&p.cfg)
                         .maximum_packet_size
                         .unwrap_or(MAX_PACKET)
+                        .min(p.cfg.max_incoming_packet)
                 } else {
-                    MAX_PACKET
+                    p.cfg.max_incoming_packet
                 },
             };
             let connect_secs = if p.cfg.connection_timeout > 0 {

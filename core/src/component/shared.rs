@@ -270,7 +270,7 @@ impl EventSink for ConnSink {
                 {
                     let mut r = sh.reconnect.lock();
                     r.armed = true;
-                    r.attempt = 0;
+                    r.connected_at = Some(std::time::Instant::now());
                 }
                 {
                     let mut p = sh.props.lock();

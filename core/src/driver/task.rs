@@ -146,8 +146,8 @@ async fn pump(
         }
         let deadline = crate::protocol::earliest(deadline, connect_deadline);
         let backlogged = sink.backlogged();
-        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
-            rbuf.reserve(READ_CHUNK);
+        if !closed {
+            make_room(&mut rbuf);
         }
         tokio::select! {
             biased;
@@ -190,6 +190,27 @@ async fn pump(
                 let mut st = engine.state.lock();
                 st.conn.handle_timeout(now);
                 st.flush(sink);
+            }
+        }
+    }
+}
+
+/// Room in the read buffer for the next read. A packet whose fixed header has arrived gets
+/// one buffer of exactly its size, allocated once: growing by chunks would double the
+/// buffer's capacity as it grows (a 256 MiB message would cost 512 MiB at its peak). The
+/// decoder has already refused a packet over the size limit before this can see it.
+fn make_room(rbuf: &mut BytesMut) {
+    let spare = rbuf.capacity() - rbuf.len();
+    match crate::codec::frame_len(rbuf) {
+        Some(total) if total > rbuf.len() + spare => {
+            let mut exact = BytesMut::with_capacity(total);
+            exact.extend_from_slice(rbuf);
+            *rbuf = exact;
+        }
+        Some(total) if total > rbuf.len() => {}
+        _ => {
+            if spare < READ_CHUNK / 4 {
+                rbuf.reserve(READ_CHUNK);
             }
         }
     }
