@@ -382,6 +382,7 @@ TEST(scenario_id_reuse_after_server_restart) {
     CHECK_MSG(received_from(r, "t/old", NULL) == 0, "the forgotten message was delivered:\n%s",
               log->text);
     CHECK(get_bool(mqtt_get_connected, m));
+    CHECK_INT(get_int(mqtt_get_incoming_message_count, m), 0);
     /* The forgotten QoS 2 message is dropped, and a log line says so, naming its id. */
     CHECK_MSG(log_line_has(log, "7", "t/old") || log_line_has(log, "7", "QoS 2"),
               "no log line about the forgotten message with id 7:\n%s", log->text);
