@@ -26,9 +26,7 @@ fn peak_memory_of_a_256_mib_message() {
     let b = broker();
     let c = Client::new();
     c.mqtt.set_timeout(60).unwrap();
-    c.mqtt
-        .config("MaxIncomingPacketSize=268435460")
-        .unwrap();
+    c.mqtt.config("MaxIncomingPacketSize=268435460").unwrap();
     c.mqtt.connect_to(&b.host, b.port).unwrap();
     let topic = unique("peak");
     c.mqtt.subscribe(&topic, 0).unwrap();

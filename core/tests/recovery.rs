@@ -110,6 +110,7 @@ fn scenario_flood_returns_control() {
     let t = Instant::now();
     let r = m.subscribe("x/#", 0);
     let took = t.elapsed();
+    println!("flood: longest of 20 DoEvents {longest:?}; Subscribe (Timeout 2) returned after {took:?}: {r:?}");
     assert!(took < Duration::from_secs(15), "Subscribe took {took:?}");
     if let Err(e) = r {
         assert_eq!(e.code, code::TIMEOUT, "{e:?}");
@@ -147,6 +148,10 @@ fn scenario_flood_keepalive_survives() {
         );
     }
     assert!(m.connected());
+    println!(
+        "flood with keep-alive 1 s: {} messages handled in 8 s, still connected",
+        inner.load(Ordering::Relaxed)
+    );
     assert!(inner.load(Ordering::Relaxed) > 1000);
     let _ = m.disconnect();
 }
@@ -232,6 +237,7 @@ fn scenario_early_drop_backs_off() {
         .iter()
         .filter(|e| matches!(e, Event::Connected(x) if x.status_code == 0))
         .count();
+    println!("early drop: {ok} connections in 3 s");
     assert!(start.elapsed() >= Duration::from_secs(3));
     assert!(ok >= 2, "it did reconnect ({ok})");
     assert!(
@@ -269,6 +275,7 @@ fn scenario_stall_detected_while_publishing() {
         }
     };
     let took = frozen.elapsed();
+    println!("frozen server noticed after {took:?} (keep-alive 2 s, publishing QoS 1 every 50 ms)");
     b.resume();
     assert_eq!(code_, code::TIMEOUT);
     assert!(took < Duration::from_secs(8), "noticed after {took:?}");
@@ -296,6 +303,10 @@ fn scenario_wait_check_interrupts() {
     t.join().unwrap();
     assert_eq!(e.code, code::INTERRUPTED, "{e:?}");
     let asked = asked.lock().unwrap().unwrap();
+    println!(
+        "wait check: Connect ended {:?} after the check said stop",
+        ended - asked
+    );
     assert!(
         ended - asked < Duration::from_secs(1),
         "{:?}",
