@@ -187,8 +187,11 @@ fn scenario_broker_restart_recovers() {
     c.mqtt.config("ReconnectMinDelay=100").unwrap();
     c.mqtt.connect_to("127.0.0.1", b.port as i32).unwrap();
     c.mqtt.subscribe("restart/#", 1).unwrap();
+    assert!(!c.mqtt.reconnecting());
     b.kill();
     wait_until("Disconnected", 20, &c, |ev| disconnected(ev).is_some());
+    // Settled before Disconnected was queued: the client will come back by itself.
+    assert!(c.mqtt.reconnecting());
     b.restart();
     wait_until("reconnected", 30, &c, |ev| {
         ev.iter()
@@ -216,8 +219,10 @@ fn scenario_broker_restart_recovers() {
         .filter(|e| matches!(e, Event::Connected(_)))
         .count();
     assert!(connects <= 10, "{connects} connection attempts");
+    assert!(!c.mqtt.reconnecting());
     let _ = p.disconnect();
     let _ = c.mqtt.disconnect();
+    assert!(!c.mqtt.reconnecting());
 }
 
 #[test]

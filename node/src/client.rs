@@ -45,8 +45,9 @@ impl NativeMqtt {
         })
     }
 
-    /// Whether pending deliveries keep the Node process alive: on while a connection
-    /// exists or is being made, off otherwise.
+    /// Whether pending deliveries keep the Node process alive: `index.js` turns it on while
+    /// a connection exists, is being made or is to be made again (AutoReconnect), unless
+    /// the application unref'd the client.
     #[napi(js_name = "keepAlive")]
     pub fn keep_alive(&mut self, env: Env, on: bool) -> napi::Result<()> {
         guarded(|| {

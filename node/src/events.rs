@@ -16,6 +16,12 @@ const ZERO_COPY_MIN: usize = 4096;
 /// From this size on a message event's text form is made in JavaScript on first read.
 const LAZY_TEXT_MIN: usize = 256;
 
+/// index.js follows the engine's "Reconnect" log lines to know whether the client is about to
+/// reconnect (and so must keep the process alive), whoever listens to Log.
+fn reconnect_line(ev: &Event) -> bool {
+    matches!(ev, Event::Log(l) if l.log_type == "Reconnect")
+}
+
 /// `unheard` has a bit per kind (`Event::index`) to leave out: index.js sets it for kinds
 /// nobody listens to and whose delivery has no other effect there.
 pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObject> {
@@ -28,7 +34,7 @@ pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObj
     // mistaken for the end of the queue.
     out.int(events.len() as i32)?;
     for ev in events {
-        if unheard & (1 << ev.index()) != 0 {
+        if unheard & (1 << ev.index()) != 0 && !reconnect_line(&ev) {
             continue;
         }
         match ev {

@@ -1274,6 +1274,17 @@ impl Mqtt {
         Ok(())
     }
 
+    /// True while AutoReconnect is re-establishing a lost connection (waiting out its delay
+    /// or attempting): the client will connect again by itself. Settled before the event
+    /// that reports the loss (Disconnected, or a failed Connected of an attempt) is queued,
+    /// so a face that asks while handling that event gets the final answer; false again once
+    /// connected, or when reconnecting ends (gave up, Disconnect, Interrupt, Reset).
+    pub fn reconnecting(&self) -> bool {
+        let sh = self.sh();
+        let armed = sh.reconnect.lock().armed;
+        armed && sh.link.lock().phase != Phase::Connected
+    }
+
     /// Install (or remove, with None) the check a waiting thread asks; see [`WaitCheck`].
     pub fn set_wait_check(&self, check: Option<WaitCheck>) {
         *self.sh().wait_check.write() = check;
@@ -1653,6 +1664,8 @@ pub(crate) fn schedule_reconnect(sh: &Arc<Shared>) {
                 sh.log(1, "Reconnect", format!("cannot reconnect: {}", e.message));
                 if reconnect::wanted(&sh, e.code) {
                     schedule_reconnect(&sh);
+                } else {
+                    sh.stop_reconnecting(e.code, "reconnecting gave up");
                 }
                 sh.announce();
             }

@@ -218,6 +218,11 @@ impl Shared {
     /// `code` and `why`), never dropped silently.
     pub fn stop_reconnecting(&self, code: i32, why: &str) {
         let dropped = self.reconnect.lock().disarm();
+        self.report_unsent(dropped, code, why);
+    }
+
+    /// The Error event for publishes that were waiting for a reconnection that will not come.
+    pub fn report_unsent(&self, dropped: usize, code: i32, why: &str) {
         if dropped > 0 {
             self.push_event(Event::Error(ErrorEvent {
                 error_code: code,
@@ -459,6 +464,10 @@ impl ConnSink {
         link.phase = Phase::Idle;
         link.conn = None;
         sh.connected.store(false, Ordering::SeqCst);
+        // Decided before the events below are queued, so a face that asks
+        // `Mqtt::reconnecting` when it handles them gets the final answer.
+        let again = reconnect::wanted(sh, code);
+        let given_up = (!again && code != 0).then(|| sh.reconnect.lock().disarm());
         if was_connected {
             if code != 0 {
                 sh.push_event(Event::Error(ErrorEvent {
@@ -490,10 +499,10 @@ impl ConnSink {
         link.release(failure);
         sh.props.lock().cfg.bound = None;
         drop(link);
-        if reconnect::wanted(sh, code) {
+        if again {
             super::schedule_reconnect(sh);
-        } else if code != 0 {
-            sh.stop_reconnecting(code, "reconnecting gave up");
+        } else if let Some(dropped) = given_up {
+            sh.report_unsent(dropped, code, "reconnecting gave up");
         }
     }
 }

@@ -176,6 +176,11 @@ async function main(): Promise<void> {
     await m.publishData('a/b', 0, new Uint8Array([1, 2, 3]));
     await m.unsubscribe('a/b');
     await m.doEvents();
+    // Both return the client, like net.Socket's.
+    const same: mqtt = m.unref().ref();
+    void same;
+    // @ts-expect-error: unref() takes no argument
+    m.unref(true);
     await m.interrupt();
     await m.reset();
     const state: string = await m.saveSession();
