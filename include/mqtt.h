@@ -849,6 +849,11 @@ typedef void (*mqtt_unsubscribed_cb)(struct mqtt_t *mqtt, const struct mqtt_unsu
  */
 typedef void (*mqtt_notify_cb)(void *user_data);
 
+/**
+ * A wait check (see mqtt_set_wait_check): non-zero ends the wait it is called from.
+ */
+typedef int (*mqtt_wait_check_cb)(struct mqtt_t *mqtt, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1430,6 +1435,26 @@ int mqtt_on_unsubscribed(struct mqtt_t *mqtt, mqtt_unsubscribed_cb callback, voi
  * default). Returns 0, or 10022 if `mqtt` is NULL.
  */
 int mqtt_set_event_notifier(struct mqtt_t *mqtt, mqtt_notify_cb notify, void *user_data);
+
+/**
+ * Install a wait check: while a blocking call of this client (mqtt_connect, mqtt_subscribe,
+ * ...) or `mqtt_do_events` waits, the library calls `check(mqtt, user_data)` on that
+ * waiting thread at least every 50 ms. When it returns non-zero the wait ends as
+ * `mqtt_interrupt` would end it: the call returns 301 (MQTT_ERR_INTERRUPTED) and the client
+ * disconnects (a connect still under way is abandoned).
+ *
+ * Made for signals: a SIGINT/SIGTERM handler sets a `volatile sig_atomic_t` flag and the
+ * check returns it, so Ctrl-C ends a blocking call within about 50 ms instead of after
+ * Timeout. The check runs often: it should only read a flag. It must not call any mqtt_*
+ * function on this client except `mqtt_interrupt` (no blocking call, no mqtt_do_events, no
+ * mqtt_set_wait_check, no mqtt_free).
+ *
+ * A new check replaces the previous one; NULL removes it. Once this function (or
+ * `mqtt_free`) has returned, the previous check is not running and is never called again,
+ * so its `user_data` may be released then; `user_data` is otherwise handed back unchanged.
+ * Returns 0, or 10022 if `mqtt` is NULL.
+ */
+int mqtt_set_wait_check(struct mqtt_t *mqtt, mqtt_wait_check_cb check, void *user_data);
 
 /**
  * Free a string the library handed out (through a `char **` out-parameter). NULL is

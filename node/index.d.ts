@@ -386,6 +386,16 @@ export declare class mqtt {
   isReadyToSend(): boolean;
   readonly readyToSend: boolean;
 
+  /**
+   * True while AutoReconnect brings a lost connection back (waiting out its delay, or
+   * attempting). An extension: the documented class has no such member. In a Disconnected
+   * listener, or a failed attempt's Connected listener, it already says whether another
+   * attempt follows; false once connected again, after disconnect(), interrupt() or reset(),
+   * and once reconnecting gives up.
+   */
+  isReconnecting(): boolean;
+  readonly reconnecting: boolean;
+
   /** QoS 1/2 messages from the server not fully acknowledged yet (a snapshot). */
   getIncomingMessages(): MQTTMessageList;
   readonly incomingMessages: MQTTMessageList;
@@ -408,7 +418,10 @@ export declare class mqtt {
   connectTo(host: string, port: number): Promise<void>;
   /** Resolves once the connection is closed (Disconnected has fired). */
   disconnect(): Promise<void>;
-  /** Fires pending events, then yields to the event loop once. */
+  /**
+   * Fires pending events (for one turn of about 20 ms when they keep coming), then yields to
+   * the event loop once.
+   */
   doEvents(): Promise<void>;
   /**
    * Ends every call still waiting at once (it rejects with 301) and disconnects. Resolves
@@ -444,6 +457,17 @@ export declare class mqtt {
    * Resolves once the connection is gone.
    */
   reset(): Promise<void>;
+  /**
+   * Lets the process exit even while this client is connected, connecting or reconnecting,
+   * as `net.Socket#unref()` does: the client then never keeps the event loop alive by itself.
+   * Returns the client.
+   */
+  unref(): this;
+  /**
+   * Undoes `unref()`: the client keeps the process alive again while it is connected,
+   * connecting or about to reconnect (the default). Returns the client.
+   */
+  ref(): this;
   /** One or more filters separated by the TopicDelimiter setting (","); resolves at SUBACK. */
   subscribe(topicFilter: string, QOS: number): Promise<void>;
   /** Resolves at UNSUBACK. */

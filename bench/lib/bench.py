@@ -120,7 +120,9 @@ class Layout:
 
     def __init__(self, smoke: bool) -> None:
         self.release = not smoke
-        self.target = BUILD / "target" if self.release else ROOT / "target"
+        # The debug builds are the workspace's own, wherever CARGO_TARGET_DIR puts them.
+        debug = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+        self.target = BUILD / "target" if self.release else debug
         self.bin = self.target / ("release" if self.release else "debug")
         out = BUILD if self.release else BUILD / "debug"
         self.cbin = out / "c"

@@ -21,5 +21,5 @@ pub mod transport;
 pub use component::certificate::Certificate;
 pub use component::event::*;
 pub use component::firewall::Firewall;
-pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WeakMqtt};
+pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WaitCheck, WeakMqtt};
 pub use error::{code, Error, Result};

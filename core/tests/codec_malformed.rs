@@ -49,12 +49,46 @@ fn remaining_length_of_more_than_4_bytes() {
 }
 
 #[test]
-fn remaining_length_not_minimal() {
+fn remaining_length_not_minimal_is_refused_under_v5() {
+    // Only MQTT 5.0 asks for the fewest bytes (1.5.5).
     refused(
         &[0xC0, 0x80, 0x00],
-        V3,
+        V5,
         MALFORMED,
         &["PINGREQ", "minimum number of bytes"],
+    );
+    // 2 written in two bytes, 0x82 0x00.
+    refused(
+        &[0x40, 0x82, 0x00, 0x00, 0x07],
+        V5,
+        MALFORMED,
+        &["PUBACK", "minimum number of bytes"],
+    );
+}
+
+#[test]
+fn remaining_length_not_minimal_is_accepted_under_v311() {
+    // 3.1.1 does not require the shortest form: the same numbers, one byte longer or more.
+    let mut buf = BytesMut::from(&[0xC0, 0x80, 0x00][..]);
+    assert_eq!(decode(&mut buf, V3, MAX).unwrap(), Some(Packet::PingReq));
+    assert!(buf.is_empty());
+    let mut buf = BytesMut::from(&[0x40, 0x82, 0x80, 0x80, 0x00, 0x00, 0x07, 0xD0][..]);
+    let p = decode(&mut buf, V3, MAX).unwrap();
+    assert_eq!(
+        p,
+        Some(Packet::PubAck(PubResp {
+            packet_id: 7,
+            reason: 0,
+            properties: Properties::default(),
+        }))
+    );
+    assert_eq!(&buf[..], &[0xD0], "only the PUBACK's bytes are consumed");
+    // Still at most 4 length bytes.
+    refused(
+        &[0xC0, 0x80, 0x80, 0x80, 0x80, 0x00],
+        V3,
+        MALFORMED,
+        &["more than 4 bytes"],
     );
 }
 

@@ -10,7 +10,7 @@ use crate::strings::cstring;
 use ferromq::{Error, Event, MessageEvent, Mqtt};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Connected: a connection attempt finished (successfully or not).
 #[repr(C)]
@@ -220,6 +220,10 @@ pub type mqtt_unsubscribed_cb = Option<
 /// mqtt_set_event_notifier).
 pub type mqtt_notify_cb = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
+/// A wait check (see mqtt_set_wait_check): non-zero ends the wait it is called from.
+pub type mqtt_wait_check_cb =
+    Option<unsafe extern "C" fn(mqtt: *mut mqtt_t, user_data: *mut c_void) -> c_int>;
+
 /// One registration: the callback and the application's pointer, kept as an address so the
 /// table may cross threads (the library never dereferences it).
 #[derive(Clone, Copy, Default)]
@@ -268,6 +272,9 @@ pub(crate) struct Dispatch {
     push: AtomicBool,
     /// Push mode: one thread fires at a time, so callbacks see events in order.
     push_turn: Mutex<()>,
+    /// The application's wait check. Read-locked while it runs, so replacing it (or freeing
+    /// the client) waits for a running check: afterwards the old one is never called.
+    wait_check: RwLock<Slot<mqtt_wait_check_cb>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -287,8 +294,39 @@ impl Dispatch {
         client.set_event_handler(Some(Arc::new(move |ev: &mut Event| me.fire(ev))));
     }
 
-    pub(crate) fn detach(&self) {
+    pub(crate) fn detach(self: &Arc<Self>, client: &Mqtt) {
         self.freed.store(true, Ordering::SeqCst);
+        self.set_wait_check(client, Slot::default());
+    }
+
+    /// Keep the application's check and give the core one that asks it; the core's is
+    /// removed with it, so no waiting thread wakes every 50 ms for nothing.
+    fn set_wait_check(self: &Arc<Self>, client: &Mqtt, slot: Slot<mqtt_wait_check_cb>) {
+        let mut current = self.wait_check.write().unwrap_or_else(|e| e.into_inner());
+        *current = slot;
+        // Under our lock, so two threads registering at once leave the core in step with
+        // the slot. The core's lock is never held while it calls a check: no inversion.
+        client.set_wait_check(slot.callback.map(|_| {
+            let me = self.clone();
+            let c: ferromq::WaitCheck = Arc::new(move || me.ask_wait_check());
+            c
+        }));
+    }
+
+    /// The core asks, on the thread that waits.
+    fn ask_wait_check(&self) -> bool {
+        if self.freed.load(Ordering::SeqCst) {
+            return false;
+        }
+        let slot = self.wait_check.read().unwrap_or_else(|e| e.into_inner());
+        let Some(check) = slot.callback else {
+            return false;
+        };
+        let me = self.owner.load(Ordering::SeqCst);
+        // SAFETY: the application registered `check` to be called with this client's handle
+        // (not freed: mqtt_free clears the slot under the write lock, which waits for us)
+        // and its own pointer, on the thread that waits.
+        unsafe { check(me, slot.data()) != 0 }
     }
 
     /// Turn one core event into a C struct and call its callback, if one is registered. The
@@ -755,6 +793,37 @@ pub unsafe extern "C" fn mqtt_set_event_notifier(
             });
             n
         }));
+        Ok(())
+    })
+}
+
+/// Install a wait check: while a blocking call of this client (mqtt_connect, mqtt_subscribe,
+/// ...) or `mqtt_do_events` waits, the library calls `check(mqtt, user_data)` on that
+/// waiting thread at least every 50 ms. When it returns non-zero the wait ends as
+/// `mqtt_interrupt` would end it: the call returns 301 (MQTT_ERR_INTERRUPTED) and the client
+/// disconnects (a connect still under way is abandoned).
+///
+/// Made for signals: a SIGINT/SIGTERM handler sets a `volatile sig_atomic_t` flag and the
+/// check returns it, so Ctrl-C ends a blocking call within about 50 ms instead of after
+/// Timeout. The check runs often: it should only read a flag. It must not call any mqtt_*
+/// function on this client except `mqtt_interrupt` (no blocking call, no mqtt_do_events, no
+/// mqtt_set_wait_check, no mqtt_free).
+///
+/// A new check replaces the previous one; NULL removes it. Once this function (or
+/// `mqtt_free`) has returned, the previous check is not running and is never called again,
+/// so its `user_data` may be released then; `user_data` is otherwise handed back unchanged.
+/// Returns 0, or 10022 if `mqtt` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_set_wait_check(
+    mqtt: *mut mqtt_t,
+    check: mqtt_wait_check_cb,
+    user_data: *mut c_void,
+) -> c_int {
+    guard("mqtt_set_wait_check", || {
+        // SAFETY: the caller promises mqtt is NULL or live.
+        let h = unsafe { handle(mqtt, "mqtt_set_wait_check") }?;
+        h.dispatch
+            .set_wait_check(&h.client, Slot::new(check, user_data));
         Ok(())
     })
 }

@@ -70,7 +70,8 @@ pub unsafe extern "C" fn mqtt_free(mqtt: *mut mqtt_t) {
         }
         // SAFETY: the caller promises mqtt came from mqtt_new and is freed once.
         let owned = unsafe { Box::from_raw(mqtt) };
-        owned.dispatch.detach();
+        // Also removes the wait check, waiting for one that runs on another thread.
+        owned.dispatch.detach(&owned.client);
         // A notifier would otherwise still reach the application's user_data from an engine
         // thread while an outer call keeps the client alive.
         owned.client.set_event_notifier(None);

@@ -45,8 +45,9 @@ impl NativeMqtt {
         })
     }
 
-    /// Whether pending deliveries keep the Node process alive: on while a connection
-    /// exists or is being made, off otherwise.
+    /// Whether pending deliveries keep the Node process alive: `index.js` turns it on while
+    /// a connection exists, is being made or is to be made again (AutoReconnect), unless
+    /// the application unref'd the client.
     #[napi(js_name = "keepAlive")]
     pub fn keep_alive(&mut self, env: Env, on: bool) -> napi::Result<()> {
         guarded(|| {
@@ -176,6 +177,13 @@ impl NativeMqtt {
     #[napi(js_name = "setLocalPort")]
     pub fn set_local_port(&self, env: Env, v: i32) -> napi::Result<()> {
         guarded(|| sync(&env, self.inner.set_local_port(v)))
+    }
+    /// Whether AutoReconnect is bringing a lost connection back (an extension: the
+    /// documented class has no such member). Already settled when the event reporting the
+    /// loss or a failed attempt fires, so `index.js` asks it there.
+    #[napi(js_name = "isReconnecting")]
+    pub fn is_reconnecting(&self) -> napi::Result<bool> {
+        guarded(|| Ok(self.inner.reconnecting()))
     }
     #[napi(js_name = "isReadyToSend")]
     pub fn is_ready_to_send(&self) -> napi::Result<bool> {

@@ -13,7 +13,7 @@ pub type Drain = ThreadsafeFunction<(), ErrorStrategy::Fatal>;
 pub fn drain_function(env: &Env, js_drain: &JsFunction) -> napi::Result<Drain> {
     let mut tsfn: Drain = js_drain.create_threadsafe_function(0, |_ctx| Ok(Vec::<u32>::new()))?;
     // A client that is not connected must not keep the process alive; `index.js` refs it
-    // while a connection exists.
+    // while the client is connected, connecting or about to reconnect (unless unref'd).
     tsfn.unref(env)?;
     Ok(tsfn)
 }

@@ -23,8 +23,11 @@ from ._native import _AioClient
 
 __all__ = ["mqtt"]
 
-# Events fired per loop callback before yielding to other tasks.
+# One loop callback fires at most this many events, for at most this long (a handler's own
+# time aside), and then yields to the loop's other callbacks: under a flood the rest waits
+# for the next round (call_soon), so timers and other tasks keep running.
 _BATCH = 256
+_SLICE = 0.05
 
 Payload = Union[bytes, bytearray, memoryview]
 
@@ -68,7 +71,10 @@ def _readable(ref: "weakref.ref[mqtt]", loop: asyncio.AbstractEventLoop, rsock: 
     if client is None:
         _unwatch_now(loop, rsock)
         return
-    client._dispatch()
+    # A round already scheduled takes what this wake-up announced; a second chain of
+    # rounds would only double the loop's time spent in dispatch.
+    if client._next_round is None:
+        client._dispatch()
 
 
 def _forget(pending: "dict[asyncio.Future[None], str]", fut: "asyncio.Future[None]") -> None:
@@ -111,6 +117,8 @@ class mqtt(_AioClient):
         self._pending: "dict[asyncio.Future[None], str]" = {}
         self._finalizer: Optional[weakref.finalize] = None
         self._closed = False
+        # The next round of dispatch when events were left over (see _dispatch).
+        self._next_round: Optional[asyncio.Handle] = None
 
     # ---- loop binding and delivery ----
 
@@ -131,10 +139,11 @@ class mqtt(_AioClient):
         return loop
 
     def _dispatch(self) -> None:
+        self._next_round = None
         loop = self._loop
         if loop is None:
             return
-        errors, awaitables, more = self._pump(_BATCH)
+        errors, awaitables, more = self._pump(_BATCH, _SLICE)
         for exc in errors:
             loop.call_exception_handler(
                 {"message": "exception in a ferromq event handler", "exception": exc, "client": self}
@@ -143,8 +152,8 @@ class mqtt(_AioClient):
             task = asyncio.ensure_future(aw)
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
-        if more:
-            loop.call_soon(self._dispatch)
+        if more and self._next_round is None:
+            self._next_round = loop.call_soon(self._dispatch)
 
     def _task_done(self, task: "asyncio.Future[Any]") -> None:
         self._tasks.discard(task)

@@ -21,6 +21,7 @@ use std::future::Future;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 type Finished = (Py<PyAny>, ferromq::Result<()>);
 
@@ -142,35 +143,39 @@ impl AioClient {
         self.inner.set_push_answers_server_authentication(false);
     }
 
-    /// Fire up to `max_events` pending events, then resolve finished calls' futures.
-    /// Returns (exceptions raised by handlers, awaitables returned by handlers, whether
-    /// events are left over for another round).
-    fn _pump(&self, py: Python<'_>, max_events: usize) -> PyResult<Pumped> {
+    /// Fire up to `max_events` pending events, for `max_seconds` at most (a handler's own
+    /// time aside: a slow handler is not cut short, the next one waits for another round),
+    /// then resolve finished calls' futures. Returns (exceptions raised by handlers,
+    /// awaitables returned by handlers, whether events may be left over for another round).
+    fn _pump(&self, py: Python<'_>, max_events: usize, max_seconds: f64) -> PyResult<Pumped> {
         self.link.pending.store(false, Ordering::SeqCst);
         let mut errors = Vec::new();
         let mut awaitables = Vec::new();
         let mut fired = 0;
-        while fired < max_events {
-            let batch = self.inner.take_events(max_events - fired);
-            if batch.is_empty() {
-                break;
+        let started = Instant::now();
+        let slice = Duration::try_from_secs_f64(max_seconds).unwrap_or(Duration::ZERO);
+        let mut more = false;
+        // One event at a time: one taken is one fired (taking moves the in-flight
+        // collections along), and the slice is looked at after each handler.
+        while let Some(mut ev) = self.inner.take_events(1).pop() {
+            fired += 1;
+            for outcome in self.handlers.fire(py, &mut ev) {
+                let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
+                match awaitable {
+                    Ok((true, r)) => awaitables.push(r.unbind()),
+                    Ok((false, _)) => {}
+                    Err(e) => errors.push(e.into_value(py).into_any()),
+                }
             }
-            for mut ev in batch {
-                fired += 1;
-                for outcome in self.handlers.fire(py, &mut ev) {
-                    let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
-                    match awaitable {
-                        Ok((true, r)) => awaitables.push(r.unbind()),
-                        Ok((false, _)) => {}
-                        Err(e) => errors.push(e.into_value(py).into_any()),
-                    }
-                }
-                // The handshake waits for this answer: the event's `accept` as the
-                // handlers left it (what the engine proposed when none is registered,
-                // or when one raised before changing it).
-                if let ferromq::Event::SslServerAuthentication(a) = &ev {
-                    self.inner.answer_server_authentication(a.accept);
-                }
+            // The handshake waits for this answer: the event's `accept` as the handlers
+            // left it (what the engine proposed when none is registered, or when one
+            // raised before changing it).
+            if let ferromq::Event::SslServerAuthentication(a) = &ev {
+                self.inner.answer_server_authentication(a.accept);
+            }
+            if fired >= max_events || started.elapsed() >= slice {
+                more = true;
+                break;
             }
         }
         // Every finished call gets its answer even if one of them cannot be delivered.
@@ -180,7 +185,7 @@ impl AioClient {
                 errors.push(e.into_value(py).into_any());
             }
         }
-        Ok((errors, awaitables, fired >= max_events))
+        Ok((errors, awaitables, more))
     }
 
     fn _connect(&self, fut: Py<PyAny>) {

@@ -7,6 +7,7 @@
 use crate::client::{payload, qos_arg, Client};
 use crate::error::{to_i32, to_py_err};
 use crate::handlers::{self, Handlers};
+use crate::stop;
 use ferromq::{Event, Mqtt};
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
@@ -23,8 +24,11 @@ use std::sync::Arc;
 /// the same call goes to `sys.unraisablehook`. If the method failed as well, its MQTTError
 /// is raised with the handler's exception as `__context__`.
 ///
-/// Ctrl-C during a wait is raised as KeyboardInterrupt when the call returns; to end a
-/// long wait early, call `interrupt()` from another thread.
+/// Ctrl-C during a wait on the main thread ends the wait within about 0.1 s: the call is
+/// interrupted (it disconnects, as `interrupt()` does) and KeyboardInterrupt is raised with
+/// the call's MQTTError 301 as its `__context__`. The same holds for whatever a signal
+/// handler of the program raised, and for a KeyboardInterrupt or SystemExit raised by an
+/// event handler. On other threads, call `interrupt()` to end a long wait early.
 #[pyclass(frozen, extends = Client, subclass, module = "ferromq", name = "mqtt")]
 pub struct Blocking {
     inner: Mqtt,
@@ -34,19 +38,23 @@ pub struct Blocking {
 ///
 /// A handler's exception wins when the call itself succeeded. When both failed, the
 /// MQTTError is raised with the handler's exception as its `__context__`, so neither is
-/// lost.
+/// lost. What stops the call (Ctrl-C: see stop.rs) wins over both, with the call's own
+/// outcome as its context.
 fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Send) -> PyResult<T> {
-    let scope = handlers::enter();
     let hang = HangOnForcedUnwind;
+    // Runs Python code the first time on each thread, and Python code may let the GIL go:
+    // a daemon thread can meet the interpreter's shutdown here as well as in the wait.
+    stop::note_thread(py);
+    let scope = handlers::enter();
     let result = py.detach(f);
     std::mem::forget(hang);
     let raised = scope.leave();
-    // A signal that came while we waited (Ctrl-C) runs its Python handler now, before any
-    // Python code of ours: otherwise it would fire inside the making of the MQTTError and
-    // turn it into something else. Whatever that handler raised wins, with the call's
-    // own outcome kept as its __context__.
+    let stopped = stop::take();
+    // A signal that came after the engine's last look (or on a thread that does not look)
+    // runs its Python handler now, before any Python code of ours: otherwise it would fire
+    // inside the making of the MQTTError and turn it into something else.
     let signal = py.check_signals().err();
-    let outcome = match (result, raised) {
+    let mut outcome = match (result, raised) {
         (Ok(v), None) => Ok(v),
         (Ok(_), Some(h)) => Err(h),
         (Err(e), None) => Err(to_py_err(py, e)),
@@ -57,14 +65,21 @@ fn blocking<T: Send>(py: Python<'_>, f: impl FnOnce() -> ferromq::Result<T> + Se
             Err(err)
         }
     };
-    match (signal, outcome) {
-        (None, outcome) => outcome,
-        (Some(sig), Ok(_)) => Err(sig),
-        (Some(sig), Err(err)) => {
-            let _ = sig.value(py).setattr("__context__", err.value(py));
-            Err(sig)
+    for stop in [stopped, signal].into_iter().flatten() {
+        if let Err(err) = &outcome {
+            // An exception that already has a context (a KeyboardInterrupt that left a
+            // nested call's 301 behind it) keeps it: that one says where it struck.
+            let bare = stop
+                .value(py)
+                .getattr("__context__")
+                .map_or(true, |c| c.is_none());
+            if bare {
+                let _ = stop.value(py).setattr("__context__", err.value(py));
+            }
         }
+        outcome = Err(stop);
     }
+    outcome
 }
 
 /// Before Python 3.14, a daemon thread that wants the GIL back while the interpreter shuts
@@ -99,6 +114,7 @@ impl Blocking {
     fn new() -> (Self, Client) {
         let base = Client::create();
         install_pull_bridge(&base.inner, &base.handlers);
+        base.inner.set_wait_check(Some(Arc::new(stop::wait_check)));
         (
             Blocking {
                 inner: base.inner.clone(),

@@ -4,7 +4,8 @@
 //! method or `do_events()`. That thread let go of the GIL while it waited, so the bridge
 //! takes it back for the handler. An exception from a handler is kept (per thread) and
 //! raised from the blocking method once it returns; the remaining events of that call are
-//! still fired. A second exception in the same call goes to `sys.unraisablehook`.
+//! still fired. A second exception in the same call goes to `sys.unraisablehook`. One that
+//! is not an `Exception` (KeyboardInterrupt, SystemExit) ends the call instead (stop.rs).
 //!
 //! asyncio class (push): handlers run on the event loop; their exceptions are handed to the
 //! Python side, which passes them to `loop.call_exception_handler`.
@@ -168,6 +169,10 @@ impl Scope {
 }
 
 fn record(py: Python<'_>, err: PyErr) {
+    // KeyboardInterrupt and the like end the call instead (see stop.rs).
+    let Some(err) = crate::stop::offer(py, err) else {
+        return;
+    };
     let extra = PENDING.with(|p| {
         let mut slot = p.borrow_mut();
         if slot.is_none() {

@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod handlers;
 mod message;
+mod stop;
 mod transport;
 
 #[pymodule]

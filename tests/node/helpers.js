@@ -234,6 +234,149 @@ async function privateBroker(extra = '') {
   throw new Error('cannot start a private mosquitto (is it installed? scripts/setup.sh)');
 }
 
+const HARNESS = path.join(__dirname, '..', 'harness');
+
+// Scripted peers and lone brokers still running; killed when the test process exits.
+const harnessChildren = new Set();
+process.on('exit', () => {
+  for (const child of harnessChildren) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function exited(child) {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves when `child` has exited (at once if it already has). */
+function exitOf(child) {
+  if (exited(child)) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * tests/harness/hostile-peer MODE as a child process: `port` is where it listens; close()
+ * ends it (it serves until its standard input closes).
+ */
+async function hostilePeer(mode) {
+  const child = spawn(path.join(HARNESS, 'hostile-peer'), [mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  harnessChildren.add(child);
+  child.once('exit', () => harnessChildren.delete(child));
+  child.once('error', () => {});
+  const port = await new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`hostile-peer ${mode} printed no port`)), 30000);
+    child.stdout.on('data', (d) => {
+      text += d;
+      const nl = text.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        const port = Number(text.slice(0, nl).trim());
+        if (Number.isInteger(port) && port > 0) resolve(port);
+        else reject(new Error(`hostile-peer ${mode} printed ${JSON.stringify(text.slice(0, nl))}, not a port`));
+      }
+    });
+    child.once('exit', () => reject(new Error(`hostile-peer ${mode} exited before printing its port`)));
+  });
+  return {
+    port,
+    async close() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exitOf(child);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * tests/harness/lone-broker: a persistent mosquitto of the test's own, to kill -9, restart
+ * (same directory and port: it comes back with the sessions it saved) or freeze. Its child
+ * IS mosquitto (the script execs it), so signals reach the broker itself.
+ */
+async function loneBroker() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ferromq-node-lone-${process.pid}-`));
+  let port = null;
+  let child = null;
+
+  async function start() {
+    fs.rmSync(path.join(dir, 'port'), { force: true });
+    const args = [dir];
+    if (port !== null) args.push(String(port));
+    const c = spawn(path.join(HARNESS, 'lone-broker'), args, { stdio: 'ignore' });
+    harnessChildren.add(c);
+    c.once('exit', () => harnessChildren.delete(c));
+    c.once('error', () => {});
+    child = c;
+    const end = Date.now() + 30000;
+    while (Date.now() < end && !exited(c)) {
+      if (port === null) {
+        try {
+          const text = fs.readFileSync(path.join(dir, 'port'), 'utf8').trim();
+          if (/^\d+$/.test(text)) port = Number(text);
+        } catch {
+          // not written yet
+        }
+      }
+      if (port !== null && (await accepting(port))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let said = '';
+    try {
+      said = fs.readFileSync(path.join(dir, 'mosquitto.log'), 'utf8');
+    } catch {
+      // no log
+    }
+    throw new Error(`the lone broker did not accept on port ${port}: ${said}`);
+  }
+
+  function signal(sig) {
+    if (child !== null && !exited(child)) child.kill(sig);
+  }
+
+  /** kill -9: no goodbye to the clients, nothing saved beyond the last autosave. */
+  async function kill() {
+    const c = child;
+    child = null;
+    if (c === null || exited(c)) return;
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+    await exitOf(c);
+  }
+
+  await start();
+  return {
+    get port() {
+      return port;
+    },
+    dir,
+    start,
+    kill,
+    signal,
+    /** Waits (best effort, 10 s) until the broker has saved its state after `since` (Date.now()). */
+    async waitSaved(since) {
+      const db = path.join(dir, 'mosquitto.db');
+      const end = Date.now() + 10000;
+      while (Date.now() < end) {
+        try {
+          if (fs.statSync(db).mtimeMs > since) return;
+        } catch {
+          // not saved yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async close() {
+      await kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A client id no other test (or parallel run) uses. */
 function uniqueClientId(name) {
   return `fmq-node-${name}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
@@ -288,6 +431,8 @@ const HOST = process.env.FERROMQ_TEST_HOST, PORT = Number(process.env.FERROMQ_TE
 module.exports = {
   silentListener,
   privateBroker,
+  hostilePeer,
+  loneBroker,
   tempFile,
   freePort,
   uniqueClientId,

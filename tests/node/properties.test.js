@@ -59,6 +59,8 @@ test('property defaults', () => {
   assert.equal(m.localHost, '');
   assert.equal(m.localPort, 0);
   assert.equal(m.readyToSend, false);
+  assert.equal(m.reconnecting, false);
+  assert.equal(m.isReconnecting(), false);
   assert.deepEqual(m.incomingMessages, []);
   assert.deepEqual(m.outgoingMessages, []);
 });
@@ -96,7 +98,7 @@ test('properties are enumerable on the prototype, not own state', () => {
   const keys = [];
   for (const k in m) keys.push(k);
   for (const p of ['clientId', 'cleanSession', 'remotePort', 'willMessage', 'connected', 'localHost',
-    'localPort', 'readyToSend', 'incomingMessages', 'outgoingMessages']) {
+    'localPort', 'readyToSend', 'reconnecting', 'incomingMessages', 'outgoingMessages']) {
     assert.ok(keys.includes(p), p);
   }
 });
@@ -243,7 +245,10 @@ test('read-only members throw when assigned, in sloppy code too', () => {
   assertMqttError(() => assign(m, 'readyToSend', true), 10022, /ReadyToSend is read-only/);
   assertMqttError(() => assign(m, 'incomingMessages', []), 10022, /IncomingMessages is read-only/);
   assertMqttError(() => assign(m, 'outgoingMessages', []), 10022, /OutgoingMessages is read-only/);
+  assertMqttError(() => assign(m, 'reconnecting', true), 10022, /Reconnecting is read-only/);
   assert.equal(m.readyToSend, false);
+  assert.equal(m.reconnecting, false);
+  assert.equal(typeof m.setReconnecting, 'undefined');
   assert.equal(typeof m.setReadyToSend, 'undefined');
   assert.equal(typeof m.setIncomingMessages, 'undefined');
   assert.equal(typeof m.setOutgoingMessages, 'undefined');

@@ -132,7 +132,9 @@ pub fn decode(
     let name = packet_name(ty, protocol)?;
     check_flags(ty, flags, name)?;
 
-    // The remaining length: a variable byte integer of at most 4 bytes.
+    // The remaining length: a variable byte integer of at most 4 bytes. Only 5.0 asks for
+    // the fewest bytes (a trailing 0x00 after a continuation byte is one too many); 3.1.1
+    // says nothing of it, so a longer form of the same number is read as that number.
     let mut remaining: usize = 0;
     let mut header_len = 0;
     for i in 0..4usize {
@@ -141,7 +143,7 @@ pub fn decode(
         };
         remaining |= usize::from(b & 0x7F) << (7 * i);
         if b & 0x80 == 0 {
-            if i > 0 && b == 0 {
+            if i > 0 && b == 0 && protocol == Protocol::V5 {
                 return Err(decode_error(
                     reason::MALFORMED_PACKET,
                     name,

@@ -17,4 +17,4 @@ pub use decode::{decode, DecodeError};
 pub use encode::{encode, encoded_len, EncodeError};
 pub use packet::*;
 pub use properties::{Properties, PropertyId};
-pub use wire::MAX_VARINT as MAX_REMAINING_LENGTH;
+pub use wire::{frame_len, MAX_VARINT as MAX_REMAINING_LENGTH};

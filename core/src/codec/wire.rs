@@ -243,6 +243,21 @@ pub(crate) fn binary_len(packet: &str, what: &str, b: &[u8]) -> Result<usize, En
     Ok(2 + b.len())
 }
 
+/// The whole length (fixed header included) of the packet that starts `buf`, once its fixed
+/// header has arrived; None before that, or when the length field is not a valid one (the
+/// decoder says why). Lets a reader make room for a large packet once, at its own size.
+pub fn frame_len(buf: &[u8]) -> Option<usize> {
+    let mut remaining = 0usize;
+    for i in 0..4usize {
+        let b = *buf.get(1 + i)?;
+        remaining |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(2 + i + remaining);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

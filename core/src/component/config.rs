@@ -588,6 +588,28 @@ static MQTT_SETTINGS: &[Setting] = &[
         },
     )),
     ext(rw(
+        "ReconnectStableTime",
+        Int,
+        Both,
+        "10000",
+        |c| c.reconnect_stable_ms.to_string(),
+        |c, v| {
+            c.reconnect_stable_ms = parse_int("ReconnectStableTime", v, 0, 86_400_000)? as u64;
+            Ok(())
+        },
+    )),
+    ext(rw(
+        "MaxIncomingPacketSize",
+        Int,
+        Both,
+        "67108864",
+        |c| c.max_incoming_packet.to_string(),
+        |c, v| {
+            c.max_incoming_packet = parse_int("MaxIncomingPacketSize", v, 64, 268_435_460)? as u32;
+            Ok(())
+        },
+    )),
+    ext(rw(
         "MaxInflight",
         Int,
         Both,

@@ -90,6 +90,15 @@ pub(crate) fn to_event(
             }
             None
         }
+        ProtocolEvent::InflightDropped {
+            direction,
+            packet_id,
+        } => {
+            if let Some(i) = mirror.position(direction, packet_id) {
+                mirror.list(direction).remove(i);
+            }
+            None
+        }
         ProtocolEvent::MessageAck {
             direction,
             packet_id,

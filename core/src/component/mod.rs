@@ -43,6 +43,21 @@ pub type EventHandler = Arc<dyn Fn(&mut Event) + Send + Sync>;
 /// block; the face then schedules `take_events` on its own thread (JS thread, asyncio loop).
 pub type EventNotifier = Arc<dyn Fn() + Send + Sync>;
 
+/// Asked, on the thread that waits inside a blocking method or `do_events`, at least every
+/// [`WAIT_CHECK_EVERY`] while it waits; returning true ends a blocking method with 301 as
+/// `interrupt` would, and a `do_events` with 301 leaving the connection as it is. It lets a face notice what only the waiting thread can see (Python's Ctrl-C, a C
+/// program's signal flag) without waiting out Timeout.
+pub type WaitCheck = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a waiting thread asks its [`WaitCheck`].
+pub const WAIT_CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// How long one turn of firing handlers may last before the dispatching thread looks at
+/// its own deadline again (a handler's own time aside: it is never cut short). Without a
+/// bound, a server that sends faster than the handlers run keeps the thread firing for
+/// ever: `do_events` never returns and a Timeout is never honoured.
+const DISPATCH_SLICE: Duration = Duration::from_millis(100);
+
 /// Bytes of encoded packets that may wait for the socket before a non-blocking publish
 /// reports "would block" and a blocking one waits.
 const SEND_BUFFER_LIMIT: usize = 4 * 1024 * 1024;
@@ -620,18 +635,18 @@ impl Mqtt {
                 ));
             }
             check_port(p.remote_port)?;
-            if p.client_id.is_empty() {
+            // A 5.0 server assigns an id itself (Assigned Client Identifier, then shown by
+            // ClientId and used by the next connection), with or without a session. A 3.1.1
+            // server must refuse an empty id with CleanSession false, and need not accept one
+            // at all, so there we make one for a clean session and refuse the other case.
+            if p.client_id.is_empty() && p.version != 1 {
                 if !p.clean_session {
                     return Err(Error::new(
                         code::INVALID_ARGUMENT,
-                        "ClientId is empty while CleanSession is false: a stored session needs a client id",
+                        "ClientId is empty while CleanSession is false: under MQTT 3.1.1 a stored session needs a client id (set ClientId, or use Version 1 for MQTT 5.0, where the server assigns one)",
                     ));
                 }
-                // A 5.0 server assigns an id itself (AssignedClientIdentifier, then shown by
-                // ClientId); a 3.1.1 server need not accept an empty one, so we make one.
-                if p.version != 1 {
-                    p.client_id = generate_client_id();
-                }
+                p.client_id = generate_client_id();
             }
             let protocol = if p.version == 1 {
                 Protocol::V5
@@ -672,8 +687,9 @@ impl Mqtt {
                     config::connect_properties(&p.cfg)
                         .maximum_packet_size
                         .unwrap_or(MAX_PACKET)
+                        .min(p.cfg.max_incoming_packet)
                 } else {
-                    MAX_PACKET
+                    p.cfg.max_incoming_packet
                 },
             };
             let connect_secs = if p.cfg.connection_timeout > 0 {
@@ -777,8 +793,25 @@ impl Mqtt {
     }
 
     pub fn connect_to(&self, host: &str, port: i32) -> Result<()> {
+        self.check_not_connected()?;
         self.set_target(host, port)?;
         self.connect()
+    }
+
+    /// ConnectTo on a client that is connected or connecting fails as Connect would (104,
+    /// 1105), not with the RemoteHost lock that setting the target would hit first.
+    fn check_not_connected(&self) -> Result<()> {
+        match self.sh().link.lock().phase {
+            Phase::Connected => Err(Error::new(
+                code::ALREADY_CONNECTED,
+                "already connected: call Disconnect first",
+            )),
+            Phase::Connecting => Err(Error::new(
+                code::ALREADY_CONNECTING,
+                "a connection attempt is already in progress",
+            )),
+            Phase::Idle => Ok(()),
+        }
     }
 
     fn set_target(&self, host: &str, port: i32) -> Result<()> {
@@ -1204,14 +1237,59 @@ impl Mqtt {
     // ---- events ----
 
     /// Fires every pending event; when none is pending waits briefly for one.
+    ///
+    /// Returns after one turn of firing ([`DISPATCH_SLICE`] at most, a handler's own time
+    /// aside) even when more keep arriving: the caller's loop stays in control.
     pub fn do_events(&self) -> Result<()> {
         if self.dispatch_pending() == 0 && !self.push_mode() {
             let sh = self.sh();
-            sh.queue
-                .wait(Some(Instant::now() + DO_EVENTS_WAIT), true, || false);
+            let until = Instant::now() + DO_EVENTS_WAIT;
+            let started = sh.interrupts.load(Ordering::SeqCst);
+            loop {
+                let now = Instant::now();
+                let check = sh.wait_check.read().clone();
+                let step = match &check {
+                    Some(_) => until.min(now + WAIT_CHECK_EVERY),
+                    None => until,
+                };
+                sh.queue.wait(Some(step), true, || {
+                    sh.interrupts.load(Ordering::SeqCst) != started
+                });
+                // DoEvents waits for nothing of its own: stopping it ends the wait, and the
+                // connection stays as it is (a program catching Ctrl-C in its event loop
+                // decides itself whether to disconnect).
+                if check.is_some_and(|c| c()) {
+                    return Err(Error::new(
+                        code::INTERRUPTED,
+                        "interrupted while waiting for events",
+                    ));
+                }
+                if Instant::now() >= until
+                    || !sh.queue.is_empty()
+                    || sh.interrupts.load(Ordering::SeqCst) != started
+                {
+                    break;
+                }
+            }
             self.dispatch_pending();
         }
         Ok(())
+    }
+
+    /// True while AutoReconnect is re-establishing a lost connection (waiting out its delay
+    /// or attempting): the client will connect again by itself. Settled before the event
+    /// that reports the loss (Disconnected, or a failed Connected of an attempt) is queued,
+    /// so a face that asks while handling that event gets the final answer; false again once
+    /// connected, or when reconnecting ends (gave up, Disconnect, Interrupt, Reset).
+    pub fn reconnecting(&self) -> bool {
+        let sh = self.sh();
+        let armed = sh.reconnect.lock().armed;
+        armed && sh.link.lock().phase != Phase::Connected
+    }
+
+    /// Install (or remove, with None) the check a waiting thread asks; see [`WaitCheck`].
+    pub fn set_wait_check(&self, check: Option<WaitCheck>) {
+        *self.sh().wait_check.write() = check;
     }
 
     /// Pull mode handler (None removes it).
@@ -1295,7 +1373,9 @@ impl Mqtt {
         };
         let handler = sh.handler.read().clone();
         let mut fired = 0;
-        while let Some(item) = sh.queue.pop() {
+        let until = Instant::now() + DISPATCH_SLICE;
+        while fired == 0 || Instant::now() < until {
+            let Some(item) = sh.queue.pop() else { break };
             let ev = sh.convert(item);
             if let Some(mut ev) = ev {
                 fired += 1;
@@ -1319,8 +1399,12 @@ impl Mqtt {
         let started = sh.interrupts.load(Ordering::SeqCst);
         let interrupted = || sh.interrupts.load(Ordering::SeqCst) != started;
         let done = || done() || interrupted();
+        let check = sh.wait_check.read().clone();
         loop {
             self.dispatch_pending();
+            if check.as_ref().is_some_and(|c| c()) {
+                self.interrupt()?;
+            }
             if interrupted() {
                 return Err(Error::new(
                     code::INTERRUPTED,
@@ -1342,11 +1426,14 @@ impl Mqtt {
             // look again shortly in case that thread has moved on.
             let may_fire = !self.push_mode()
                 && (!sh.dispatch.is_locked() || sh.dispatch.is_owned_by_current_thread());
-            let until = if may_fire {
+            let mut until = if may_fire {
                 deadline
             } else {
                 deadline.min(now + Duration::from_millis(10))
             };
+            if check.is_some() {
+                until = until.min(now + WAIT_CHECK_EVERY);
+            }
             sh.queue.wait(Some(until), may_fire, done);
         }
     }
@@ -1437,7 +1524,8 @@ impl Mqtt {
         port: i32,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
         let started = self
-            .set_target(host, port)
+            .check_not_connected()
+            .and_then(|_| self.set_target(host, port))
             .and_then(|_| self.start_connect());
         self.finish_async(started, "connecting", true)
     }
@@ -1578,6 +1666,14 @@ pub(crate) fn schedule_reconnect(sh: &Arc<Shared>) {
                 sh.log(1, "Reconnect", format!("cannot reconnect: {}", e.message));
                 if reconnect::wanted(&sh, e.code) {
                     schedule_reconnect(&sh);
+                } else {
+                    // Always an event: a push face waiting to learn that reconnecting is
+                    // over (Node's hold of its process) must be woken even at LogLevel 0.
+                    sh.push_event(Event::Error(ErrorEvent {
+                        error_code: e.code,
+                        description: format!("reconnecting gave up: {}", e.message),
+                    }));
+                    sh.stop_reconnecting(e.code, "reconnecting gave up");
                 }
                 sh.announce();
             }

@@ -55,6 +55,11 @@ pub(crate) struct ConfigValues {
     pub reconnect_min_ms: u64,
     pub reconnect_max_ms: u64,
     pub reconnect_max_attempts: u32,
+    /// How long (ms) an AutoReconnect connection must stay up after its CONNACK before its
+    /// loss starts the backoff again from the first delay.
+    pub reconnect_stable_ms: u64,
+    /// The largest packet (bytes) we accept from the server; announced under 5.0.
+    pub max_incoming_packet: u32,
     /// Publishes kept while AutoReconnect is re-establishing the connection.
     pub offline_queue_limit: usize,
     /// Our own cap on unacknowledged QoS 1/2 publishes (0: automatic).
@@ -141,6 +146,8 @@ impl Default for ConfigValues {
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
             reconnect_max_attempts: 0,
+            reconnect_stable_ms: 10_000,
+            max_incoming_packet: 64 * 1024 * 1024,
             offline_queue_limit: 1000,
             max_inflight: 0,
             connect: Properties::default(),

@@ -30,8 +30,12 @@ pub(crate) struct Reconnect {
     /// True from the first successful CONNACK until the application disconnects,
     /// interrupts or resets: only then is a lost connection re-established.
     pub armed: bool,
-    /// Attempts since the connection was lost (0 while connected).
+    /// Attempts since the connection was last recovered (see `connected_at`).
     pub attempt: u32,
+    /// When the current connection's CONNACK arrived. Its loss resets `attempt` only when
+    /// it had stayed up for ReconnectStableTime: a server that accepts and drops us at
+    /// once must meet a growing backoff, not the first delay again and again.
+    pub connected_at: Option<std::time::Instant>,
     /// True while a reconnect is scheduled or in progress.
     pub pending: bool,
     pub subscriptions: Vec<SubscribeRecord>,
@@ -62,6 +66,7 @@ impl Reconnect {
         self.armed = false;
         self.pending = false;
         self.attempt = 0;
+        self.connected_at = None;
         let dropped = self.offline.len();
         self.offline.clear();
         dropped
@@ -84,11 +89,31 @@ pub(crate) fn wanted(sh: &Shared, code: i32) -> bool {
     if code == 0 || sh.dropped.load(std::sync::atomic::Ordering::SeqCst) {
         return false;
     }
-    let (auto, max_attempts) = {
+    let (auto, max_attempts, stable) = {
         let p = sh.props.lock();
-        (p.cfg.auto_reconnect, p.cfg.reconnect_max_attempts)
+        (
+            p.cfg.auto_reconnect,
+            p.cfg.reconnect_max_attempts,
+            Duration::from_millis(p.cfg.reconnect_stable_ms),
+        )
     };
-    let r = sh.reconnect.lock();
+    let mut r = sh.reconnect.lock();
+    if let Some(up) = r.connected_at.take() {
+        let lasted = up.elapsed();
+        if lasted >= stable {
+            r.attempt = 0;
+        } else if r.armed && auto {
+            sh.log(
+                1,
+                "Reconnect",
+                format!(
+                    "the connection ended {} ms after its CONNACK, sooner than ReconnectStableTime: the backoff goes on from attempt {}",
+                    lasted.as_millis(),
+                    r.attempt
+                ),
+            );
+        }
+    }
     auto && r.armed && (max_attempts == 0 || r.attempt < max_attempts)
 }
 

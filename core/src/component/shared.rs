@@ -9,7 +9,7 @@ use super::items::{to_event, Item, Mirror};
 use super::props::Props;
 use super::queue::EventQueue;
 use super::reconnect::{self, Reconnect};
-use super::{EventHandler, EventNotifier};
+use super::{EventHandler, EventNotifier, WaitCheck};
 use crate::driver::{Engine, EventSink, LinkEvent};
 use crate::error::{code, Error};
 use crate::protocol::ProtocolEvent;
@@ -75,6 +75,7 @@ pub(crate) struct Shared {
     pub queue: EventQueue,
     pub handler: RwLock<Option<EventHandler>>,
     pub notifier: RwLock<Option<EventNotifier>>,
+    pub wait_check: RwLock<Option<WaitCheck>>,
     pub link: Mutex<Link>,
     pub connected: AtomicBool,
     /// Only one thread fires events at a time, so handlers see them in order; the same
@@ -122,6 +123,7 @@ impl Shared {
             queue: EventQueue::new(QUEUE_CAP),
             handler: RwLock::new(None),
             notifier: RwLock::new(None),
+            wait_check: RwLock::new(None),
             link: Mutex::new(Link {
                 phase: Phase::Idle,
                 conn: None,
@@ -216,6 +218,11 @@ impl Shared {
     /// `code` and `why`), never dropped silently.
     pub fn stop_reconnecting(&self, code: i32, why: &str) {
         let dropped = self.reconnect.lock().disarm();
+        self.report_unsent(dropped, code, why);
+    }
+
+    /// The Error event for publishes that were waiting for a reconnection that will not come.
+    pub fn report_unsent(&self, dropped: usize, code: i32, why: &str) {
         if dropped > 0 {
             self.push_event(Event::Error(ErrorEvent {
                 error_code: code,
@@ -268,7 +275,7 @@ impl EventSink for ConnSink {
                 {
                     let mut r = sh.reconnect.lock();
                     r.armed = true;
-                    r.attempt = 0;
+                    r.connected_at = Some(std::time::Instant::now());
                 }
                 {
                     let mut p = sh.props.lock();
@@ -457,6 +464,10 @@ impl ConnSink {
         link.phase = Phase::Idle;
         link.conn = None;
         sh.connected.store(false, Ordering::SeqCst);
+        // Decided before the events below are queued, so a face that asks
+        // `Mqtt::reconnecting` when it handles them gets the final answer.
+        let again = reconnect::wanted(sh, code);
+        let given_up = (!again && code != 0).then(|| sh.reconnect.lock().disarm());
         if was_connected {
             if code != 0 {
                 sh.push_event(Event::Error(ErrorEvent {
@@ -488,10 +499,10 @@ impl ConnSink {
         link.release(failure);
         sh.props.lock().cfg.bound = None;
         drop(link);
-        if reconnect::wanted(sh, code) {
+        if again {
             super::schedule_reconnect(sh);
-        } else if code != 0 {
-            sh.stop_reconnecting(code, "reconnecting gave up");
+        } else if let Some(dropped) = given_up {
+            sh.report_unsent(dropped, code, "reconnecting gave up");
         }
     }
 }

@@ -122,6 +122,7 @@ async fn pump(
         if engine.aborted() {
             return Ok(());
         }
+        let backlogged = sink.backlogged();
         let (deadline, closed, connected) = {
             let mut st = engine.state.lock();
             if wbuf.is_empty() {
@@ -134,7 +135,11 @@ async fn pump(
                 // Under the lock: a caller writing directly checks it under the same lock.
                 engine.writing.store(true, Ordering::SeqCst);
             }
-            st.armed = st.conn.sleep_deadline(Instant::now());
+            // While the application's queue is full we do not read, so the server's
+            // silence says nothing: keep-alive must not take it for a dead server.
+            let now = Instant::now();
+            st.conn.set_reading_paused(now, backlogged);
+            st.armed = st.conn.sleep_deadline(now);
             (st.armed, st.conn.is_closed(), st.conn.is_connected())
         };
         if connected {
@@ -145,9 +150,8 @@ async fn pump(
             return Ok(());
         }
         let deadline = crate::protocol::earliest(deadline, connect_deadline);
-        let backlogged = sink.backlogged();
-        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
-            rbuf.reserve(READ_CHUNK);
+        if !closed {
+            make_room(&mut rbuf);
         }
         tokio::select! {
             biased;
@@ -190,6 +194,28 @@ async fn pump(
                 let mut st = engine.state.lock();
                 st.conn.handle_timeout(now);
                 st.flush(sink);
+            }
+        }
+    }
+}
+
+/// Room in the read buffer for the next read. A large packet whose fixed header has arrived
+/// gets one buffer of exactly its size, allocated once, rather than growth by chunks, whose
+/// capacity doubles as it goes (what that costs then depends on the allocator moving pages
+/// instead of copying). Small packets share the usual chunk: a buffer sized to one of them
+/// would make every read a read of one packet. The decoder has already refused a packet
+/// over the size limit before this can see it.
+fn make_room(rbuf: &mut BytesMut) {
+    let spare = rbuf.capacity() - rbuf.len();
+    match crate::codec::frame_len(rbuf) {
+        Some(total) if total > READ_CHUNK && total > rbuf.len() + spare => {
+            let mut exact = BytesMut::with_capacity(total);
+            exact.extend_from_slice(rbuf);
+            *rbuf = exact;
+        }
+        _ => {
+            if spare < READ_CHUNK / 4 {
+                rbuf.reserve(READ_CHUNK);
             }
         }
     }

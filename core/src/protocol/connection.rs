@@ -293,32 +293,46 @@ impl Connection {
         self.handle_packet_sized(now, packet, None);
     }
 
-    /// Time passed: keep-alive and republish. The CONNACK wait is the driver's connect
-    /// timeout, so no deadline is armed before CONNACK.
+    /// Time passed: keep-alive (see `keepalive.rs` for its rules) and republish. The
+    /// CONNACK wait is the driver's connect timeout, so no deadline is armed before CONNACK.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase != Phase::Connected {
             return;
         }
-        if let KeepAliveAction::TimedOut = self.keep_alive.poll(now) {
+        if let KeepAliveAction::TimedOut { silence } = self.keep_alive.poll(now) {
             let secs = self.keep_alive.interval_secs();
+            let silence = silence.as_secs_f64();
             // The server is presumed gone, so nothing more is sent to it.
             self.close(
                 code::TIMEOUT,
-                format!("no PINGRESP within {secs} s of sending PINGREQ; the connection is considered lost"),
+                format!("nothing received from the server for {silence:.1} s and no answer to PINGREQ (keep-alive {secs} s); the connection is considered lost"),
                 None,
             );
             return;
         }
         // Republishing first: what it sends also counts as keep-alive traffic.
         self.republish_due(now);
-        if let KeepAliveAction::SendPing = self.keep_alive.poll(now) {
+        if let KeepAliveAction::SendPing { silent } = self.keep_alive.poll(now) {
             let secs = self.keep_alive.interval_secs();
+            let what = if silent { "received" } else { "sent" };
             self.log(2, "Info", || {
-                format!("nothing sent for {secs} s: sending PINGREQ")
+                format!("nothing {what} for {secs} s: sending PINGREQ")
             });
             self.send(now, Packet::PingReq);
             self.keep_alive.on_ping_sent(now);
         }
+    }
+
+    /// The driver stopped (`paused` true) or resumed (false) reading the transport, e.g.
+    /// because the application's event queue is full. While paused, the server is not
+    /// judged by its silence (what it sent is waiting unread): no keep-alive loss is
+    /// declared and no PINGREQ is sent for lack of received traffic, only the PINGREQ owed
+    /// when nothing was sent for the keep-alive interval. On resuming, the server counts as
+    /// heard from at `now`, so it gets the full PINGRESP wait from then. Only a change
+    /// counts (calling it again with the same value does nothing). The deadline may move
+    /// either way: read `poll_timeout`/`sleep_deadline` again after calling it.
+    pub fn set_reading_paused(&mut self, now: Instant, paused: bool) {
+        self.keep_alive.set_reading_paused(now, paused);
     }
 
     /// Publish; returns the packet id (0 for QoS 0). Validates topic and size first.
@@ -621,7 +635,10 @@ impl Connection {
         self.events.pop_front()
     }
 
-    /// The next instant `handle_timeout` must be called at.
+    /// The next instant `handle_timeout` must be called at: a PINGREQ due, the keep-alive
+    /// loss (not while reading is paused, see `set_reading_paused`), or a republish. Packets
+    /// sent or received only move the keep-alive part later; resuming reading can move it
+    /// earlier (a call the driver makes itself).
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.phase != Phase::Connected {
             return None;
@@ -944,7 +961,13 @@ impl Connection {
                 .incoming
                 .take_all()
                 .into_iter()
-                .map(|(id, _)| id.to_string())
+                .map(|(id, _)| {
+                    self.events.push_back(ProtocolEvent::InflightDropped {
+                        direction: Direction::Incoming,
+                        packet_id: id,
+                    });
+                    id.to_string()
+                })
                 .collect();
             let n = dropped.len();
             let list = dropped.join(", ");
@@ -1298,6 +1321,8 @@ impl Connection {
         if self.phase == Phase::Closed {
             return;
         }
+        // Any packet shows the server is alive (keep-alive judges it by this).
+        self.keep_alive.on_receive(now);
         if self.log_level >= 3 {
             let text = match size {
                 Some(n) => format!("received {} ({n} bytes)", describe(&packet)),
@@ -1390,6 +1415,20 @@ impl Connection {
                 format!("CONNACK carries reason 0x{c:02X}, which CONNACK may not use"),
             );
             return;
+        }
+        if connack.session_present && self.config.clean_session {
+            if v5 {
+                self.protocol_error(
+                    rc::PROTOCOL_ERROR,
+                    "the server claimed a session (CONNACK Session Present 1) in answer to a clean start, which MQTT-3.2.2-4 says the client must refuse by closing the connection".into(),
+                );
+                return;
+            }
+            // 3.1.1 forbids it too, but names no remedy; nothing from an earlier session is
+            // resumed (see below), which is what a clean session means.
+            self.log(1, "Session", || {
+                "the server claimed a session (CONNACK Session Present 1) although we asked for a clean session; carrying on as with no session".into()
+            });
         }
         let mut limits = ServerLimits::defaults(self.config.keep_alive);
         if v5 {
@@ -1577,24 +1616,7 @@ impl Connection {
     fn on_pubrec(&mut self, now: Instant, r: PubResp) {
         let id = r.packet_id;
         match self.sent_entry(id) {
-            None => {
-                if self.v5() {
-                    // Lets the server finish its side of a flow we no longer know.
-                    self.log(2, "Info", || {
-                        format!("PUBREC for unknown packet id {id}; answering PUBREL 0x92")
-                    });
-                    self.send(
-                        now,
-                        Packet::PubRel(PubResp {
-                            packet_id: id,
-                            reason: rc::PACKET_ID_NOT_FOUND,
-                            properties: Properties::default(),
-                        }),
-                    );
-                } else {
-                    self.unknown_ack("PUBREC", id);
-                }
-            }
+            None => self.answer_forgotten_pubrec(now, id, "unknown packet id"),
             Some((QoS::ExactlyOnce, MessageState::WaitPubRec)) => {
                 if self.v5() && r.reason >= 0x80 {
                     self.finish_outgoing(now, id, r.reason);
@@ -1617,11 +1639,34 @@ impl Connection {
                 });
                 self.send(now, pub_resp_packet(Packet::PubRel, id));
             }
-            Some(_) => self.protocol_error(
-                rc::PROTOCOL_ERROR,
-                format!("PUBREC for packet id {id}, a QoS 1 message (expected PUBACK)"),
-            ),
+            // Our QoS 1 message took an id the server still knows from an older QoS 2
+            // flow (its state restored from before). That flow is finished for the server
+            // to forget it; our message still waits for its PUBACK.
+            Some(_) => self.answer_forgotten_pubrec(now, id, "packet id of a QoS 1 message"),
         }
+    }
+
+    /// PUBREC for a QoS 2 flow we do not have (lost with our session, or finished before the
+    /// server lost its own state): PUBREL lets the server finish its side, and staying
+    /// connected keeps a server that insists on it from making us reconnect for ever.
+    fn answer_forgotten_pubrec(&mut self, now: Instant, id: u16, what: &str) {
+        let reason = if self.v5() {
+            rc::PACKET_ID_NOT_FOUND
+        } else {
+            rc::SUCCESS
+        };
+        let what = what.to_string();
+        self.log(1, "Session", || {
+            format!("PUBREC for {what} {id}, no QoS 2 message of ours: the server's state differs from ours; answering PUBREL (reason 0x{reason:02X}) so it can finish that flow")
+        });
+        self.send(
+            now,
+            Packet::PubRel(PubResp {
+                packet_id: id,
+                reason,
+                properties: Properties::default(),
+            }),
+        );
     }
 
     fn on_pubcomp(&mut self, now: Instant, r: PubResp) {
@@ -1635,10 +1680,11 @@ impl Connection {
                 rc::PROTOCOL_ERROR,
                 format!("PUBCOMP for packet id {id} before its PUBREC"),
             ),
-            Some(_) => self.protocol_error(
-                rc::PROTOCOL_ERROR,
-                format!("PUBCOMP for packet id {id}, a QoS 1 message (expected PUBACK)"),
-            ),
+            // The end of a server's old QoS 2 flow on this id (see on_pubrec): nothing of
+            // ours; the QoS 1 message still waits for its PUBACK.
+            Some(_) => self.log(2, "Info", || {
+                format!("PUBCOMP for packet id {id}, a QoS 1 message of ours: it ends a QoS 2 flow the server had on that id; ignored")
+            }),
         }
     }
 
@@ -1708,12 +1754,11 @@ impl Connection {
             }
             QoS::AtLeastOnce => {
                 if self.incoming.contains(id) {
-                    // The server may not reuse an id before its QoS 2 flow is complete.
-                    self.protocol_error(
-                        rc::PROTOCOL_ERROR,
-                        format!("QoS 1 PUBLISH reuses packet id {id}, still awaiting PUBREL"),
-                    );
-                    return;
+                    // A server may not reuse an id before its QoS 2 flow is complete, so
+                    // this one no longer has that flow (it restarted without its state) and
+                    // will never release the message. Closing would not help: it would send
+                    // the same PUBLISH again after every reconnect.
+                    self.drop_forgotten_incoming(id, "a QoS 1 PUBLISH");
                 }
                 if !self.check_receive_maximum() {
                     return;
@@ -1737,14 +1782,23 @@ impl Connection {
                 self.emit(ProtocolEvent::MessageIn { message });
             }
             QoS::ExactlyOnce => {
-                if self.incoming.contains(id) {
-                    // Delivered once already (or about to be, on PUBREL): only the
-                    // acknowledgement is repeated.
-                    self.log(2, "Info", || {
-                        format!("repeated QoS 2 PUBLISH {id} before PUBREL; sending PUBREC again, not delivering it twice")
-                    });
-                    self.send(now, pub_resp_packet(Packet::PubRec, id));
-                    return;
+                if let Some(held) = self.incoming.get(id) {
+                    let same = held.topic == message.topic && held.payload == message.payload;
+                    if message.dup || same {
+                        // Delivered once already (or about to be, on PUBREL): only the
+                        // acknowledgement is repeated.
+                        self.log(2, "Info", || {
+                            format!("repeated QoS 2 PUBLISH {id} before PUBREL; sending PUBREC again, not delivering it twice")
+                        });
+                        self.send(now, pub_resp_packet(Packet::PubRec, id));
+                        return;
+                    }
+                    // A first attempt (DUP 0) with other content: the server started a new
+                    // flow on an id whose old flow it forgot.
+                    self.drop_forgotten_incoming(
+                        id,
+                        "a new QoS 2 PUBLISH (DUP 0, another topic or payload)",
+                    );
                 }
                 if !self.check_receive_maximum() {
                     return;
@@ -1841,6 +1895,24 @@ impl Connection {
                 state,
             });
         }
+    }
+
+    /// The server started a flow on packet id `id` (`what` names the packet) while an
+    /// incoming QoS 2 message still holds it: the server lost the held message's flow, so
+    /// no PUBREL will come for it. It is dropped undelivered, as `resume_session` drops the
+    /// messages of a session the server does not have.
+    fn drop_forgotten_incoming(&mut self, id: u16, what: &str) {
+        let Some(old) = self.incoming.remove(id) else {
+            return;
+        };
+        self.emit(ProtocolEvent::InflightDropped {
+            direction: Direction::Incoming,
+            packet_id: id,
+        });
+        let what = what.to_string();
+        self.log(1, "Session", || {
+            format!("the server sent {what} with packet id {id}, which an incoming QoS 2 message (topic \"{}\") still holds waiting for PUBREL: the server has lost that flow (restarted without its state?) and will not release it, so it is dropped undelivered and the new message is taken", old.topic)
+        });
     }
 
     fn on_pubrel(&mut self, now: Instant, r: PubResp) {

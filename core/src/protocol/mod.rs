@@ -42,6 +42,15 @@ pub enum ProtocolEvent {
         packet_id: u16,
         state: MessageState,
     },
+    /// An in-flight message left the set without completing: it is neither acknowledged nor
+    /// delivered, and no MessageAck, MessageIn or MessageOut follows for it. Only incoming
+    /// QoS 2 messages waiting for PUBREL whose flow the server no longer has (a session the
+    /// server lost, or a server that reused the packet id); take it out of the in-flight
+    /// view at once.
+    InflightDropped {
+        direction: Direction,
+        packet_id: u16,
+    },
     /// All acknowledgement steps of a QoS 1/2 message are done. It is still in the in-flight
     /// view when this is delivered, and is removed right after.
     MessageAck {

@@ -24,7 +24,8 @@ fn mosquitto() -> PathBuf {
 }
 
 impl PrivateBroker {
-    /// Start on a free port; `extra` lines go into the listener's config.
+    /// Start on a free port; `extra` lines go into the listener's config (`{dir}` in them
+    /// stands for the broker's own folder, e.g. for its persistence file).
     pub fn start(extra: &str) -> PrivateBroker {
         let dir = std::env::temp_dir().join(format!(
             "ferromq-private-{}-{}",
@@ -46,7 +47,8 @@ impl PrivateBroker {
             let mut conf = std::fs::File::create(dir.join("mosquitto.conf")).unwrap();
             writeln!(
                 conf,
-                "listener {port} 127.0.0.1\nallow_anonymous true\nuser root\nmax_queued_messages 100000\n{extra}"
+                "listener {port} 127.0.0.1\nallow_anonymous true\nuser root\nmax_queued_messages 100000\n{}",
+                extra.replace("{dir}", &dir.display().to_string())
             )
             .unwrap();
             if b.spawn() {

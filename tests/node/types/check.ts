@@ -38,6 +38,8 @@ async function main(): Promise<void> {
   m.localPort = 0;
   const ready: boolean = m.isReadyToSend() && m.readyToSend;
   void ready;
+  const again: boolean = m.isReconnecting() || m.reconnecting;
+  void again;
   const incoming: MQTTMessageList = m.getIncomingMessages();
   const outgoing: readonly MQTTMessage[] = m.outgoingMessages;
   for (const msg of [...incoming, ...outgoing, ...m.incomingMessages, ...m.getOutgoingMessages()]) {
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
   }
   // @ts-expect-error: ReadyToSend is read-only
   m.readyToSend = true;
+  // @ts-expect-error: Reconnecting is read-only
+  m.reconnecting = false;
+  // @ts-expect-error: no setter for Reconnecting either
+  m.setReconnecting(false);
   // @ts-expect-error: the collections are read-only
   m.incomingMessages = [];
   // @ts-expect-error: no setter for a read-only member
@@ -176,6 +182,11 @@ async function main(): Promise<void> {
     await m.publishData('a/b', 0, new Uint8Array([1, 2, 3]));
     await m.unsubscribe('a/b');
     await m.doEvents();
+    // Both return the client, like net.Socket's.
+    const same: mqtt = m.unref().ref();
+    void same;
+    // @ts-expect-error: unref() takes no argument
+    m.unref(true);
     await m.interrupt();
     await m.reset();
     const state: string = await m.saveSession();
