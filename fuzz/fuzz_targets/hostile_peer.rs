@@ -103,8 +103,12 @@ enum Op {
     Disconnect {
         reason: Code,
     },
-    /// Advance the clock by v/65535 of two keep-alive intervals (two minutes without one).
+    /// Advance the clock by v/65535 of two keep-alive intervals (two minutes without one),
+    /// waking at every deadline on the way as a driver does.
     Advance(u16),
+    /// The driver stops (true) or resumes (false) reading: what the server sends meanwhile
+    /// waits, and is read at once on resuming.
+    PauseReading(bool),
     /// Advance the clock to the next deadline the connection asked for.
     Fire,
     Reconnect(ReconnectSpec),
@@ -702,6 +706,11 @@ struct Harness {
     now: Instant,
     serial: u64,
     check: Checker,
+    /// The driver does not read (`PauseReading`); the server's bytes wait in `unread`.
+    paused: bool,
+    unread: Vec<u8>,
+    /// When a whole packet last arrived (or reading resumed) on this connection.
+    last_heard: Option<Instant>,
 }
 
 impl Harness {
@@ -716,6 +725,9 @@ impl Harness {
             rx: BytesMut::new(),
             now: Instant::now(),
             serial: 0,
+            paused: false,
+            unread: Vec::new(),
+            last_heard: None,
             check: Checker {
                 unacked: BTreeMap::new(),
                 acked: BTreeMap::new(),
@@ -793,9 +805,34 @@ impl Harness {
             Op::Advance(v) => {
                 let ka = u64::from(self.conn.server_limits().keep_alive);
                 let span_ms = if ka == 0 { 120_000 } else { 2 * ka * 1000 };
-                self.now += Duration::from_millis(u64::from(*v) * span_ms / u64::from(u16::MAX));
+                let target =
+                    self.now + Duration::from_millis(u64::from(*v) * span_ms / u64::from(u16::MAX));
+                while let Some(at) = self.conn.poll_timeout().filter(|at| *at <= target) {
+                    self.now = self.now.max(at);
+                    self.conn.handle_timeout(self.now);
+                    self.after_step(0);
+                }
+                self.now = target;
                 self.conn.handle_timeout(self.now);
                 self.after_step(0);
+            }
+            Op::PauseReading(pause) => {
+                if *pause != self.paused {
+                    self.paused = *pause;
+                    self.conn.set_reading_paused(self.now, *pause);
+                    if *pause {
+                        self.after_step(0);
+                    } else {
+                        // The server counts as heard from when reading resumes.
+                        self.last_heard = Some(self.now);
+                        let waiting = std::mem::take(&mut self.unread);
+                        if waiting.is_empty() {
+                            self.after_step(0);
+                        } else {
+                            self.feed(&waiting);
+                        }
+                    }
+                }
             }
             Op::Fire => {
                 if let Some(at) = self.conn.poll_timeout() {
@@ -919,18 +956,27 @@ impl Harness {
         }
     }
 
-    /// One read from the transport.
+    /// One read from the transport (or, while reading is paused, bytes left waiting).
     fn feed(&mut self, chunk: &[u8]) {
-        self.check.fed_total += chunk.len();
+        if self.paused {
+            self.check.fed_total += chunk.len();
+            self.unread.extend_from_slice(chunk);
+            self.after_step(0);
+            return;
+        }
         if tracing() {
             eprintln!("  feed: {chunk:02X?}");
         }
-        let slots = if self.conn.is_closed() {
-            FlowSlots::new()
+        self.check.fed_total += chunk.len();
+        let (slots, packets) = if self.conn.is_closed() {
+            (FlowSlots::new(), 0)
         } else {
             self.check
                 .shadow_read(chunk, self.config.protocol, self.config.max_packet_size)
         };
+        if packets > 0 {
+            self.last_heard = Some(self.now);
+        }
         self.rx.extend_from_slice(chunk);
         self.conn.handle_bytes(self.now, &mut self.rx);
         self.after_step_with(chunk.len(), slots);
@@ -982,6 +1028,9 @@ impl Harness {
         self.conn.set_log_level(self.setup.log_level % 4);
         self.check.restored_incoming = self.conn.incoming().len() as u16;
         self.rx = BytesMut::new();
+        self.paused = false;
+        self.unread.clear();
+        self.last_heard = None;
         self.check.conn = PerConnection::default();
         self.check.pending.clear();
         let now = self.now;
@@ -1232,6 +1281,24 @@ impl Harness {
             ck.fed_total,
             ck.published_total
         );
+        // A dead server is noticed within K + max(K/2, 1 s) of the last packet it sent,
+        // whatever we send, unless reading is paused (docs/protocol.md).
+        let k = u64::from(self.conn.server_limits().keep_alive);
+        if let (true, false, true, Some(heard)) = (
+            self.conn.is_connected(),
+            self.paused,
+            k > 0,
+            self.last_heard,
+        ) {
+            let k = Duration::from_secs(k);
+            let lost = heard + k + (k / 2).max(Duration::from_secs(1));
+            check!(
+                "keepalive",
+                self.now <= lost,
+                "still connected {:?} after the last packet from the server (keep-alive {k:?}): a silent server must be taken for gone within 1.5 keep-alive intervals",
+                self.now - heard
+            );
+        }
         if self.check.conn.closed {
             assert!(
                 self.conn.is_closed(),
@@ -1248,11 +1315,17 @@ impl Harness {
 impl Checker {
     /// Reads the server's bytes of one step as the connection does, and works out which
     /// QoS 2 flows they open and complete.
-    fn shadow_read(&mut self, chunk: &[u8], protocol: Protocol, max: u32) -> FlowSlots {
+    /// Also returns how many whole packets arrived.
+    fn shadow_read(&mut self, chunk: &[u8], protocol: Protocol, max: u32) -> (FlowSlots, usize) {
         let mut slots = FlowSlots::new();
+        let mut packets = 0;
         self.conn.shadow.extend_from_slice(chunk);
         loop {
-            match codec::decode(&mut self.conn.shadow, protocol, max) {
+            let decoded = codec::decode(&mut self.conn.shadow, protocol, max);
+            if let Ok(Some(_)) = decoded {
+                packets += 1;
+            }
+            match decoded {
                 Ok(Some(Packet::Publish(p))) if p.qos == QoS::ExactlyOnce => {
                     let flows = &self.flows;
                     let s = slots
@@ -1282,7 +1355,7 @@ impl Checker {
                 }
             }
         }
-        slots
+        (slots, packets)
     }
 
     /// Checks the events of one step; returns the outgoing messages they acknowledged.
@@ -1333,6 +1406,16 @@ impl Checker {
                 ProtocolEvent::Subscribed { packet_id, .. }
                 | ProtocolEvent::Unsubscribed { packet_id, .. } => {
                     self.pending.remove(packet_id);
+                }
+                ProtocolEvent::InflightDropped {
+                    direction,
+                    packet_id,
+                } => {
+                    assert_eq!(
+                        *direction,
+                        Direction::Incoming,
+                        "outgoing message {packet_id} dropped: an accepted publish must not vanish"
+                    );
                 }
                 ProtocolEvent::Connected { .. } => {
                     assert!(
