@@ -709,3 +709,107 @@ fn non_minimal_remaining_length_is_read_under_v311_and_refused_under_v5() {
         }
     }
 }
+
+/// A 5.0 connection whose session carries one message published on an earlier connection
+/// (PUBLISH sent, not acknowledged), reconnecting to a server whose CONNACK has `props`.
+fn carried_over(qos: QoS, retain: bool, payload: &'static [u8], props: Properties) -> Harness {
+    let mut h = Harness::connected(config(Protocol::V5));
+    h.conn
+        .publish(
+            h.now,
+            "carried/t",
+            qos,
+            Bytes::from_static(payload),
+            retain,
+            false,
+            Properties::default(),
+        )
+        .unwrap();
+    h.packets();
+    h.all_events();
+    let session = h.conn.end_and_take_session();
+    let mut next = Harness::new(config(Protocol::V5));
+    next.conn = Connection::with_session(config(Protocol::V5), session);
+    next.conn.start(next.now);
+    next.packets();
+    next.feed(connack(0, props));
+    next
+}
+
+fn acks_out(evs: &[ProtocolEvent]) -> Vec<u8> {
+    evs.iter()
+        .filter_map(|e| match e {
+            ProtocolEvent::MessageAck {
+                direction: Direction::Outgoing,
+                response_code,
+                ..
+            } => Some(*response_code),
+            _ => None,
+        })
+        .collect()
+}
+
+fn publishes(packets: &[Packet]) -> usize {
+    packets
+        .iter()
+        .filter(|p| matches!(p, Packet::Publish(_)))
+        .count()
+}
+
+#[test]
+fn a_carried_over_message_this_server_cannot_take_is_failed_not_sent() {
+    // Found by the hostile_peer fuzz target (fuzz/corpus/hostile_peer/seed-bug-*): each
+    // case used to be sent, earning a DISCONNECT at every reconnection.
+    let cases: [(QoS, bool, &'static [u8], Properties, u8); 3] = [
+        (
+            QoS::ExactlyOnce,
+            false,
+            b"x",
+            Properties {
+                maximum_qos: Some(0),
+                ..Properties::default()
+            },
+            0x9B,
+        ),
+        (
+            QoS::AtLeastOnce,
+            true,
+            b"x",
+            Properties {
+                retain_available: Some(0),
+                ..Properties::default()
+            },
+            0x9A,
+        ),
+        (
+            QoS::AtLeastOnce,
+            false,
+            &[7u8; 200],
+            Properties {
+                maximum_packet_size: Some(100),
+                ..Properties::default()
+            },
+            0x95,
+        ),
+    ];
+    for (qos, retain, payload, props, rc) in cases {
+        let mut h = carried_over(qos, retain, payload, props);
+        assert!(h.conn.is_connected());
+        assert_eq!(
+            publishes(&h.packets()),
+            0,
+            "sent to a server that cannot take it"
+        );
+        let evs = h.all_events();
+        assert_eq!(acks_out(&evs), vec![rc]);
+        assert!(evs
+            .iter()
+            .any(|e| matches!(e, ProtocolEvent::MessageOut { .. })));
+        assert!(!logs(&evs, 1).is_empty());
+        assert!(h.conn.outgoing().is_empty());
+    }
+    // A server that takes it gets it again.
+    let mut h = carried_over(QoS::ExactlyOnce, false, b"x", Properties::default());
+    assert_eq!(publishes(&h.packets()), 1);
+    assert_eq!(acks_out(&h.all_events()), Vec::<u8>::new());
+}

@@ -880,6 +880,7 @@ impl Connection {
         if self.outgoing.is_empty() && self.incoming.is_empty() && self.held.is_empty() {
             return;
         }
+        self.fail_unsendable();
         let ids: Vec<u16> = self.outgoing.iter().map(|(id, _)| id).collect();
         if present {
             let mut pubrels: Vec<(u64, u16)> = Vec::new();
@@ -1700,6 +1701,84 @@ impl Connection {
     }
 
     fn finish_outgoing(&mut self, now: Instant, id: u16, response_code: u8) {
+        self.end_outgoing(id, response_code);
+        self.release_held(now);
+    }
+
+    /// Under 5.0 the CONNACK just said what this server takes. Messages carried over from an
+    /// earlier connection or a restored session were checked against the server of their
+    /// day: sending one this server cannot take would only earn a DISCONNECT, and the same
+    /// again at every reconnection. Each is ended now with the reason code the server would
+    /// have given (MessageAck, then MessageOut), and logged.
+    fn fail_unsendable(&mut self) {
+        if !self.v5() {
+            return;
+        }
+        let ids: Vec<u16> = self.outgoing.iter().map(|(id, _)| id).collect();
+        for id in ids {
+            let Some(e) = self.outgoing.get(id) else {
+                continue;
+            };
+            // Past PUBREC only a PUBREL is left to send: the server has the message.
+            if matches!(
+                e.msg.state,
+                MessageState::WaitPubComp | MessageState::SendPubRel
+            ) {
+                continue;
+            }
+            let publish = Packet::Publish(entry_publish(e, id, true));
+            if let Some((rc, why)) = self.unsendable(&publish) {
+                let topic = e.msg.topic.to_string();
+                self.log(1, "Session", || {
+                    format!("message {id} to \"{topic}\" is not sent again: {why}")
+                });
+                self.end_outgoing(id, rc);
+            }
+        }
+        let mut kept = VecDeque::with_capacity(self.held.len());
+        for h in std::mem::take(&mut self.held) {
+            if let Held::AtMostOnce(p, topic) = &h {
+                let packet = Packet::Publish((**p).clone());
+                if let Some((_, why)) = self.unsendable(&packet) {
+                    self.held_bytes = self.held_bytes.saturating_sub(p.payload.len());
+                    self.log(1, "Session", || {
+                        format!(
+                            "a QoS 0 message to \"{topic}\" waiting to be sent is dropped: {why}"
+                        )
+                    });
+                    continue;
+                }
+            }
+            kept.push_back(h);
+        }
+        self.held = kept;
+    }
+
+    /// Why the server of this connection cannot take `publish`, with its reason code.
+    fn unsendable(&self, publish: &Packet) -> Option<(u8, String)> {
+        let Packet::Publish(p) = publish else {
+            return None;
+        };
+        if p.qos > self.server.maximum_qos {
+            let (q, max) = (p.qos as u8, self.server.maximum_qos as u8);
+            return Some((
+                rc::QOS_NOT_SUPPORTED,
+                format!("it is QoS {q} and this server's Maximum QoS is {max}"),
+            ));
+        }
+        if p.retain && !self.server.retain_available {
+            return Some((
+                rc::RETAIN_NOT_SUPPORTED,
+                "it is retained and this server has no retained messages".into(),
+            ));
+        }
+        self.check_size(publish)
+            .err()
+            .map(|e| (rc::PACKET_TOO_LARGE, e.message))
+    }
+
+    /// Remove an outgoing message as acknowledged with `response_code`, and say so.
+    fn end_outgoing(&mut self, id: u16, response_code: u8) {
         let Some(mut entry) = self.outgoing.remove(id) else {
             return;
         };
@@ -1721,7 +1800,6 @@ impl Connection {
             response_code,
         });
         self.emit(ProtocolEvent::MessageOut { message: entry.msg });
-        self.release_held(now);
     }
 
     fn on_publish(&mut self, now: Instant, p: Publish) {
