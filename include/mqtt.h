@@ -1439,9 +1439,10 @@ int mqtt_set_event_notifier(struct mqtt_t *mqtt, mqtt_notify_cb notify, void *us
 /**
  * Install a wait check: while a blocking call of this client (mqtt_connect, mqtt_subscribe,
  * ...) or `mqtt_do_events` waits, the library calls `check(mqtt, user_data)` on that
- * waiting thread at least every 50 ms. When it returns non-zero the wait ends as
+ * waiting thread at least every 50 ms. When it returns non-zero a blocking call ends as
  * `mqtt_interrupt` would end it: the call returns 301 (MQTT_ERR_INTERRUPTED) and the client
- * disconnects (a connect still under way is abandoned).
+ * disconnects (a connect still under way is abandoned); `mqtt_do_events` returns 301 and
+ * leaves the connection as it is.
  *
  * Made for signals: a SIGINT/SIGTERM handler sets a `volatile sig_atomic_t` flag and the
  * check returns it, so Ctrl-C ends a blocking call within about 50 ms instead of after
