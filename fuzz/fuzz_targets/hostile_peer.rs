@@ -1379,11 +1379,15 @@ impl Checker {
                 ProtocolEvent::MessageAck {
                     direction: Direction::Outgoing,
                     packet_id,
-                    ..
+                    response_code,
                 } => {
                     let id = *packet_id;
+                    // A failure code without anything sent: the client itself ended a
+                    // carried-over message this server cannot take (fail_unsendable).
                     assert!(
-                        self.conn.acknowledgeable.remove(&id) || sent_now.contains(&id),
+                        self.conn.acknowledgeable.remove(&id)
+                            || sent_now.contains(&id)
+                            || *response_code >= 0x80,
                         "MessageAck for packet id {id}, for which nothing was sent on this connection"
                     );
                     self.conn.on_wire.remove(&id);
