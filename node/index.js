@@ -46,6 +46,9 @@ const EVENT_NAMES = Object.freeze([
   'Unsubscribed',
 ]);
 
+/** An event's kind: its index in EVENT_NAMES, the engine's numbering. */
+const kindOf = (name) => EVENT_NAMES.indexOf(name);
+
 const MQTTVersions = Object.freeze({ mvV3: 0, mvV5: 1 });
 
 // Documented numbers used by the checks made here, before the engine sees a value.
@@ -552,7 +555,7 @@ const MESSAGE_FIELDS = [
 
 // Log, MessageAck, MessageIn, MessageOut: the kinds `fire` does nothing with but emit, so
 // they may be left out when nobody listens (see ClientState.unheard).
-const SKIPPABLE_KINDS = [4, 5, 6, 7];
+const SKIPPABLE_KINDS = ['Log', 'MessageAck', 'MessageIn', 'MessageOut'].map(kindOf);
 
 // The text form of a large payload (null from the addon) is made from its bytes when first
 // read: most handlers read one form or the other, and decoding (invalid UTF-8 becomes
@@ -712,11 +715,11 @@ const DONE = Promise.resolve();
 const SLICE_MS = 20;
 
 // The kinds (EVENT_NAMES indexes) the face itself looks at.
-const CONNECTED = 0;
-const DISCONNECTED = 2;
-const SSL_SERVER_AUTHENTICATION = 9;
-const SUBSCRIBED = 11;
-const UNSUBSCRIBED = 12;
+const CONNECTED = kindOf('Connected');
+const DISCONNECTED = kindOf('Disconnected');
+const SSL_SERVER_AUTHENTICATION = kindOf('SSLServerAuthentication');
+const SUBSCRIBED = kindOf('Subscribed');
+const UNSUBSCRIBED = kindOf('Unsubscribed');
 
 // A finished call settles once the events queued before it finished have fired. The face
 // cannot see where in the queue that is, so it settles when the queue is found empty, or

@@ -80,21 +80,26 @@ static bool spawn_broker(private_broker *b) {
     return false;
 }
 
-static void stop_broker(void *p) {
-    private_broker *b = p;
-    reap(b);
-    DIR *d = opendir(b->dir);
+/* A test's own flat directory and the files in it (brokers' stores, session files). */
+void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char path[512];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            snprintf(path, sizeof path, "%s/%s", b->dir, e->d_name);
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
             unlink(path);
         }
         closedir(d);
     }
-    rmdir(b->dir);
+    rmdir(dir);
+}
+
+static void stop_broker(void *p) {
+    private_broker *b = p;
+    reap(b);
+    remove_dir(b->dir);
     free(b);
 }
 

@@ -172,6 +172,8 @@ void broker_pause(private_broker *b);   /* SIGSTOP: connections stay open, nothi
 void broker_resume(private_broker *b);  /* SIGCONT */
 void broker_kill(private_broker *b);    /* SIGKILL: no goodbye to the clients */
 void broker_restart(private_broker *b); /* kill, then start again on the same port */
+/* Remove a flat directory and the files in it. */
+void remove_dir(const char *dir);
 /* A path in the broker's directory (removed with it), e.g. for SessionStateFile. */
 const char *broker_file(const private_broker *b, const char *name);
 

@@ -158,18 +158,7 @@ typedef struct lone {
 
 static void lone_remove(void *p) {
     lone *b = p;
-    DIR *d = opendir(b->dir);
-    if (d) {
-        struct dirent *e;
-        char path[512];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-            snprintf(path, sizeof path, "%s/%s", b->dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(b->dir);
+    remove_dir(b->dir);
     free(b);
 }
 
