@@ -164,3 +164,21 @@ pub fn emit_big(client: &str, size: usize, mut ms: Vec<f64>) {
 pub fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
+
+/// Memory after a burst: RSS growth per client once every client has sent and received its
+/// burst and gone idle (`after`), and once they are all disconnected and dropped (`closed`).
+pub fn emit_burst(client: &str, a: &Args, before: u64, after: u64, closed: u64) {
+    let per = |x: u64| f(x.saturating_sub(before) as f64 / a.conns as f64);
+    emit(&[
+        ("client", s(client)),
+        ("scenario", s("burst")),
+        ("qos", n(a.qos)),
+        ("conns", n(a.conns)),
+        ("count", n(a.count)),
+        ("rss_before", n(before)),
+        ("rss_after", n(after)),
+        ("rss_closed", n(closed)),
+        ("bytes_per_conn", per(after)),
+        ("bytes_per_conn_closed", per(closed)),
+    ]);
+}

@@ -31,6 +31,7 @@ fn main() {
         "mem" => mem(&a),
         "cps" => cps(&a),
         "big" => big(&a),
+        "burst" => burst(&a),
         s => die(&format!("unknown scenario {s}")),
     }
 }
@@ -190,4 +191,57 @@ fn big(a: &Args) {
     }
     let _ = m.disconnect();
     emit_big(NAME, a.size, ms);
+}
+
+/// Each of `conns` clients in turn subscribes to its own topic and publishes `count`
+/// messages to it as fast as publishing accepts them, until every one is received and
+/// acknowledged; the clients stay connected. RSS is read after they have all been idle a
+/// second, and again after they are disconnected and dropped.
+fn burst(a: &Args) {
+    let first = client(a);
+    connect(&first, a);
+    std::thread::sleep(Duration::from_millis(200));
+    let before = rss();
+    let mut all = Vec::with_capacity(a.conns);
+    let payload = Bytes::from(payload(a.size));
+    for i in 0..a.conns {
+        let m = client(a);
+        let (got, acked) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        {
+            let (got, acked) = (got.clone(), acked.clone());
+            m.set_event_handler(Some(Arc::new(move |e: &mut Event| match e {
+                Event::MessageIn(_) => {
+                    got.fetch_add(1, Ordering::Relaxed);
+                }
+                Event::MessageOut(_) => {
+                    acked.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
+            })));
+        }
+        connect(&m, a);
+        let topic = format!("{}/{i}", a.topic);
+        m.subscribe(&topic, a.qos as i32).unwrap_or_else(|e| die(&format!("subscribe: {e}")));
+        for _ in 0..a.count {
+            m.publish_data(&topic, a.qos as i32, payload.clone())
+                .unwrap_or_else(|e| die(&format!("publish: {e}")));
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while got.load(Ordering::Relaxed) < a.count || acked.load(Ordering::Relaxed) < a.count {
+            m.do_events().unwrap_or_else(|e| die(&format!("do_events: {e}")));
+            if Instant::now() > deadline {
+                die("the burst did not come back within 120 s");
+            }
+        }
+        all.push(m);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let after = rss();
+    for m in &all {
+        let _ = m.disconnect();
+    }
+    drop(all);
+    std::thread::sleep(Duration::from_secs(1));
+    emit_burst(NAME, a, before, after, rss());
+    std::process::exit(0);
 }
