@@ -291,12 +291,14 @@ fn publishing_while_reconnecting_with_auto_save_is_refused() {
 
 /// Held-back publishes take their packet id when accepted: a producer far ahead of the
 /// acknowledgements waits for ids (as for a full send buffer) instead of failing with 501.
+/// MaxOutgoingMessages=0 lifts the bound that would otherwise stop it much earlier.
 #[test]
 fn a_producer_far_ahead_of_acknowledgements_waits_for_packet_ids() {
     let broker = PrivateBroker::start("");
     let m = Client::new();
     m.mqtt.set_timeout(2).unwrap();
     m.mqtt.config("MaxInflight=10").unwrap();
+    m.mqtt.config("MaxOutgoingMessages=0").unwrap();
     m.mqtt.connect_to("127.0.0.1", broker.port as i32).unwrap();
     broker.pause();
     let topic = unique("ids");
