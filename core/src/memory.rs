@@ -96,7 +96,10 @@ mod tests {
         let mut b = BytesMut::with_capacity(4 << 20);
         b.extend_from_slice(b"half a packet");
         trim_buffer(&mut b);
-        assert!(b.capacity() >= 4 << 20, "a buffer holding bytes is left alone");
+        assert!(
+            b.capacity() >= 4 << 20,
+            "a buffer holding bytes is left alone"
+        );
         b.clear();
         trim_buffer(&mut b);
         assert!(b.capacity() <= KEEP_BYTES);

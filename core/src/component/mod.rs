@@ -526,6 +526,7 @@ impl Mqtt {
         sh.log_level
             .store(props::Props::default().cfg.log_level, Ordering::Relaxed);
         sh.would_block.store(false, Ordering::SeqCst);
+        sh.waiting_for_room.store(false, Ordering::SeqCst);
         sh.queue.wake_all();
         Ok(())
     }
@@ -1091,6 +1092,11 @@ impl Mqtt {
         let timeout = self.timeout();
         if let Some(full) = engine.full(qos) {
             if timeout == 0 {
+                // Before `would_block`: a drain in between must not announce room that an
+                // acknowledgement has to make.
+                if !matches!(full, driver::Full::Bytes(_)) {
+                    self.sh().waiting_for_room.store(true, Ordering::SeqCst);
+                }
                 self.sh().would_block.store(true, Ordering::SeqCst);
                 return Err(Error::new(
                     code::WOULD_BLOCK,
@@ -1586,12 +1592,14 @@ impl Mqtt {
         // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
         let mut data = Some(data);
         let eager = match &checked {
-            Ok((q, engine, sink)) if engine.full(*q).is_none() => match self.sh().publish_gate.try_lock() {
-                Ok(_turn) => data
-                    .take()
-                    .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
-                Err(_) => None,
-            },
+            Ok((q, engine, sink)) if engine.full(*q).is_none() => {
+                match self.sh().publish_gate.try_lock() {
+                    Ok(_turn) => data
+                        .take()
+                        .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
+                    Err(_) => None,
+                }
+            }
             _ => None,
         };
         let topic = topic.to_string();

@@ -1,7 +1,7 @@
 //! What the API threads and the driver task share for one connection.
 
-use crate::error::Error;
 use crate::codec::QoS;
+use crate::error::Error;
 use crate::protocol::{Connection, ProtocolEvent, SessionState};
 use bytes::{Buf, BytesMut};
 use parking_lot::Mutex;
@@ -21,6 +21,11 @@ pub trait EventSink: Send + Sync + 'static {
     fn backlog_space(&self) -> &Notify;
     /// Called when the output buffer has been written out completely.
     fn output_drained(&self);
+    /// Called when acknowledgements freed room a publisher waited for (packet identifiers,
+    /// MaxOutgoingMessages).
+    fn room_freed(&self) {
+        self.output_drained()
+    }
     /// Called with no lock held after a batch of events was forwarded, so a push-mode
     /// consumer can be told without risking a lock-order inversion.
     fn announce(&self);

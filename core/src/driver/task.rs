@@ -183,7 +183,7 @@ async fn pump(
                             engine.room_freed(&st)
                         };
                         if freed {
-                            sink.output_drained();
+                            sink.room_freed();
                         }
                     }),
                     Err(e) => return Err(transport::stream_error(&e, "read failed")),
