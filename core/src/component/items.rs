@@ -58,8 +58,8 @@ impl Mirror {
     }
 
     pub fn clear(&mut self) {
-        self.incoming.clear();
-        self.outgoing.clear();
+        self.incoming = VecDeque::new();
+        self.outgoing = VecDeque::new();
         self.pending_removal = None;
     }
 }
