@@ -241,7 +241,7 @@ TEST(scenario_memory_after_burst) {
     const bool valgrind = under_valgrind();
     /* Under valgrind every instruction is emulated: a smaller burst still exercises every
      * path the leak check should see. */
-    const int n = valgrind ? 2000 : 20000;
+    const int n = valgrind ? 2000 : 20000, warm_up = valgrind ? 200 : 1000;
     /* Before issue 15 a burst kept about 10 MiB per client. */
     const long bound_kib = 2 * 1024;
     /* Closing may touch a few pages of its own (a thread's stack, an allocator arena). */
@@ -251,7 +251,7 @@ TEST(scenario_memory_after_burst) {
     /* What the first client initialises once per process (the runtime and its threads, the
      * allocator's arenas) is not what a client keeps. */
     burster *warm = burster_new("burst-warm");
-    burst(warm, 1000);
+    burst(warm, warm_up);
     burster_close(warm);
     long warmed = settled_rss();
 
