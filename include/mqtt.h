@@ -947,7 +947,8 @@ int mqtt_unsubscribe(struct mqtt_t *mqtt, const char *topic_filter);
  * `qos`. Returns once the PUBLISH is queued for sending; MessageOut (and for QoS 1/2
  * MessageAck) report delivery. The Retain and Duplicate settings apply.
  * Errors: 502 topic with wildcards, 505 QoS not 0..2 (both before anything is sent),
- * 1117 not connected, 135 send buffer full with Timeout 0.
+ * 1117 not connected, 135 with Timeout 0 when the send buffer is full or (QoS 1/2)
+ * MaxOutgoingMessages are already kept, 201 when such a wait outlasts Timeout.
  *
  * With the AutoReconnect setting on, a publish made while the connection is being
  * re-established is kept (in order) and sent once it is back; past OfflineQueueLimit such
@@ -1337,7 +1338,9 @@ int mqtt_get_incoming_message(const struct mqtt_t *mqtt, int index, struct mqtt_
 
 /**
  * OutgoingMessages: how many of our QoS 1/2 messages are not fully acknowledged yet. A
- * message is listed from the publish call until its MessageAck callback has returned.
+ * message is listed once the events its publish caused have been fired (at once with a
+ * Timeout above 0; with Timeout 0 at the next `mqtt_do_events`) until its MessageAck
+ * callback has returned.
  */
 int mqtt_get_outgoing_message_count(const struct mqtt_t *mqtt, int *count);
 

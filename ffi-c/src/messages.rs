@@ -241,7 +241,9 @@ pub unsafe extern "C" fn mqtt_get_incoming_message(
 }
 
 /// OutgoingMessages: how many of our QoS 1/2 messages are not fully acknowledged yet. A
-/// message is listed from the publish call until its MessageAck callback has returned.
+/// message is listed once the events its publish caused have been fired (at once with a
+/// Timeout above 0; with Timeout 0 at the next `mqtt_do_events`) until its MessageAck
+/// callback has returned.
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_get_outgoing_message_count(
     mqtt: *const mqtt_t,

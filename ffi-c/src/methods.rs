@@ -105,7 +105,8 @@ pub unsafe extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *cons
 /// `qos`. Returns once the PUBLISH is queued for sending; MessageOut (and for QoS 1/2
 /// MessageAck) report delivery. The Retain and Duplicate settings apply.
 /// Errors: 502 topic with wildcards, 505 QoS not 0..2 (both before anything is sent),
-/// 1117 not connected, 135 send buffer full with Timeout 0.
+/// 1117 not connected, 135 with Timeout 0 when the send buffer is full or (QoS 1/2)
+/// MaxOutgoingMessages are already kept, 201 when such a wait outlasts Timeout.
 ///
 /// With the AutoReconnect setting on, a publish made while the connection is being
 /// re-established is kept (in order) and sent once it is back; past OfflineQueueLimit such
