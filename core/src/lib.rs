@@ -14,6 +14,7 @@ pub mod codec;
 pub mod component;
 pub mod driver;
 mod error;
+mod memory;
 pub mod protocol;
 pub mod topic;
 pub mod transport;

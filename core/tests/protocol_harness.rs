@@ -22,6 +22,7 @@ pub fn config(protocol: Protocol) -> ConnectionConfig {
         republish_interval: None,
         max_packet_size: 268_435_460,
         max_inflight: 0,
+        max_outgoing: 0,
     }
 }
 

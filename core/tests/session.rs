@@ -291,12 +291,14 @@ fn publishing_while_reconnecting_with_auto_save_is_refused() {
 
 /// Held-back publishes take their packet id when accepted: a producer far ahead of the
 /// acknowledgements waits for ids (as for a full send buffer) instead of failing with 501.
+/// MaxOutgoingMessages=0 lifts the bound that would otherwise stop it much earlier.
 #[test]
 fn a_producer_far_ahead_of_acknowledgements_waits_for_packet_ids() {
     let broker = PrivateBroker::start("");
     let m = Client::new();
     m.mqtt.set_timeout(2).unwrap();
     m.mqtt.config("MaxInflight=10").unwrap();
+    m.mqtt.config("MaxOutgoingMessages=0").unwrap();
     m.mqtt.connect_to("127.0.0.1", broker.port as i32).unwrap();
     broker.pause();
     let topic = unique("ids");
@@ -319,4 +321,84 @@ fn a_producer_far_ahead_of_acknowledgements_waits_for_packet_ids() {
     assert!(m.mqtt.outgoing_messages().is_empty(), "all acknowledged");
     m.mqtt.publish_message(&topic, 1, "after").unwrap();
     m.mqtt.disconnect().unwrap();
+}
+
+/// MaxOutgoingMessages bounds the QoS 1/2 publishes kept, under both versions: over it a
+/// publish is refused with 135 (Timeout 0) or waits and times out (201); room comes back
+/// with the acknowledgements, announced by ReadyToSend.
+#[test]
+fn scenario_outgoing_bound() {
+    let probe = Mqtt::new();
+    assert_eq!(probe.config("MaxOutgoingMessages").unwrap(), "1000");
+    for bad in ["-1", "65001"] {
+        let e = probe
+            .config(&format!("MaxOutgoingMessages={bad}"))
+            .unwrap_err();
+        assert!(e.message.contains("MaxOutgoingMessages"), "{e}");
+        assert!(e.message.contains(bad), "{e}");
+    }
+    let broker = PrivateBroker::start("");
+    for version in [0, 1] {
+        let c = Client::new();
+        c.mqtt.set_version(version).unwrap();
+        c.mqtt.config("MaxOutgoingMessages=5").unwrap();
+        c.mqtt.connect_to("127.0.0.1", broker.port as i32).unwrap();
+        let topic = unique("bound");
+        // The ReadyToSend that follows Connected is not the one this test waits for.
+        c.wait_for(1, |e| matches!(e, Event::ReadyToSend).then_some(()));
+        c.take();
+        broker.pause();
+        c.mqtt.set_timeout(0).unwrap();
+        for i in 0..5 {
+            c.mqtt.publish_message(&topic, 1, &format!("m{i}")).unwrap();
+        }
+        c.mqtt.do_events().unwrap();
+        assert_eq!(c.mqtt.outgoing_messages().len(), 5, "version {version}");
+        let e = c.mqtt.publish_message(&topic, 1, "over").unwrap_err();
+        assert_eq!(e.code, code::WOULD_BLOCK, "{e}");
+        assert!(e.message.contains("MaxOutgoingMessages"), "{e}");
+        // Large enough to be written by the connection's task, which reports the drain: the
+        // bytes reach the socket, but that frees no place, so no ReadyToSend yet.
+        c.mqtt
+            .publish_message(&topic, 0, &"q".repeat(100 * 1024))
+            .unwrap();
+        c.pump(Duration::from_millis(300));
+        let seen = c.take();
+        assert!(
+            !seen.iter().any(|e| matches!(e, Event::ReadyToSend)),
+            "version {version}: ReadyToSend before any acknowledgement: {seen:?}"
+        );
+
+        c.mqtt.set_timeout(1).unwrap();
+        let t = std::time::Instant::now();
+        let e = c.mqtt.publish_message(&topic, 1, "waits").unwrap_err();
+        assert_eq!(e.code, code::TIMEOUT, "{e}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+
+        broker.resume();
+        c.take();
+        let done = c.wait_for(5, |e| match e {
+            Event::MessageOut(m) if m.qos == 1 => Some(m.message.clone()),
+            _ => None,
+        });
+        let expected: Vec<_> = (0..5).map(|i| format!("m{i}").into_bytes()).collect();
+        assert_eq!(
+            done.iter().map(|b| b.to_vec()).collect::<Vec<_>>(),
+            expected,
+            "version {version}: completed in the order published"
+        );
+        let ready = c.wait_for(1, |e| matches!(e, Event::ReadyToSend).then_some(()));
+        assert_eq!(
+            ready.len(),
+            1,
+            "version {version}: ReadyToSend after room came back"
+        );
+        c.mqtt.set_timeout(10).unwrap();
+        c.mqtt.publish_message(&topic, 1, "after").unwrap();
+        c.mqtt.disconnect().unwrap();
+    }
 }

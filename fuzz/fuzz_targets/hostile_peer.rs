@@ -1558,6 +1558,7 @@ fn make_config(setup: &Setup, v5: bool, clean_session: bool) -> ConnectionConfig
             .map(|s| Duration::from_secs(u64::from(s % 31))),
         max_packet_size: MAX_PACKET_SIZES[usize::from(setup.max_packet) % MAX_PACKET_SIZES.len()],
         max_inflight: u16::from(setup.max_inflight % 5),
+        max_outgoing: 0,
     }
 }
 

@@ -621,6 +621,17 @@ static MQTT_SETTINGS: &[Setting] = &[
         },
     )),
     ext(rw(
+        "MaxOutgoingMessages",
+        Int,
+        Both,
+        "1000",
+        |c| c.max_outgoing.to_string(),
+        |c, v| {
+            c.max_outgoing = parse_int("MaxOutgoingMessages", v, 0, 65_000)? as u16;
+            Ok(())
+        },
+    )),
+    ext(rw(
         "SessionAutoSave",
         Int,
         Both,

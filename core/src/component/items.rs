@@ -3,6 +3,7 @@
 //! moves the protocol's own values (no string building on the network path).
 
 use super::event::*;
+use crate::memory::Trim;
 use crate::protocol::{Direction, Message, ProtocolEvent};
 use std::collections::VecDeque;
 
@@ -44,9 +45,15 @@ impl Mirror {
 
     pub fn settle(&mut self) {
         if let Some((d, id)) = self.pending_removal.take() {
-            if let Some(i) = self.position(d, id) {
-                self.list(d).remove(i);
-            }
+            self.remove(d, id);
+        }
+    }
+
+    fn remove(&mut self, d: Direction, packet_id: u16) {
+        if let Some(i) = self.position(d, packet_id) {
+            let list = self.list(d);
+            list.remove(i);
+            list.trim();
         }
     }
 
@@ -94,9 +101,7 @@ pub(crate) fn to_event(
             direction,
             packet_id,
         } => {
-            if let Some(i) = mirror.position(direction, packet_id) {
-                mirror.list(direction).remove(i);
-            }
+            mirror.remove(direction, packet_id);
             None
         }
         ProtocolEvent::MessageAck {

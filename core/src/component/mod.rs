@@ -526,6 +526,7 @@ impl Mqtt {
         sh.log_level
             .store(props::Props::default().cfg.log_level, Ordering::Relaxed);
         sh.would_block.store(false, Ordering::SeqCst);
+        sh.waiting_for_room.store(false, Ordering::SeqCst);
         sh.queue.wake_all();
         Ok(())
     }
@@ -683,6 +684,7 @@ impl Mqtt {
                 // What we accept: ConnectProperties' MaximumPacketSize when the application
                 // set one (5.0 only; 3.1.1 has no way to announce it).
                 max_inflight: p.cfg.max_inflight,
+                max_outgoing: p.cfg.max_outgoing,
                 max_packet_size: if protocol == Protocol::V5 {
                     config::connect_properties(&p.cfg)
                         .maximum_packet_size
@@ -1088,22 +1090,29 @@ impl Mqtt {
             Err(e) => return Err(e),
         };
         let timeout = self.timeout();
-        if engine.full() {
+        if let Some(full) = engine.full(qos) {
             if timeout == 0 {
+                // Before `would_block`: a drain in between must not announce room that an
+                // acknowledgement has to make.
+                if !matches!(full, driver::Full::Bytes(_)) {
+                    self.sh().waiting_for_room.store(true, Ordering::SeqCst);
+                }
                 self.sh().would_block.store(true, Ordering::SeqCst);
                 return Err(Error::new(
                     code::WOULD_BLOCK,
                     format!(
-                        "the send buffer is full ({} bytes waiting, {} packet identifiers in use); the message was not accepted: publish again after ReadyToSend",
-                        engine.backlog(),
-                        engine.state.lock().conn.ids_in_use()
+                        "{full}; the message was not accepted: publish again after ReadyToSend"
                     ),
                 ));
             }
             let e = engine.clone();
-            self.block_until(timeout, "waiting for room in the send buffer", move || {
-                !e.full()
-            })?;
+            let what = match full {
+                driver::Full::Outgoing(_) => {
+                    "waiting for an acknowledgement (MaxOutgoingMessages messages are in flight)"
+                }
+                _ => "waiting for room in the send buffer",
+            };
+            self.block_until(timeout, what, move || e.full(qos).is_none())?;
         }
         let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
             Ok(over) => over,
@@ -1583,12 +1592,14 @@ impl Mqtt {
         // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
         let mut data = Some(data);
         let eager = match &checked {
-            Ok((q, engine, sink)) if !engine.full() => match self.sh().publish_gate.try_lock() {
-                Ok(_turn) => data
-                    .take()
-                    .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
-                Err(_) => None,
-            },
+            Ok((q, engine, sink)) if engine.full(*q).is_none() => {
+                match self.sh().publish_gate.try_lock() {
+                    Ok(_turn) => data
+                        .take()
+                        .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
+                    Err(_) => None,
+                }
+            }
             _ => None,
         };
         let topic = topic.to_string();
@@ -1600,9 +1611,9 @@ impl Mqtt {
             let (qos, engine, sink) = checked?;
             let shared = me.sh().clone();
             let _turn = shared.publish_gate.lock().await;
-            while engine.full() {
+            while engine.full(qos).is_some() {
                 let drained = shared.drained.notified();
-                if !engine.full() || !me.connected() {
+                if engine.full(qos).is_none() || !me.connected() {
                     break;
                 }
                 drained.await;

@@ -5,6 +5,7 @@
 //! stops reading the socket, so a slow application never grows memory without bound.
 
 use super::items::Item;
+use crate::memory::Trim;
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -96,6 +97,7 @@ impl EventQueue {
         if item.is_some() && q.len() + 1 == self.cap {
             self.space.notify_one();
         }
+        q.trim();
         item
     }
 

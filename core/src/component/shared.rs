@@ -85,6 +85,10 @@ pub(crate) struct Shared {
     pub log_level: AtomicI32,
     /// A non-blocking publish hit the send-buffer bound; ReadyToSend is owed.
     pub would_block: AtomicBool,
+    /// The bound that refused it was MaxOutgoingMessages (or the packet identifiers): the
+    /// owed ReadyToSend waits for an acknowledgement to free a place, since the send buffer
+    /// draining does not make the next publish acceptable.
+    pub waiting_for_room: AtomicBool,
     /// Notified whenever the send buffer was written out.
     pub drained: Notify,
     /// Async publishes that must wait for room take turns here, in call order.
@@ -140,6 +144,7 @@ impl Shared {
             mirror: Mutex::new(Mirror::default()),
             log_level: AtomicI32::new(1),
             would_block: AtomicBool::new(false),
+            waiting_for_room: AtomicBool::new(false),
             drained: Notify::new(),
             publish_gate: tokio::sync::Mutex::new(()),
             interrupts: AtomicU64::new(0),
@@ -360,6 +365,9 @@ impl EventSink for ConnSink {
                 let mut link = sh.link.lock();
                 if self.current(&link) {
                     link.transport_up = true;
+                    // A new connection keeps none of the old one's messages in flight: the
+                    // next drain may announce room again.
+                    sh.waiting_for_room.store(false, Ordering::SeqCst);
                     let mut p = sh.props.lock();
                     p.cfg.bound = Some(local);
                     if let Some(tls) = tls {
@@ -407,11 +415,19 @@ impl EventSink for ConnSink {
         let sh = &self.shared;
         // The property turns true when the application is given the event (`convert`),
         // not here on the network thread: otherwise it could read true before the event.
-        if sh.would_block.load(Ordering::SeqCst) && !sh.ready_queued.swap(true, Ordering::SeqCst) {
+        if sh.would_block.load(Ordering::SeqCst)
+            && !sh.waiting_for_room.load(Ordering::SeqCst)
+            && !sh.ready_queued.swap(true, Ordering::SeqCst)
+        {
             sh.push_event(Event::ReadyToSend);
         }
         sh.drained.notify_waiters();
         sh.queue.wake_all();
+    }
+
+    fn room_freed(&self) {
+        self.shared.waiting_for_room.store(false, Ordering::SeqCst);
+        self.output_drained();
     }
 
     fn announce(&self) {

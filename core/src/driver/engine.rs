@@ -1,5 +1,6 @@
 //! What the API threads and the driver task share for one connection.
 
+use crate::codec::QoS;
 use crate::error::Error;
 use crate::protocol::{Connection, ProtocolEvent, SessionState};
 use bytes::{Buf, BytesMut};
@@ -20,6 +21,11 @@ pub trait EventSink: Send + Sync + 'static {
     fn backlog_space(&self) -> &Notify;
     /// Called when the output buffer has been written out completely.
     fn output_drained(&self);
+    /// Called when acknowledgements freed room a publisher waited for (packet identifiers,
+    /// MaxOutgoingMessages).
+    fn room_freed(&self) {
+        self.output_drained()
+    }
     /// Called with no lock held after a batch of events was forwarded, so a push-mode
     /// consumer can be told without risking a lock-order inversion.
     fn announce(&self);
@@ -131,14 +137,39 @@ impl EngineState {
 /// `out_limit`. The rest stay free for SUBSCRIBE and UNSUBSCRIBE.
 pub const ID_ROOM: usize = 65_000;
 
+/// What a publish waits for (see [`Engine::full`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Full {
+    /// Bytes waiting for the socket (encoded, or held back by the send window).
+    Bytes(usize),
+    /// Packet identifiers in use.
+    Ids(usize),
+    /// QoS 1/2 publishes kept (MaxOutgoingMessages reached).
+    Outgoing(usize),
+}
+
+impl std::fmt::Display for Full {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Full::Bytes(n) => write!(f, "the send buffer is full ({n} bytes waiting)"),
+            Full::Ids(n) => write!(f, "{n} packet identifiers are in use"),
+            Full::Outgoing(n) => write!(
+                f,
+                "{n} QoS 1/2 messages are already in flight or waiting to be sent (MaxOutgoingMessages)"
+            ),
+        }
+    }
+}
+
 /// At most this many encoded bytes are written from the caller's thread (`Engine::send`).
 const DIRECT_MAX: usize = 64 * 1024;
 
 pub struct Engine {
     pub state: Mutex<EngineState>,
-    /// A publisher waits for packet ids: the driver announces room when acknowledgements
-    /// free some (no write may follow that would report the drain).
-    pub ids_wanted: AtomicBool,
+    /// A publisher waits for packet ids or for one of the MaxOutgoingMessages to complete:
+    /// the driver announces room when acknowledgements free some (no write may follow that
+    /// would report the drain).
+    pub room_wanted: AtomicBool,
     /// Someone waits for the send buffer to drain: a publisher found it full, or a
     /// non-blocking one was told "would block". Only then does a caller's direct write
     /// report the drain; the task reports every drain, as it always did.
@@ -164,7 +195,7 @@ impl Engine {
                 armed: None,
             }),
             wake: Notify::new(),
-            ids_wanted: AtomicBool::new(false),
+            room_wanted: AtomicBool::new(false),
             drain_wanted: AtomicBool::new(false),
             abort: AtomicBool::new(false),
             out_limit,
@@ -201,7 +232,10 @@ impl Engine {
             return true;
         }
         match sock.try_write(&st.out) {
-            Ok(n) => st.out.advance(n),
+            Ok(n) => {
+                st.out.advance(n);
+                crate::memory::trim_buffer(&mut st.out);
+            }
             // WouldBlock, or a failure the task will meet and report.
             Err(_) => return true,
         }
@@ -276,27 +310,35 @@ impl Engine {
         st.out.len() + st.conn.held_bytes()
     }
 
-    /// Whether a publish must wait: the send buffer is over its bound, or nearly every packet
-    /// identifier is taken (see [`ID_ROOM`]).
-    pub fn full(&self) -> bool {
+    /// Whether a publish at `qos` must wait, and why: the send buffer is over its bound,
+    /// nearly every packet identifier is taken (see [`ID_ROOM`]), or (QoS 1/2) the
+    /// connection already keeps MaxOutgoingMessages publishes.
+    pub fn full(&self, qos: QoS) -> Option<Full> {
         let st = self.state.lock();
-        if st.out.len() + st.conn.held_bytes() >= self.out_limit {
+        let bytes = st.out.len() + st.conn.held_bytes();
+        if bytes >= self.out_limit {
             self.drain_wanted.store(true, Ordering::SeqCst);
-            return true;
+            return Some(Full::Bytes(bytes));
         }
-        if st.conn.ids_in_use() >= ID_ROOM {
-            self.ids_wanted.store(true, Ordering::SeqCst);
-            return true;
+        let ids = st.conn.ids_in_use();
+        if ids >= ID_ROOM {
+            self.room_wanted.store(true, Ordering::SeqCst);
+            return Some(Full::Ids(ids));
         }
-        false
+        if qos != QoS::AtMostOnce && st.conn.outgoing_full() {
+            self.room_wanted.store(true, Ordering::SeqCst);
+            return Some(Full::Outgoing(st.conn.outgoing_len()));
+        }
+        None
     }
 
-    /// After input was handled: true (once) when a publisher waited for packet ids and
-    /// acknowledgements have freed enough of them.
-    pub fn ids_freed(&self, st: &EngineState) -> bool {
-        self.ids_wanted.load(Ordering::SeqCst)
+    /// After input was handled: true (once) when a publisher waited for room (packet ids,
+    /// MaxOutgoingMessages) and acknowledgements have freed some.
+    pub fn room_freed(&self, st: &EngineState) -> bool {
+        self.room_wanted.load(Ordering::SeqCst)
             && st.conn.ids_in_use() < ID_ROOM
-            && self.ids_wanted.swap(false, Ordering::SeqCst)
+            && !st.conn.outgoing_full()
+            && self.room_wanted.swap(false, Ordering::SeqCst)
     }
 
     pub fn out_len(&self) -> usize {

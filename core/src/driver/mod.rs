@@ -9,6 +9,6 @@ mod engine;
 mod runtime;
 mod task;
 
-pub use engine::{AutoSave, Engine, EngineState, EventSink, LinkEvent};
+pub use engine::{AutoSave, Engine, EngineState, EventSink, Full, LinkEvent};
 pub use runtime::runtime;
 pub use task::{spawn, spawn_after, ConnectParams};

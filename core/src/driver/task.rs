@@ -126,6 +126,8 @@ async fn pump(
         let (deadline, closed, connected) = {
             let mut st = engine.state.lock();
             if wbuf.is_empty() {
+                // The send buffer of a burst is given back once it is written out.
+                crate::memory::trim_buffer(&mut st.out);
                 std::mem::swap(&mut wbuf, &mut st.out);
             } else if !st.out.is_empty() {
                 wbuf.extend_from_slice(&st.out);
@@ -161,6 +163,7 @@ async fn pump(
                     Ok(0) => return Err(Error::new(code::DROPPED, "the connection was closed while writing")),
                     Ok(_) => {
                         if wbuf.is_empty() {
+                            crate::memory::trim_buffer(&mut wbuf);
                             engine.writing.store(false, Ordering::SeqCst);
                             sink.output_drained();
                         }
@@ -175,11 +178,12 @@ async fn pump(
                         let freed = {
                             let mut st = engine.state.lock();
                             st.conn.handle_bytes(Instant::now(), &mut rbuf);
+                            crate::memory::trim_buffer(&mut rbuf);
                             st.flush(sink);
-                            engine.ids_freed(&st)
+                            engine.room_freed(&st)
                         };
                         if freed {
-                            sink.output_drained();
+                            sink.room_freed();
                         }
                     }),
                     Err(e) => return Err(transport::stream_error(&e, "read failed")),

@@ -14,8 +14,10 @@ use crate::codec::{
     SubAck, Subscribe, SubscribeFilter, UnsubAck, Unsubscribe, Will,
 };
 use crate::error::{code, Error, Result};
+use crate::memory::Trim;
 use bytes::{Bytes, BytesMut};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Unacknowledged QoS 1/2 publishes allowed under 3.1.1 when MaxInflight is 0: the window
@@ -44,6 +46,9 @@ pub struct ConnectionConfig {
     /// server's Receive Maximum under 5.0, `DEFAULT_INFLIGHT_V311` under 3.1.1, where the
     /// server cannot say; mosquitto silently drops QoS 2 publishes beyond its window of 20).
     pub max_inflight: u16,
+    /// The most QoS 1/2 publishes kept at once, in flight or waiting for the send window
+    /// (0: no bound but the packet identifiers). The component makes a publish over it wait.
+    pub max_outgoing: u16,
 }
 
 /// The largest packet MQTT can express (1 byte type, 4 bytes length, 268 435 455 bytes).
@@ -445,7 +450,7 @@ impl Connection {
                 QoS::AtLeastOnce => MessageState::WaitPubAck,
                 QoS::ExactlyOnce => MessageState::WaitPubRec,
             },
-            properties: Box::new(packet.properties.clone()),
+            properties: Message::share_properties(packet.properties.clone()),
         };
         self.published += 1;
         if qos == QoS::AtMostOnce {
@@ -628,11 +633,16 @@ impl Connection {
                 break;
             }
         }
+        self.transmits.trim();
         out.len() > start
     }
 
     pub fn poll_event(&mut self) -> Option<ProtocolEvent> {
-        self.events.pop_front()
+        let ev = self.events.pop_front();
+        if ev.is_none() {
+            self.events.trim();
+        }
+        ev
     }
 
     /// The next instant `handle_timeout` must be called at: a PINGREQ due, the keep-alive
@@ -683,6 +693,17 @@ impl Connection {
 
     /// Packet identifiers taken by unacknowledged PUBLISH, SUBSCRIBE and UNSUBSCRIBE
     /// packets (held-back publishes have theirs already).
+    /// Whether MaxOutgoingMessages QoS 1/2 publishes are already kept, so the next must
+    /// wait for an acknowledgement.
+    pub fn outgoing_full(&self) -> bool {
+        let max = usize::from(self.config.max_outgoing);
+        max != 0 && self.outgoing.len() >= max
+    }
+
+    pub fn outgoing_len(&self) -> usize {
+        self.outgoing.len()
+    }
+
     pub fn ids_in_use(&self) -> usize {
         self.outgoing.len() + self.pending.len()
     }
@@ -736,7 +757,7 @@ impl Connection {
                             retain: p.retain,
                             dup: false,
                             state: MessageState::OutDone,
-                            properties: Box::new(properties),
+                            properties: Message::share_properties(properties),
                         },
                         sent: false,
                         pubrec_order: 0,
@@ -819,9 +840,9 @@ impl Connection {
         for saved in session.outgoing {
             let mut msg = saved.msg;
             msg.direction = Direction::Outgoing;
-            msg.properties.topic_alias = None;
+            msg.forget_topic_alias();
             if !v5 {
-                msg.properties = Box::default();
+                msg.properties = Message::empty_properties();
             }
             if msg.qos == QoS::AtMostOnce {
                 let packet = Publish {
@@ -831,7 +852,7 @@ impl Connection {
                     topic: msg.topic.clone(),
                     packet_id: 0,
                     payload: msg.payload,
-                    properties: *msg.properties,
+                    properties: Arc::unwrap_or_clone(msg.properties),
                 };
                 self.held
                     .push_back(Held::AtMostOnce(Box::new(packet), msg.topic));
@@ -982,7 +1003,7 @@ impl Connection {
 /// An outgoing in-flight message as a saved session keeps it.
 fn saved_out(e: &OutEntry) -> SavedOut {
     let mut msg = e.msg.clone();
-    msg.properties.topic_alias = None;
+    msg.forget_topic_alias();
     msg.dup = e.ever_sent;
     let past_pubrec = matches!(
         msg.state,
@@ -1252,6 +1273,7 @@ impl Connection {
                 }
             }
         }
+        self.held.trim();
         if self.held.is_empty() {
             // Holds made by a restored session are not counted; an empty queue is exact.
             self.held_bytes = 0;
@@ -1525,7 +1547,9 @@ impl Connection {
 
     fn on_suback(&mut self, s: SubAck) {
         let id = s.packet_id;
-        match self.pending.remove(&id) {
+        let ack = self.pending.remove(&id);
+        self.pending.trim();
+        match ack {
             Some(PendingAck::Subscribe(filters)) => {
                 if filters.len() != s.codes.len() {
                     self.protocol_error(
@@ -1558,7 +1582,9 @@ impl Connection {
 
     fn on_unsuback(&mut self, u: UnsubAck) {
         let id = u.packet_id;
-        match self.pending.remove(&id) {
+        let ack = self.pending.remove(&id);
+        self.pending.trim();
+        match ack {
             Some(PendingAck::Unsubscribe(count)) => {
                 let expected = if self.v5() { count } else { 0 };
                 if u.codes.len() != expected {
@@ -1823,7 +1849,7 @@ impl Connection {
             retain: p.retain,
             dup: p.dup,
             state: MessageState::InDone,
-            properties: Box::new(p.properties),
+            properties: Message::share_properties(p.properties),
         };
         match p.qos {
             QoS::AtMostOnce => {

@@ -4,6 +4,7 @@
 //! must list messages in arrival order even when they are acknowledged out of order, so
 //! a hash map is paired with an ordered index of insertion sequence numbers.
 
+use crate::memory::Trim;
 use std::collections::{BTreeMap, HashMap};
 
 pub(crate) struct Inflight<T> {
@@ -36,6 +37,8 @@ impl<T> Inflight<T> {
     pub fn remove(&mut self, id: u16) -> Option<T> {
         let (seq, value) = self.map.remove(&id)?;
         self.order.remove(&seq);
+        // The BTreeMap frees its nodes as they empty; the hash map keeps its peak.
+        self.map.trim();
         Some(value)
     }
 

@@ -2,6 +2,7 @@
 
 use crate::codec::{ByteString, Properties, QoS};
 use bytes::Bytes;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -47,12 +48,34 @@ pub struct Message {
     pub retain: bool,
     pub dup: bool,
     pub state: MessageState,
-    /// 5.0 properties of the PUBLISH (empty under 3.1.1).
-    pub properties: Box<crate::codec::Properties>,
+    /// 5.0 properties of the PUBLISH (empty under 3.1.1). Shared: the same message is
+    /// held in flight, queued as an event and listed to the application, and a set of
+    /// properties is several hundred bytes even when empty.
+    pub properties: Arc<Properties>,
 }
 
 impl Message {
-    pub fn empty_properties() -> Box<Properties> {
-        Box::default()
+    /// One allocation for every message without properties (all of them under 3.1.1).
+    pub fn empty_properties() -> Arc<Properties> {
+        static EMPTY: OnceLock<Arc<Properties>> = OnceLock::new();
+        EMPTY.get_or_init(Default::default).clone()
+    }
+
+    /// A topic alias belongs to one connection: a message kept beyond it names its topic.
+    pub fn forget_topic_alias(&mut self) {
+        if self.properties.topic_alias.is_some() {
+            let mut p = (*self.properties).clone();
+            p.topic_alias = None;
+            self.properties = Self::share_properties(p);
+        }
+    }
+
+    /// `properties` shared, or the common empty set when there are none.
+    pub fn share_properties(properties: Properties) -> Arc<Properties> {
+        if properties == Properties::default() {
+            Self::empty_properties()
+        } else {
+            Arc::new(properties)
+        }
     }
 }

@@ -343,7 +343,7 @@ impl SessionState {
                     retain: boolean(o, "retain", &path)?,
                     dup: sent,
                     state: msg_state,
-                    properties: Box::new(properties),
+                    properties: Message::share_properties(properties),
                 },
                 sent,
                 pubrec_order,
@@ -396,7 +396,7 @@ impl SessionState {
                 retain: boolean(o, "retain", &path)?,
                 dup: boolean(o, "dup", &path)?,
                 state: MessageState::WaitPubRel,
-                properties: Box::new(properties_of(o, &path)?),
+                properties: Message::share_properties(properties_of(o, &path)?),
             });
         }
         Ok(state)
