@@ -58,6 +58,13 @@ FULL_THR_COUNTS = {
 }
 CEILING_NAPS_US = [0, 200, 1000]
 
+# Memory after a burst: clients, messages each, QoS, payload (issue 15); smoke: tiny counts.
+BURST = {"conns": 10, "count": 20_000, "qos": 1, "size": 16}
+BURST_SMOKE = {"conns": 2, "count": 200}
+# One burst run is C bursts in turn, each with a 120 s deadline of its own in the client; the
+# slowest peers need well over the default per-run timeout for 10 × 20 000 QoS 1 messages.
+BURST_TIMEOUT_S = 600
+
 BROKER_CONF = """# bench/run: the one broker every client of a run talks to (issue 6's fixed config)
 listener {port} 127.0.0.1
 allow_anonymous true
@@ -315,6 +322,8 @@ def plan(smoke: bool) -> list[dict]:
                      "clients": everyone})
     for conns in ((100,) if smoke else (1000, 10000)):
         jobs.append({"scenario": "mem", "conns": conns, "clients": mqtt_clients})
+    jobs.append({"scenario": "burst", **BURST, **(BURST_SMOKE if smoke else {}),
+                 "timeout": BURST_TIMEOUT_S, "clients": mqtt_clients})
     jobs.append({"scenario": "cps", "count": 20 if smoke else 2000, "clients": everyone})
     jobs.append({"scenario": "loopback", "bytes": (64 if smoke else 1024) * MIB,
                  "clients": ["raw"]})
@@ -367,6 +376,8 @@ class Runner:
                 argv += [f"--{k}", str(job[k])]
         if s == "mem":
             argv += ["--conns", str(conns_for(client, job["conns"], self.fds))]
+        if s == "burst":
+            argv += ["--conns", str(job["conns"])]
         for k, v in (extra or {}).items():
             argv += [f"--{k}", str(v)]
         cmd = self.cores.wrap(self.cmds[client] + argv, "clients")
@@ -374,8 +385,9 @@ class Runner:
         t = time.time()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=self.env)
+        timeout = max(self.args.timeout, job.get("timeout", 0))
         try:
-            out, err = p.communicate(timeout=self.args.timeout)
+            out, err = p.communicate(timeout=timeout)
             rc = p.returncode
         except subprocess.TimeoutExpired:
             # SIGABRT first: Python clients (run with -X faulthandler) then print every
@@ -386,7 +398,7 @@ class Runner:
             except subprocess.TimeoutExpired:
                 p.kill()
                 out, err = p.communicate()
-            err = f"timed out after {self.args.timeout} s; stacks:\n{err}"
+            err = f"timed out after {timeout} s; stacks:\n{err}"
             rc = -1
         wall = time.time() - t
         line = next((l for l in reversed(out.splitlines()) if l.startswith("{")), None)
@@ -434,7 +446,7 @@ class Runner:
                     if rec:
                         self.records.append(rec)
                     done += 1
-                    if job["scenario"] == "mem":
+                    if job["scenario"] in ("mem", "burst"):
                         time.sleep(0.2 if self.args.smoke else 1.0)  # the broker drops them
                 log(f"round {rep + 1}/{runs}: {job_key(job)} done ({done}/{total}, "
                     f"{time.time() - t0:.0f} s)")
@@ -446,11 +458,13 @@ METRICS = {
     "thr": [("msgs_per_s", "msg/s")],
     "lat": [("p50_us", "p50 µs"), ("p99_us", "p99 µs"), ("p999_us", "p99.9 µs")],
     "mem": [("bytes_per_conn", "B/conn")],
+    "burst": [("bytes_per_conn", "B/conn"), ("bytes_per_conn_closed", "B/conn closed")],
     "cps": [("conns_per_s", "conn/s")],
     "big": [("median_ms", "ms")],
     "loopback": [("mib_per_s", "MiB/s")],
 }
-LOWER_IS_BETTER = {"p50_us", "p99_us", "p999_us", "bytes_per_conn", "median_ms"}
+LOWER_IS_BETTER = {"p50_us", "p99_us", "p999_us", "bytes_per_conn", "bytes_per_conn_closed",
+                   "median_ms"}
 
 
 def summarize(records: list[dict]) -> dict:
@@ -629,6 +643,29 @@ def write_results(records, jobs, outdir: Path, meta: dict, failures: list[str]) 
            "socketpair); 10 000 of them do not fit this machine's hard limit of "
            f"{meta['nofile']} open files, so it is measured at the count shown.", ""]
 
+    # Memory after a burst
+    bj = next((j for j in jobs if j["scenario"] == "burst"), {**BURST, "scenario": "burst"})
+    md += ["## Memory after a burst (bytes of RSS per client)", "",
+           f"{bj['conns']} clients in one process, one after the other, each publish "
+           f"{bj['count']:,} QoS {bj['qos']} messages of {fmt_size(bj['size'])} to their own "
+           "subscription as fast as the library takes them, until every one has come back and "
+           "been acknowledged; then they stay connected. RSS growth over the baseline (one "
+           f"idle connection) divided by {bj['conns']}: a second after the last burst (every "
+           "client idle and connected), and a second after every client was disconnected and "
+           "dropped (freed, destroyed; Node and Python collect garbage first). Compare with "
+           "an idle connection above.", "",
+           "| client | after the burst (idle, connected) | after close |", "|---|---|---|"]
+    for c in CLIENT_ORDER[1:]:
+        md.append(f"| {c} | {cell(s, 'burst', c, 'bytes_per_conn')} "
+                  f"| {cell(s, 'burst', c, 'bytes_per_conn_closed')} |")
+        peer = FACES.get(c)
+        for m in ("bytes_per_conn", "bytes_per_conn_closed"):
+            csv_row("memory after a burst", "burst", c, m, {
+                "peer": peer or "",
+                "ratio_to_peer": round(ratio(med(s, "burst", c, m), med(s, "burst", peer, m)) or 0, 3)
+                if peer else ""})
+    md.append("")
+
     # Connections per second and the big message
     lb = med(s, "loopback", "raw", "mib_per_s")
     bound_ms = 2 * 16 / lb * 1000 if lb else None
@@ -766,7 +803,7 @@ def main() -> int:
                          "to bench/.build/smoke/, not bench/results/")
     ap.add_argument("--runs", type=int, default=0, help="runs per measurement (default 5; smoke 1)")
     ap.add_argument("--only", default="", help="comma-separated clients (raw, rust-ferromq, ...)")
-    ap.add_argument("--scenarios", default="", help="comma-separated: thr,lat,mem,cps,big,loopback")
+    ap.add_argument("--scenarios", default="", help="comma-separated: thr,lat,mem,burst,cps,big,loopback")
     ap.add_argument("--no-build", action="store_true", help="skip installing and building")
     ap.add_argument("--timeout", type=int, default=60, help="seconds one client run may take")
     ap.add_argument("--out", default="", help="results folder (default bench/results)")

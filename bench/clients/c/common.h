@@ -24,7 +24,7 @@ static void die(const char *what) {
 static args_t parse_args(int argc, char **argv) {
   static char topic[128];
   args_t a = {0};
-  if (argc < 2) die("usage: PROG thr|lat|mem|cps|big [--key value]...");
+  if (argc < 2) die("usage: PROG thr|lat|mem|cps|big|burst [--key value]...");
   snprintf(topic, sizeof topic, "bench/%d", (int)getpid());
   a.scenario = argv[1];
   a.host = "127.0.0.1"; a.topic = topic; a.port = 1883; a.qos = 0; a.inflight = 100;
@@ -107,5 +107,16 @@ static void emit_big(const char *client, size_t size, double *ms, long n) {
   qsort(ms, n, sizeof *ms, cmp_d);
   printf("{\"client\":\"%s\",\"scenario\":\"big\",\"size\":%zu,\"n\":%ld,\"median_ms\":%.3f,"
          "\"min_ms\":%.3f}\n", client, size, n, pct(ms, n, 50), ms[0]);
+}
+
+/* Memory after a burst: RSS growth per client once every client has sent and received its
+ * burst and gone idle (after), and once they are all disconnected and freed (closed). */
+static void emit_burst(const char *client, args_t *a, long before, long after, long closed) {
+  double per_after = after > before ? (double)(after - before) / a->conns : 0;
+  double per_closed = closed > before ? (double)(closed - before) / a->conns : 0;
+  printf("{\"client\":\"%s\",\"scenario\":\"burst\",\"qos\":%d,\"conns\":%ld,\"count\":%ld,"
+         "\"rss_before\":%ld,\"rss_after\":%ld,\"rss_closed\":%ld,\"bytes_per_conn\":%.3f,"
+         "\"bytes_per_conn_closed\":%.3f}\n",
+         client, a->qos, a->conns, a->count, before, after, closed, per_after, per_closed);
 }
 #endif

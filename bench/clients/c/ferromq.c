@@ -43,6 +43,16 @@ static void on_out_flag(mqtt_t *m, const mqtt_message_event *e, void *u) {
   got_out = 1;
 }
 
+typedef struct { long in, out; } tally_t;
+static void on_in_tally(mqtt_t *m, const mqtt_message_event *e, void *u) {
+  (void)m; (void)e;
+  ((tally_t *)u)->in++;
+}
+static void on_out_tally(mqtt_t *m, const mqtt_message_event *e, void *u) {
+  (void)m; (void)e;
+  ((tally_t *)u)->out++;
+}
+
 static void *sub_loop(void *arg) {
   mqtt_t *sub = arg;
   long seen = 0;
@@ -146,6 +156,48 @@ static void big(void) {
   emit_big(NAME, A.size, ms, A.count);
 }
 
+/* Each of A.conns clients in turn subscribes to its own topic and publishes A.count messages
+ * to it as fast as publishing accepts them, then fires its events until every one is
+ * received and acknowledged (MessageOut); the clients stay connected. RSS is read after they
+ * have all been idle a second, and again after they are disconnected and freed. */
+static void burst(void) {
+  mqtt_t *first = client();
+  check(mqtt_connect_to(first, A.host, A.port), "connect");
+  usleep(200000);
+  long before = rss_bytes();
+  mqtt_t **all = malloc(sizeof(mqtt_t *) * A.conns);
+  tally_t *tally = calloc(A.conns, sizeof(tally_t));
+  uint8_t *p = make_payload(A.size);
+  for (long i = 0; i < A.conns; i++) {
+    mqtt_t *m = all[i] = client();
+    mqtt_on_message_in(m, on_in_tally, &tally[i]);
+    mqtt_on_message_out(m, on_out_tally, &tally[i]);
+    check(mqtt_connect_to(m, A.host, A.port), "connect");
+    char topic[160];
+    snprintf(topic, sizeof topic, "%s/%ld", A.topic, i);
+    check(mqtt_subscribe(m, topic, A.qos), "subscribe");
+    for (long k = 0; k < A.count; k++) check(mqtt_publish_data(m, topic, A.qos, p, A.size), "publish");
+    double deadline = now_s() + 120;
+    while (tally[i].in < A.count || tally[i].out < A.count) {
+      check(mqtt_do_events(m), "do_events");
+      if (now_s() > deadline) die("the burst did not come back within 120 s");
+    }
+  }
+  sleep(1);
+  long after = rss_bytes();
+  for (long i = 0; i < A.conns; i++) {
+    mqtt_disconnect(all[i]);
+    mqtt_free(all[i]);
+  }
+  free(all);
+  free(tally);
+  free(p);
+  sleep(1);
+  emit_burst(NAME, &A, before, after, rss_bytes());
+  fflush(stdout);
+  _exit(0);
+}
+
 int main(int argc, char **argv) {
   A = parse_args(argc, argv);
   if (!strcmp(A.scenario, "thr")) thr();
@@ -153,6 +205,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(A.scenario, "mem")) mem();
   else if (!strcmp(A.scenario, "cps")) cps();
   else if (!strcmp(A.scenario, "big")) big();
+  else if (!strcmp(A.scenario, "burst")) burst();
   else die("unknown scenario");
   return 0;
 }

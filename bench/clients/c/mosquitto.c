@@ -1,7 +1,7 @@
 /* Bench client for libmosquitto (the peer of ferromq's C face). Defaults changed, the same
  * for every client of the bench: protocol 3.1.1 (libmosquitto's default is 3.1), in-flight
  * window MOSQ_OPT_SEND_MAXIMUM 100 (default 20), MOSQ_OPT_TCP_NODELAY 1 (default 0).
- * Throughput uses mosquitto_loop_start (one network thread per client); latency, the big
+ * Throughput and the burst use mosquitto_loop_start (one network thread per client); latency, the big
  * message and connections/s drive mosquitto_loop on the calling thread (its fastest way);
  * the idle connections are polled by hand, since mosquitto_loop uses select(). */
 #include "common.h"
@@ -58,6 +58,26 @@ static void on_msg_flag(struct mosquitto *m, void *u, const struct mosquitto_mes
 static void on_publish(struct mosquitto *m, void *u, int mid) {
   (void)m; (void)u; (void)mid;
   got_out = 1;
+}
+
+/* One client's burst, counted on its network thread; the last count wakes the main thread. */
+typedef struct { atomic_long in, out; } tally_t;
+static void tally_done(tally_t *t) {
+  if (t->in >= A.count && t->out >= A.count) {
+    pthread_mutex_lock(&mu);
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+  }
+}
+static void on_msg_tally(struct mosquitto *m, void *u, const struct mosquitto_message *msg) {
+  (void)m; (void)msg;
+  ((tally_t *)u)->in++;
+  tally_done(u);
+}
+static void on_pub_tally(struct mosquitto *m, void *u, int mid) {
+  (void)m; (void)mid;
+  ((tally_t *)u)->out++;
+  tally_done(u);
 }
 
 static struct mosquitto *client(const char *tag, long i) {
@@ -201,6 +221,60 @@ static void big(void) {
   emit_big(NAME, A.size, ms, A.count);
 }
 
+/* Each of A.conns clients in turn subscribes to its own topic, starts its network thread and
+ * publishes A.count messages to it (mosquitto_publish queues past the in-flight window), until
+ * every one is received and completed (on_publish: PUBACK, PUBCOMP, or written at QoS 0); the
+ * threads keep running, so the clients stay connected. RSS is read after a second idle, and
+ * again after each client is disconnected, its thread stopped and the client destroyed. */
+static void burst(void) {
+  struct mosquitto *first = client("burst", 0);
+  connect_sync(first, 60);
+  usleep(200000);
+  long before = rss_bytes();
+  struct mosquitto **all = malloc(sizeof(void *) * A.conns);
+  tally_t *tally = calloc(A.conns, sizeof(tally_t));
+  uint8_t *p = make_payload(A.size);
+  for (long i = 0; i < A.conns; i++) {
+    struct mosquitto *m = all[i] = client("burst", i + 1);
+    mosquitto_user_data_set(m, &tally[i]);
+    mosquitto_message_callback_set(m, on_msg_tally);
+    mosquitto_publish_callback_set(m, on_pub_tally);
+    connect_sync(m, 60);
+    char topic[160];
+    snprintf(topic, sizeof topic, "%s/%ld", A.topic, i);
+    subscribed = 0;
+    check(mosquitto_subscribe(m, NULL, topic, A.qos), "subscribe");
+    loop_until(m, &subscribed, 5);
+    check(mosquitto_loop_start(m), "loop_start");
+    for (long k = 0; k < A.count; k++)
+      check(mosquitto_publish(m, NULL, topic, (int)A.size, p, A.qos, false), "publish");
+    double deadline = now_s() + 120;
+    pthread_mutex_lock(&mu);
+    while (tally[i].in < A.count || tally[i].out < A.count) {
+      if (now_s() > deadline) die("the burst did not come back within 120 s");
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_sec += 1;
+      pthread_cond_timedwait(&cv, &mu, &ts);
+    }
+    pthread_mutex_unlock(&mu);
+  }
+  sleep(1);
+  long after = rss_bytes();
+  for (long i = 0; i < A.conns; i++) {
+    mosquitto_disconnect(all[i]);
+    check(mosquitto_loop_stop(all[i], false), "loop_stop");
+    mosquitto_destroy(all[i]);
+  }
+  free(all);
+  free(tally);
+  free(p);
+  sleep(1);
+  emit_burst(NAME, &A, before, after, rss_bytes());
+  fflush(stdout);
+  _exit(0);
+}
+
 int main(int argc, char **argv) {
   A = parse_args(argc, argv);
   mosquitto_lib_init();
@@ -209,6 +283,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(A.scenario, "mem")) mem();
   else if (!strcmp(A.scenario, "cps")) cps();
   else if (!strcmp(A.scenario, "big")) big();
+  else if (!strcmp(A.scenario, "burst")) burst();
   else die("unknown scenario");
   return 0;
 }

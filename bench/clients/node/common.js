@@ -4,7 +4,7 @@ const { performance } = require('node:perf_hooks');
 
 function args() {
   const argv = process.argv.slice(2);
-  if (argv.length < 1) fail('usage: PROG thr|lat|mem|cps|big [--key value]...');
+  if (argv.length < 1) fail('usage: PROG thr|lat|mem|cps|big|burst [--key value]...');
   const a = {
     scenario: argv[0], host: '127.0.0.1', port: 1883, qos: 0, size: 16, count: 1000,
     inflight: 100, conns: 100, topic: `bench/${process.pid}`, idle: 3,
@@ -60,6 +60,15 @@ function emitBig(client, size, ms) {
   emit({ client, scenario: 'big', size, n: ms.length, median_ms: pct(ms, 50), min_ms: ms[0] });
 }
 
+// Memory after a burst: RSS growth per client once every client has sent and received its
+// burst and gone idle (after), and once they are all disconnected and dropped (closed).
+function emitBurst(client, a, before, after, closed) {
+  const per = (x) => Math.max(0, x - before) / a.conns;
+  emit({ client, scenario: 'burst', qos: a.qos, conns: a.conns, count: a.count,
+    rss_before: before, rss_after: after, rss_closed: closed,
+    bytes_per_conn: per(after), bytes_per_conn_closed: per(closed) });
+}
+
 function rss() {
   if (global.gc) global.gc();
   return process.memoryUsage().rss;
@@ -67,4 +76,6 @@ function rss() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { args, fail, now, payload, emitThr, emitLat, emitMem, emitCps, emitBig, rss, sleep };
+module.exports = {
+  args, fail, now, payload, emitThr, emitLat, emitMem, emitCps, emitBig, emitBurst, rss, sleep,
+};

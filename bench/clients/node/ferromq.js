@@ -119,6 +119,52 @@ async function big() {
   await m.disconnect();
 }
 
-({ thr, lat, mem, cps, big })[A.scenario]()
+// One client of the burst: subscribes to its own topic and publishes A.count messages to it
+// as thr does, until every one is received and acknowledged (MessageOut). A function of its
+// own, so that nothing of it stays alive in burst()'s async frame.
+async function burstOne(topic, data) {
+  const m = await client();
+  let got = 0;
+  let acked = 0;
+  let resolveDone;
+  const done = new Promise((r) => { resolveDone = r; });
+  const check = () => { if (got >= A.count && acked >= A.count) resolveDone(); };
+  m.on('MessageIn', () => { got += 1; check(); });
+  m.on('MessageOut', () => { acked += 1; check(); });
+  await m.connectTo(A.host, A.port);
+  await m.subscribe(topic, A.qos);
+  for (let k = 0; k < A.count; k++) {
+    const p = m.publishData(topic, A.qos, data);
+    if ((k & 255) === 255 || k === A.count - 1) await p;
+  }
+  const late = setTimeout(() => c.fail('the burst did not come back within 120 s'), 120000);
+  await done;
+  clearTimeout(late);
+  return m;
+}
+
+// A.conns clients burst in turn and stay connected. RSS is read after they have all been
+// idle a second, and again after they are disconnected and no longer referenced (c.rss()
+// collects first under --expose-gc).
+async function burst() {
+  const first = await client();
+  await first.connectTo(A.host, A.port);
+  await c.sleep(200);
+  const before = c.rss();
+  let keep = [];
+  const data = c.payload(A.size);
+  for (let i = 0; i < A.conns; i++) keep.push(await burstOne(`${A.topic}/${i}`, data));
+  await c.sleep(1000);
+  const after = c.rss();
+  // By index: a for-of variable would stay alive in this async frame, and with it the
+  // last client.
+  for (let i = 0; i < keep.length; i++) await keep[i].disconnect();
+  keep = null;
+  await c.sleep(1000);
+  c.emitBurst(NAME, A, before, after, c.rss());
+  process.exit(0);
+}
+
+({ thr, lat, mem, cps, big, burst })[A.scenario]()
   .then(() => process.exit(0)) // pending timers must not hold the process
   .catch((e) => c.fail(`[${e.code}] ${e.message}`));

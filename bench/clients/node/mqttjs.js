@@ -2,8 +2,8 @@
 // Bench client for MQTT.js (the peer of ferromq's Node face). Defaults changed, the same for
 // every client of the bench: protocolVersion 4 (3.1.1, MQTT.js's default too), reconnectPeriod
 // 0 (no automatic reconnection), TCP_NODELAY on the socket (MQTT.js leaves it off), and, as
-// MQTT.js has no in-flight limit of its own, the publisher keeps at most 100 QoS 1/2
-// publishes unacknowledged (and waits for every 256th QoS 0 write callback).
+// MQTT.js has no in-flight limit of its own, a publisher (thr, burst) keeps at most 100 QoS
+// 1/2 publishes unacknowledged (and waits for every 256th QoS 0 write callback).
 const c = require('./common');
 const mqttjs = require('mqtt');
 
@@ -26,8 +26,41 @@ function connect(keepalive = 60) {
   });
 }
 
-const subscribe = (cl, qos) => new Promise((res, rej) => cl.subscribe(A.topic, { qos }, (e) => (e ? rej(e) : res())));
+const subscribe = (cl, qos, topic = A.topic) => new Promise((res, rej) => cl.subscribe(topic, { qos }, (e) => (e ? rej(e) : res())));
 const end = (cl) => new Promise((res) => cl.end(false, {}, res));
+
+// Publish A.count messages as fast as MQTT.js takes them; resolves once all are completed
+// (acknowledged, or written at QoS 0). MQTT.js has no in-flight window of its own, so at
+// QoS 1/2 at most A.inflight are left unacknowledged; at QoS 0 every 256th write callback
+// is awaited.
+async function publishAll(pub, topic, data) {
+  if (A.qos === 0) {
+    for (let i = 0; i < A.count; i++) {
+      if ((i & 255) === 255 || i === A.count - 1) {
+        await new Promise((r) => pub.publish(topic, data, { qos: 0 }, r));
+      } else {
+        pub.publish(topic, data, { qos: 0 });
+      }
+    }
+    return;
+  }
+  await new Promise((resolve, reject) => {
+    let sent = 0;
+    let acked = 0;
+    const pump = () => {
+      while (sent < A.count && sent - acked < A.inflight) {
+        sent += 1;
+        pub.publish(topic, data, { qos: A.qos }, (e) => {
+          if (e) return reject(e);
+          acked += 1;
+          if (acked === A.count) resolve();
+          else pump();
+        });
+      }
+    };
+    pump();
+  });
+}
 
 async function thr() {
   const sub = await connect();
@@ -44,32 +77,7 @@ async function thr() {
   const pub = await connect();
   const data = c.payload(A.size);
   const t0 = c.now();
-  if (A.qos === 0) {
-    for (let i = 0; i < A.count; i++) {
-      if ((i & 255) === 255 || i === A.count - 1) {
-        await new Promise((r) => pub.publish(A.topic, data, { qos: 0 }, r));
-      } else {
-        pub.publish(A.topic, data, { qos: 0 });
-      }
-    }
-  } else {
-    await new Promise((resolve, reject) => {
-      let sent = 0;
-      let acked = 0;
-      const pump = () => {
-        while (sent < A.count && sent - acked < A.inflight) {
-          sent += 1;
-          pub.publish(A.topic, data, { qos: A.qos }, (e) => {
-            if (e) return reject(e);
-            acked += 1;
-            if (acked === A.count) resolve();
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
-  }
+  await publishAll(pub, A.topic, data);
   let seen = -1;
   while (got < A.count && got !== seen) {
     seen = got;
@@ -140,6 +148,44 @@ async function big() {
   await end(cl);
 }
 
-({ thr, lat, mem, cps, big })[A.scenario]()
+// One client of the burst: subscribes to its own topic and publishes A.count messages to it
+// as thr does, until every one is received and completed. A function of its own, so that
+// nothing of it stays alive in burst()'s async frame.
+async function burstOne(topic, data) {
+  const cl = await connect();
+  let got = 0;
+  let resolveIn;
+  const allIn = new Promise((r) => { resolveIn = r; });
+  cl.on('message', () => { got += 1; if (got >= A.count) resolveIn(); });
+  await subscribe(cl, A.qos, topic);
+  const late = setTimeout(() => c.fail('the burst did not come back within 120 s'), 120000);
+  await publishAll(cl, topic, data);
+  await allIn;
+  clearTimeout(late);
+  return cl;
+}
+
+// A.conns clients burst in turn and stay connected. RSS is read after they have all been
+// idle a second, and again after they are ended and no longer referenced (c.rss() collects
+// first under --expose-gc).
+async function burst() {
+  await connect();
+  await c.sleep(200);
+  const before = c.rss();
+  let keep = [];
+  const data = c.payload(A.size);
+  for (let i = 0; i < A.conns; i++) keep.push(await burstOne(`${A.topic}/${i}`, data));
+  await c.sleep(1000);
+  const after = c.rss();
+  // By index: a for-of variable would stay alive in this async frame, and with it the
+  // last client.
+  for (let i = 0; i < keep.length; i++) await end(keep[i]);
+  keep = null;
+  await c.sleep(1000);
+  c.emitBurst(NAME, A, before, after, c.rss());
+  process.exit(0);
+}
+
+({ thr, lat, mem, cps, big, burst })[A.scenario]()
   .then(() => process.exit(0)) // pending timers must not hold the process
   .catch((e) => c.fail(`${e.code || ''} ${e.message}`));

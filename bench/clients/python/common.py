@@ -6,7 +6,7 @@ import sys
 
 def args():
     if len(sys.argv) < 2:
-        sys.exit("usage: PROG thr|lat|mem|cps|big [--key value]...")
+        sys.exit("usage: PROG thr|lat|mem|cps|big|burst [--key value]...")
     a = {
         "scenario": sys.argv[1], "host": "127.0.0.1", "port": 1883, "qos": 0, "size": 16,
         "count": 1000, "inflight": 100, "conns": 100, "topic": f"bench/{os.getpid()}", "idle": 3,
@@ -66,3 +66,13 @@ def emit_big(client, size, ms):
     ms.sort()
     emit({"client": client, "scenario": "big", "size": size, "n": len(ms),
           "median_ms": pct(ms, 50), "min_ms": ms[0]})
+
+
+def emit_burst(client, a, before, after, closed):
+    """Memory after a burst: RSS growth per client once every client has sent and received
+    its burst and gone idle (after), and once they are all disconnected and dropped (closed)."""
+    def per(x):
+        return max(0, x - before) / a.conns
+    emit({"client": client, "scenario": "burst", "qos": a.qos, "conns": a.conns,
+          "count": a.count, "rss_before": before, "rss_after": after, "rss_closed": closed,
+          "bytes_per_conn": per(after), "bytes_per_conn_closed": per(closed)})

@@ -1,13 +1,14 @@
 """Bench client for ferromq's Python face, the blocking class ferromq.mqtt (handlers fire
 on the thread inside a blocking call or do_events(); the subscriber gets a thread of its own).
 The only setting changed: MaxInflight=100 (the 3.1.1 default is 20)."""
+import gc
 import os
 import sys
 import threading
 import time
 
 import ferromq
-from common import args, emit_big, emit_cps, emit_lat, emit_mem, emit_thr, payload, rss
+from common import args, emit_big, emit_burst, emit_cps, emit_lat, emit_mem, emit_thr, payload, rss
 
 NAME = "python-ferromq"
 A = args()
@@ -131,6 +132,45 @@ def big():
     emit_big(NAME, A.size, ms)
 
 
-{"thr": thr, "lat": lat, "mem": mem, "cps": cps, "big": big}[A.scenario]()
+def burst():
+    """Each of A.conns clients in turn subscribes to its own topic and publishes A.count
+    messages to it as fast as publish_data accepts them, then fires its events until every
+    one is received and acknowledged (MessageOut); the clients stay connected. RSS is read
+    after they have all been idle a second, and again after they are disconnected, deleted
+    and collected."""
+    first = client()
+    first.connect_to(A.host, A.port)
+    time.sleep(0.2)
+    before = rss()
+    keep = []
+    data = payload(A.size)
+    for i in range(A.conns):
+        m = client()
+        tally = [0, 0]
+        m.on("MessageIn", lambda e, t=tally: t.__setitem__(0, t[0] + 1))
+        m.on("MessageOut", lambda e, t=tally: t.__setitem__(1, t[1] + 1))
+        m.connect_to(A.host, A.port)
+        topic, qos, publish = f"{A.topic}/{i}", A.qos, m.publish_data
+        m.subscribe(topic, qos)
+        for _ in range(A.count):
+            publish(topic, qos, data)
+        deadline = now() + 120
+        while tally[0] < A.count or tally[1] < A.count:
+            m.do_events()
+            if now() > deadline:
+                sys.exit("the burst did not come back within 120 s")
+        keep.append(m)
+    del m, publish
+    time.sleep(1)
+    after = rss()
+    for m in keep:
+        m.disconnect()
+    del m, keep
+    gc.collect()
+    time.sleep(1)
+    emit_burst(NAME, A, before, after, rss())
+
+
+{"thr": thr, "lat": lat, "mem": mem, "cps": cps, "big": big, "burst": burst}[A.scenario]()
 sys.stdout.flush()
 os._exit(0)  # no waiting for network threads to notice the end

@@ -1,8 +1,9 @@
 """Bench client for paho-mqtt 2.x (the peer of ferromq's Python face). Defaults changed, the
 same for every client of the bench: max_inflight_messages_set(100) (default 20), TCP_NODELAY
-on the socket after connect (paho leaves it off). Throughput and latency run paho's own
-network thread (loop_start); the idle connections are read through a selector, since
+on the socket after connect (paho leaves it off). Throughput, latency and the burst run
+paho's own network thread (loop_start); the idle connections are read through a selector, since
 paho's loop() uses select() and cannot watch descriptors past 1023."""
+import gc
 import os
 import selectors
 import socket
@@ -12,7 +13,7 @@ import time
 
 import paho.mqtt.client as pm
 from paho.mqtt.enums import CallbackAPIVersion
-from common import args, emit_big, emit_cps, emit_lat, emit_mem, emit_thr, payload, rss
+from common import args, emit_big, emit_burst, emit_cps, emit_lat, emit_mem, emit_thr, payload, rss
 
 NAME = "python-paho"
 A = args()
@@ -43,10 +44,10 @@ def connect_wait(c, keepalive=60):
         c.loop(1.0)
 
 
-def subscribe_wait(c, qos):
+def subscribe_wait(c, qos, topic=None):
     ok = threading.Event()
     c.on_subscribe = lambda *a: ok.set()
-    c.subscribe(A.topic, qos)
+    c.subscribe(topic or A.topic, qos)
     while not ok.is_set():
         c.loop(1.0)
 
@@ -162,6 +163,54 @@ def big():
     emit_big(NAME, A.size, ms)
 
 
-{"thr": thr, "lat": lat, "mem": mem, "cps": cps, "big": big}[A.scenario]()
+def burst():
+    """Each of A.conns clients in turn subscribes to its own topic, starts its network thread
+    and publishes A.count messages to it (publish() queues past the in-flight window), until
+    every one is received and completed (on_publish: PUBACK, PUBCOMP, or written at QoS 0);
+    the threads keep running, so the clients stay connected. RSS is read after a second idle,
+    and again after each client is disconnected, its thread stopped, and all are deleted and
+    collected."""
+    first = client()
+    connect_wait(first)
+    first.loop_start()
+    time.sleep(0.2)
+    before = rss()
+    keep = []
+    data = payload(A.size)
+    for i in range(A.conns):
+        c = client()
+        tally = [0, 0]
+        done = threading.Event()
+
+        def count(k, tally=tally, done=done):
+            tally[k] += 1
+            if tally[0] >= A.count and tally[1] >= A.count:
+                done.set()
+
+        c.on_message = lambda *a, count=count: count(0)
+        c.on_publish = lambda *a, count=count: count(1)
+        connect_wait(c)
+        topic, qos = f"{A.topic}/{i}", A.qos
+        subscribe_wait(c, qos, topic)
+        c.loop_start()
+        publish = c.publish
+        for _ in range(A.count):
+            publish(topic, data, qos)
+        if not done.wait(120):
+            sys.exit("the burst did not come back within 120 s")
+        keep.append(c)
+    del c, publish
+    time.sleep(1)
+    after = rss()
+    for c in keep:
+        c.disconnect()
+        c.loop_stop()
+    del c, keep
+    gc.collect()
+    time.sleep(1)
+    emit_burst(NAME, A, before, after, rss())
+
+
+{"thr": thr, "lat": lat, "mem": mem, "cps": cps, "big": big, "burst": burst}[A.scenario]()
 sys.stdout.flush()
 os._exit(0)  # no waiting for network threads to notice the end

@@ -22,7 +22,7 @@ pub struct Args {
 /// `PROG SCENARIO --host H --port P --qos Q --size S --count N --inflight W --conns C --topic T`
 pub fn args() -> Args {
     let mut it = std::env::args().skip(1);
-    let scenario = it.next().unwrap_or_else(|| die("usage: PROG thr|lat|mem|cps|big [--key value]..."));
+    let scenario = it.next().unwrap_or_else(|| die("usage: PROG thr|lat|mem|cps|big|burst [--key value]..."));
     let mut kv = HashMap::new();
     while let Some(k) = it.next() {
         let k = k.trim_start_matches("--").to_string();

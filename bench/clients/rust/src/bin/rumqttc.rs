@@ -8,7 +8,10 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
 const NAME: &str = "rust-rumqttc";
 const CAP: usize = 1000;
@@ -66,6 +69,7 @@ async fn main() {
         "mem" => mem(&a).await,
         "cps" => cps(&a).await,
         "big" => big(&a).await,
+        "burst" => burst(&a).await,
         s => die(&format!("unknown scenario {s}")),
     }
 }
@@ -207,4 +211,72 @@ async fn big(a: &Args) {
         ms.push(t.elapsed().as_secs_f64() * 1e3);
     }
     emit_big(NAME, a.size, ms);
+}
+
+/// Each of `conns` clients in turn subscribes to its own topic and publishes `count`
+/// messages to it as fast as the request channel takes them, while a task polls its event
+/// loop, until every one is received and completed (PUBACK, PUBCOMP, or written at QoS 0).
+/// The event loops keep running, so the clients stay connected; RSS is read after a second
+/// idle, and again once each client has disconnected and its event loop has ended.
+async fn burst(a: &Args) {
+    let (_c0, mut el0) = new_client(a, cid("burst", 0), 60);
+    until_connack(&mut el0).await;
+    tokio::spawn(async move { while el0.poll().await.is_ok() {} });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = rss();
+    let mut all = Vec::with_capacity(a.conns);
+    let payload = Bytes::from(payload(a.size));
+    let (count, q) = (a.count, a.qos);
+    for i in 0..a.conns {
+        let (c, mut el) = new_client(a, cid("burst", i + 1), 60);
+        until_connack(&mut el).await;
+        let topic = format!("{}/{i}", a.topic);
+        c.subscribe(topic.clone(), qos(q)).await.unwrap();
+        until_suback(&mut el).await;
+        let done = Arc::new(Notify::new());
+        let (got, completed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let task = {
+            let (done, got, completed) = (done.clone(), got.clone(), completed.clone());
+            tokio::spawn(async move {
+                loop {
+                    let (g, d) = match el.poll().await {
+                        Ok(Event::Incoming(Packet::Publish(_))) => (1, 0),
+                        Ok(Event::Incoming(Packet::PubAck(_))) if q == 1 => (0, 1),
+                        Ok(Event::Incoming(Packet::PubComp(_))) if q == 2 => (0, 1),
+                        Ok(Event::Outgoing(Outgoing::Publish(_))) if q == 0 => (0, 1),
+                        Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+                        Ok(_) => (0, 0),
+                        Err(e) => die(&format!("burst: {e}")),
+                    };
+                    let g = got.fetch_add(g, Ordering::Relaxed) + g;
+                    let d = completed.fetch_add(d, Ordering::Relaxed) + d;
+                    if g >= count && d >= count {
+                        done.notify_one();
+                    }
+                }
+            })
+        };
+        for _ in 0..a.count {
+            c.publish_bytes(topic.clone(), qos(q), false, payload.clone())
+                .await
+                .unwrap_or_else(|e| die(&format!("publish: {e}")));
+        }
+        let left = |x: &AtomicU64| x.load(Ordering::Relaxed) < count;
+        if left(&got) || left(&completed) {
+            tokio::time::timeout(Duration::from_secs(120), done.notified())
+                .await
+                .unwrap_or_else(|_| die("the burst did not come back within 120 s"));
+        }
+        all.push((c, task));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss();
+    for (c, task) in all {
+        c.disconnect().await.unwrap_or_else(|e| die(&format!("disconnect: {e}")));
+        drop(c);
+        task.await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    emit_burst(NAME, a, before, after, rss());
+    std::process::exit(0);
 }
