@@ -433,8 +433,10 @@ export declare class mqtt {
    * `outgoingMessages` once the pending events are delivered (after `doEvents()`, or by the
    * next turn of the event loop). Acknowledgements arrive as events. With timeout 0 it never waits for
    * room in the send buffer: over the bound it rejects with 135 (the message says whether
-   * this message was accepted) and ReadyToSend follows. While AutoReconnect re-establishes a
-   * lost connection the message is queued for it (up to OfflineQueueLimit; 212 beyond).
+   * this message was accepted) and ReadyToSend follows. A QoS 1/2 publish while
+   * MaxOutgoingMessages of them are already kept is refused the same way (not accepted).
+   * While AutoReconnect re-establishes a lost connection the message is queued for it (up to
+   * OfflineQueueLimit; 212 beyond).
    */
   publishData(topic: string, QOS: number, data: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   publishMessage(topic: string, QOS: number, message: string): Promise<void>;
