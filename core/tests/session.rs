@@ -379,6 +379,24 @@ fn scenario_outgoing_bound() {
             t.elapsed()
         );
 
+        // The async form (Node, asyncio) answers the same way.
+        let rt = ferromq::driver::runtime();
+        let t = std::time::Instant::now();
+        let e = rt
+            .block_on(c.mqtt.publish_data_async(&topic, 1, "waits".into()))
+            .unwrap_err();
+        assert_eq!(e.code, code::TIMEOUT, "async: {e}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+        c.mqtt.set_timeout(0).unwrap();
+        let e = rt
+            .block_on(c.mqtt.publish_data_async(&topic, 1, "over".into()))
+            .unwrap_err();
+        assert_eq!(e.code, code::WOULD_BLOCK, "async: {e}");
+
         broker.resume();
         c.take();
         let done = c.wait_for(5, |e| match e {
@@ -399,6 +417,24 @@ fn scenario_outgoing_bound() {
         );
         c.mqtt.set_timeout(10).unwrap();
         c.mqtt.publish_message(&topic, 1, "after").unwrap();
-        c.mqtt.disconnect().unwrap();
+
+        // Interrupt ends an async publish waiting for room with 301 (and, as always,
+        // closes the connection).
+        broker.pause();
+        c.mqtt.set_timeout(0).unwrap();
+        while c.mqtt.publish_message(&topic, 1, "fill").is_ok() {}
+        c.mqtt.set_timeout(30).unwrap();
+        let waiting = c.mqtt.publish_data_async(&topic, 1, "interrupted".into());
+        let m2 = c.mqtt.clone();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            m2.interrupt().unwrap();
+        });
+        let t = std::time::Instant::now();
+        let e = rt.block_on(waiting).unwrap_err();
+        stopper.join().unwrap();
+        assert_eq!(e.code, code::INTERRUPTED, "async: {e}");
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+        broker.resume();
     }
 }

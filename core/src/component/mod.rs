@@ -477,6 +477,7 @@ impl Mqtt {
         link.phase = shared::Phase::Idle;
         link.conn = None;
         sh.connected.store(false, Ordering::SeqCst);
+        sh.drained.notify_waiters();
         let description = format!("the connection was closed: {why}");
         if was_connected {
             if link.transport_up {
@@ -1092,27 +1093,10 @@ impl Mqtt {
         let timeout = self.timeout();
         if let Some(full) = engine.full(qos) {
             if timeout == 0 {
-                // Before `would_block`: a drain in between must not announce room that an
-                // acknowledgement has to make.
-                if !matches!(full, driver::Full::Bytes(_)) {
-                    self.sh().waiting_for_room.store(true, Ordering::SeqCst);
-                }
-                self.sh().would_block.store(true, Ordering::SeqCst);
-                return Err(Error::new(
-                    code::WOULD_BLOCK,
-                    format!(
-                        "{full}; the message was not accepted: publish again after ReadyToSend"
-                    ),
-                ));
+                return Err(self.refuse_full(full));
             }
             let e = engine.clone();
-            let what = match full {
-                driver::Full::Outgoing(_) => {
-                    "waiting for an acknowledgement (MaxOutgoingMessages messages are in flight)"
-                }
-                _ => "waiting for room in the send buffer",
-            };
-            self.block_until(timeout, what, move || e.full(qos).is_none())?;
+            self.block_until(timeout, waiting_for(full), move || e.full(qos).is_none())?;
         }
         let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
             Ok(over) => over,
@@ -1132,6 +1116,20 @@ impl Mqtt {
             self.dispatch_pending();
         }
         Ok(())
+    }
+
+    /// A non-blocking publish found no room: it is not accepted, and ReadyToSend is owed.
+    fn refuse_full(&self, full: driver::Full) -> Error {
+        // Before `would_block`: a drain in between must not announce room that an
+        // acknowledgement has to make.
+        if !matches!(full, driver::Full::Bytes(_)) {
+            self.sh().waiting_for_room.store(true, Ordering::SeqCst);
+        }
+        self.sh().would_block.store(true, Ordering::SeqCst);
+        Error::new(
+            code::WOULD_BLOCK,
+            format!("{full}; the message was not accepted: publish again after ReadyToSend"),
+        )
     }
 
     /// A publish while not connected: kept for the next connection when AutoReconnect is
@@ -1604,23 +1602,97 @@ impl Mqtt {
         };
         let topic = topic.to_string();
         let me = self.clone();
+        let timeout = self.timeout();
+        let epoch = self.sh().interrupts.load(Ordering::SeqCst);
         async move {
             if let Some(r) = offline.or(eager) {
                 return r;
             }
             let (qos, engine, sink) = checked?;
-            let shared = me.sh().clone();
-            let _turn = shared.publish_gate.lock().await;
-            while engine.full(qos).is_some() {
-                let drained = shared.drained.notified();
-                if engine.full(qos).is_none() || !me.connected() {
-                    break;
-                }
-                drained.await;
+            let full = engine.full(qos);
+            // Timeout 0: the answer a blocking call gives, at once.
+            if let (Some(full), 0) = (full, timeout) {
+                return Err(me.refuse_full(full));
             }
-            let data = data.unwrap_or_default();
-            me.publish_or_keep(&engine, &sink, &topic, qos, data)
+            let what = full.map_or("waiting for earlier publishes", waiting_for);
+            let shared = me.sh().clone();
+            let publisher = me.clone();
+            let wait = async move {
+                let _turn = shared.publish_gate.lock().await;
+                while engine.full(qos).is_some() {
+                    // The connection ending notifies this too (see `ConnSink::finish`).
+                    let drained = shared.drained.notified();
+                    if engine.full(qos).is_none() || !publisher.connected() {
+                        break;
+                    }
+                    drained.await;
+                }
+                let data = data.unwrap_or_default();
+                publisher.publish_or_keep(&engine, &sink, &topic, qos, data)
+            };
+            me.bounded_wait(wait, timeout, epoch, what).await
         }
+    }
+
+    /// Runs `wait` on the runtime (its timers need one; the faces poll from their own
+    /// threads) for at most `timeout` seconds (201), ending it early on Interrupt (301).
+    /// The wait is cancelled, not left running, when either ends it or the caller drops
+    /// the future: a publish given up on must not go out later.
+    async fn bounded_wait(
+        &self,
+        wait: impl Future<Output = Result<()>> + Send + 'static,
+        timeout: i32,
+        epoch: u64,
+        what: &'static str,
+    ) -> Result<()> {
+        struct AbortOnDrop(tokio::task::AbortHandle);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                self.0.abort();
+            }
+        }
+        // Timeout 0 gets here only behind an earlier waiter, which its own Timeout bounds.
+        let limit = Duration::from_secs(timeout.max(1) as u64);
+        let task = driver::runtime().spawn(async move { tokio::time::timeout(limit, wait).await });
+        let _cancel = AbortOnDrop(task.abort_handle());
+        let shared = self.sh().clone();
+        let interrupted = async {
+            loop {
+                let wake = shared.interrupt_notify.notified();
+                if shared.interrupts.load(Ordering::SeqCst) != epoch {
+                    return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
+                }
+                wake.await;
+            }
+        };
+        let interrupted_now = || shared.interrupts.load(Ordering::SeqCst) != epoch;
+        tokio::select! {
+            waited = task => match waited {
+                // Interrupt closes the connection, which can end the wait first: the
+                // failure is then the interrupt's.
+                Ok(Err(_)) | Ok(Ok(Err(_))) if interrupted_now() => Err(Error::new(
+                    code::INTERRUPTED,
+                    format!("interrupted while {what}"),
+                )),
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => Err(Error::new(
+                    code::TIMEOUT,
+                    format!("timed out after {timeout} s {what}"),
+                )),
+                Err(e) => Err(Error::new(code::BAD_STATE, format!("publish task failed: {e}"))),
+            },
+            e = interrupted => Err(e),
+        }
+    }
+}
+
+/// What a publish that found no room waits for, for the 201 message.
+fn waiting_for(full: driver::Full) -> &'static str {
+    match full {
+        driver::Full::Outgoing(_) => {
+            "waiting for an acknowledgement (MaxOutgoingMessages messages are in flight)"
+        }
+        _ => "waiting for room in the send buffer",
     }
 }
 

@@ -480,6 +480,9 @@ impl ConnSink {
         link.phase = Phase::Idle;
         link.conn = None;
         sh.connected.store(false, Ordering::SeqCst);
+        // Async publishes waiting for room re-check and end instead of waiting for a drain
+        // that will not come.
+        sh.drained.notify_waiters();
         // Decided before the events below are queued, so a face that asks
         // `Mqtt::reconnecting` when it handles them gets the final answer.
         let again = reconnect::wanted(sh, code);
