@@ -438,3 +438,32 @@ fn scenario_outgoing_bound() {
         broker.resume();
     }
 }
+
+/// Async publishes that must wait for room keep the order they were called in, however
+/// the futures are then scheduled (here: spawned in reverse order).
+#[test]
+fn async_publishes_over_the_bound_keep_call_order() {
+    let c = Client::connected(0);
+    c.mqtt.config("MaxOutgoingMessages=10").unwrap();
+    let topic = unique("order");
+    c.mqtt.subscribe(&topic, 1).unwrap();
+    let calls: Vec<_> = (0..300)
+        .map(|i| {
+            c.mqtt
+                .publish_data_async(&topic, 1, i.to_string().into_bytes().into())
+        })
+        .collect();
+    let rt = ferromq::driver::runtime();
+    let tasks: Vec<_> = calls.into_iter().rev().map(|f| rt.spawn(f)).collect();
+    for t in tasks {
+        rt.block_on(t).unwrap().unwrap();
+    }
+    let got: Vec<String> = c
+        .messages_in(300)
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.message).into_owned())
+        .collect();
+    let want: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+    assert_eq!(got, want);
+    c.mqtt.disconnect().unwrap();
+}

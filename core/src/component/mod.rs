@@ -31,8 +31,10 @@ use event::{ErrorEvent, Event};
 pub use message::MqttMessage;
 use shared::{Ack, ConnSink, Phase, Shared};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Called for each event on the thread that dispatches it (pull mode: the thread inside a
@@ -1576,49 +1578,60 @@ impl Mqtt {
         qos: i32,
         data: Bytes,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let checked = self.check_publish(topic, qos);
-        // Not connected: AutoReconnect may keep it for the next connection.
-        let offline = match &checked {
-            Err(e) if e.code == code::CONNECT_FIRST => {
-                Some(self.publish_offline(topic, qos, data.clone(), e.clone()))
-            }
-            _ => None,
-        };
-        // When the send buffer has room and no earlier publish is waiting, the message is
-        // handed over now, at call time: publishes then reach the wire in the order they
-        // were called however the face schedules the futures. Waiters queue on a fair
-        // (FIFO) gate, so a later call never overtakes an earlier one that had to wait.
+        let timeout = self.timeout();
+        // Everything that decides the outcome or the order happens now, at call time, not
+        // when the face first polls the future: publishes reach the wire in the order they
+        // were called however the face schedules the futures. The message is handed over
+        // at once when the gate is free and there is room; otherwise this call takes its
+        // place in the gate's FIFO queue now (the first poll of the lock enqueues it), so a
+        // later call never overtakes an earlier one that had to wait.
         let mut data = Some(data);
-        let eager = match &checked {
-            Ok((q, engine, sink)) if engine.full(*q).is_none() => {
-                match self.sh().publish_gate.try_lock() {
-                    Ok(_turn) => data
-                        .take()
-                        .map(|d| self.publish_or_keep(engine, sink, topic, *q, d)),
-                    Err(_) => None,
+        let mut turn = None;
+        let decided = match self.check_publish(topic, qos) {
+            // Not connected: AutoReconnect may keep it for the next connection.
+            Err(e) if e.code == code::CONNECT_FIRST => {
+                Some(self.publish_offline(topic, qos, data.take().unwrap_or_default(), e))
+            }
+            Err(e) => Some(Err(e)),
+            Ok((q, engine, sink)) => {
+                let mut lock: Pin<Box<dyn Future<Output = GateTurn> + Send>> =
+                    Box::pin(self.sh().publish_gate.clone().lock_owned());
+                let first = lock.as_mut().poll(&mut Context::from_waker(
+                    futures_util::task::noop_waker_ref(),
+                ));
+                match (first, engine.full(q)) {
+                    (Poll::Ready(_turn), None) => {
+                        let d = data.take().unwrap_or_default();
+                        Some(self.publish_or_keep(&engine, &sink, topic, q, d))
+                    }
+                    // Timeout 0: the answer a blocking call gives, at once.
+                    (_, Some(full)) if timeout == 0 => Some(Err(self.refuse_full(full))),
+                    (first, full) => {
+                        let what = full.map_or("waiting for earlier publishes", waiting_for);
+                        let place = match first {
+                            Poll::Ready(held) => Box::pin(std::future::ready(held)),
+                            Poll::Pending => lock,
+                        };
+                        turn = Some((place, q, engine, sink, what));
+                        None
+                    }
                 }
             }
-            _ => None,
         };
         let topic = topic.to_string();
         let me = self.clone();
-        let timeout = self.timeout();
         let epoch = self.sh().interrupts.load(Ordering::SeqCst);
         async move {
-            if let Some(r) = offline.or(eager) {
+            if let Some(r) = decided {
                 return r;
             }
-            let (qos, engine, sink) = checked?;
-            let full = engine.full(qos);
-            // Timeout 0: the answer a blocking call gives, at once.
-            if let (Some(full), 0) = (full, timeout) {
-                return Err(me.refuse_full(full));
-            }
-            let what = full.map_or("waiting for earlier publishes", waiting_for);
+            let Some((place, qos, engine, sink, what)) = turn else {
+                return Err(Error::new(code::BAD_STATE, "publish: no outcome"));
+            };
             let shared = me.sh().clone();
             let publisher = me.clone();
             let wait = async move {
-                let _turn = shared.publish_gate.lock().await;
+                let _turn = place.await;
                 while engine.full(qos).is_some() {
                     // The connection ending notifies this too (see `ConnSink::finish`).
                     let drained = shared.drained.notified();
@@ -1685,6 +1698,9 @@ impl Mqtt {
         }
     }
 }
+
+/// A place in the gate async publishes queue on (see `publish_data_async`).
+type GateTurn = tokio::sync::OwnedMutexGuard<()>;
 
 /// What a publish that found no room waits for, for the 201 message.
 fn waiting_for(full: driver::Full) -> &'static str {

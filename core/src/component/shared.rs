@@ -92,7 +92,7 @@ pub(crate) struct Shared {
     /// Notified whenever the send buffer was written out.
     pub drained: Notify,
     /// Async publishes that must wait for room take turns here, in call order.
-    pub publish_gate: tokio::sync::Mutex<()>,
+    pub publish_gate: Arc<tokio::sync::Mutex<()>>,
     /// Counts Interrupt (and Reset) calls; a blocking call ends when it changes.
     pub interrupts: AtomicU64,
     /// Wakes async waiters when `interrupts` changes.
@@ -146,7 +146,7 @@ impl Shared {
             would_block: AtomicBool::new(false),
             waiting_for_room: AtomicBool::new(false),
             drained: Notify::new(),
-            publish_gate: tokio::sync::Mutex::new(()),
+            publish_gate: Arc::new(tokio::sync::Mutex::new(())),
             interrupts: AtomicU64::new(0),
             interrupt_notify: Notify::new(),
             ready_queued: AtomicBool::new(false),
