@@ -105,12 +105,7 @@ fn kib(b: i64) -> String {
 
 /// Resident set size of this process, in KiB.
 fn rss_kib() -> i64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    common::status_kib("VmRSS:") as i64
 }
 
 /// Connect a client and subscribe it to a topic of its own.

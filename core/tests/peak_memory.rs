@@ -7,17 +7,8 @@
 
 mod common;
 
-use common::{broker, unique, Client};
+use common::{broker, status_kib, unique, Client};
 use std::process::Command;
-
-fn status_kib(key: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 #[test]
 #[ignore = "a measurement: 256 MiB through the broker"]

@@ -5,6 +5,7 @@
 //!
 //! SOAK_MESSAGES (default 1,000,000) and SOAK_CYCLES (default 10,000) set the sizes.
 
+mod common;
 #[path = "common/private_broker.rs"]
 mod private_broker;
 
@@ -18,12 +19,7 @@ use std::time::{Duration, Instant};
 static QOS0: AtomicUsize = AtomicUsize::new(0);
 
 fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    common::status_kib("VmRSS:")
 }
 
 fn fds() -> usize {

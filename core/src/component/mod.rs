@@ -1483,15 +1483,7 @@ impl Mqtt {
         async move {
             let done = started?;
             // Interrupt ends an async wait too, with the same 301 a blocking one gets.
-            let interrupted = async {
-                loop {
-                    let wake = shared.interrupt_notify.notified();
-                    if shared.interrupts.load(Ordering::SeqCst) != epoch {
-                        return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
-                    }
-                    wake.await;
-                }
-            };
+            let interrupted = shared.interrupted_since(epoch, what);
             if timeout == 0 {
                 return tokio::select! {
                     r = done => r,
@@ -1669,15 +1661,7 @@ impl Mqtt {
         let task = driver::runtime().spawn(async move { tokio::time::timeout(limit, wait).await });
         let _cancel = AbortOnDrop(task.abort_handle());
         let shared = self.sh().clone();
-        let interrupted = async {
-            loop {
-                let wake = shared.interrupt_notify.notified();
-                if shared.interrupts.load(Ordering::SeqCst) != epoch {
-                    return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
-                }
-                wake.await;
-            }
-        };
+        let interrupted = shared.interrupted_since(epoch, what);
         let interrupted_now = || shared.interrupts.load(Ordering::SeqCst) != epoch;
         tokio::select! {
             waited = task => match waited {

@@ -121,6 +121,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Resolves with the 301 an async wait ends with once Interrupt (or Reset) has been
+    /// called since `epoch` (a reading of `interrupts` taken when the call was made).
+    pub async fn interrupted_since(&self, epoch: u64, what: &str) -> Error {
+        loop {
+            let wake = self.interrupt_notify.notified();
+            if self.interrupts.load(Ordering::SeqCst) != epoch {
+                return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
+            }
+            wake.await;
+        }
+    }
+
     pub fn new() -> Self {
         Shared {
             props: Mutex::new(Props::default()),

@@ -105,3 +105,13 @@ impl Client {
         })
     }
 }
+
+/// A `/proc/self/status` figure in KiB (`"VmRSS:"`, `"VmHWM:"`), 0 if absent.
+pub fn status_kib(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
