@@ -376,6 +376,9 @@ typedef struct mqtt_t mqtt_t;
 
 /**
  * One config setting of the engine's registry.
+ *
+ * ABI: the library allocates it and hands out pointers to it, so a later version may add
+ * fields at its end; existing fields never move.
  */
 typedef struct mqtt_config_setting {
   /**
@@ -418,6 +421,9 @@ typedef struct mqtt_config_setting {
  * Ownership: everything belongs to the certificate handle and stays valid until
  * mqtt_certificate_free; copy what you keep longer. Never write through or free the
  * fields.
+ *
+ * ABI: the library allocates it and hands out a pointer to it, so a later version may add
+ * fields at its end; existing fields never move.
  */
 typedef struct mqtt_certificate_info {
   /**
@@ -526,11 +532,22 @@ typedef struct mqtt_certificate_info {
 /**
  * The proxy a connection goes through (the documented Firewall type).
  *
- * To set it, fill a struct of your own (`mqtt_firewall fw = {0};`) and pass it to
- * mqtt_set_firewall; NULL strings there mean "". mqtt_get_firewall fills one with strings
- * the struct owns: release those with mqtt_firewall_release, never on a struct you filled.
+ * You allocate this struct: set `struct_size` to `sizeof(mqtt_firewall)` first, every time
+ * (`mqtt_firewall fw = {.struct_size = sizeof fw};`). To set the property fill the rest and
+ * pass it to mqtt_set_firewall; NULL strings there mean "". mqtt_get_firewall fills one with
+ * strings the struct owns: release those with mqtt_firewall_release, never on a struct you
+ * filled.
+ *
+ * ABI: a later version may add fields at the end. The library reads and writes only the
+ * `struct_size` bytes you declared, so a program built against this header keeps working
+ * with it (fields it does not know keep their defaults); existing fields never move.
  */
 typedef struct mqtt_firewall {
+  /**
+   * `sizeof(mqtt_firewall)` as your header declares it; a smaller value than this
+   * version's first layout fails with 10022.
+   */
+  size_t struct_size;
   /**
    * Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
    * when firewall_type is MQTT_FIREWALL_NONE.
@@ -554,12 +571,16 @@ typedef struct mqtt_firewall {
 
 /**
  * One message of IncomingMessages or OutgoingMessages (the documented MQTTMessage), as
- * filled by mqtt_get_incoming_message / mqtt_get_outgoing_message.
+ * handed out by mqtt_get_incoming_message / mqtt_get_outgoing_message.
  *
- * Ownership: the strings and bytes it points to belong to this copy. They stay valid,
- * whatever the client does afterwards (even mqtt_free), until you pass the struct to
- * mqtt_message_release, which frees them and zeroes the struct. Do not free the fields
- * yourself. The MQTT 5.0 fields are "" or 0 under MQTT 3.1.1.
+ * Ownership: the library allocates it, and it owns copies of everything it points to. It
+ * stays valid, whatever the client does afterwards (even mqtt_free), until you pass it to
+ * mqtt_message_free. Do not free or write the fields. The MQTT 5.0 fields are "" or 0 under
+ * MQTT 3.1.1.
+ *
+ * ABI: you never allocate this struct, so a later version may add fields at its end without
+ * breaking a program built against this header (see ffi-c/README.md, "Structs and ABI").
+ * Existing fields never move.
  */
 typedef struct mqtt_message {
   int packet_id;
@@ -601,10 +622,6 @@ typedef struct mqtt_message {
    */
   const char *subscription_identifiers;
   int topic_alias;
-  /**
-   * Private to the library (what mqtt_message_release frees). Do not touch.
-   */
-  void *internal;
 } mqtt_message;
 
 /**
@@ -1023,12 +1040,14 @@ int mqtt_restore_session(struct mqtt_t *mqtt, const char *state);
 
 /**
  * The config settings the engine answers (every group), for walking them: `*settings`
- * receives an array of `*count` entries.
+ * receives an array of `*count` pointers, one per setting (`settings[i]->name`). An array
+ * of pointers rather than of structs, so a later version may add fields to
+ * mqtt_config_setting without breaking a program built against this header.
  *
- * Ownership: the array and its strings belong to the library, are never freed and never
- * change; do not free them. Returns 0, or 10022 if an out-parameter is NULL.
+ * Ownership: the array, the structs and their strings belong to the library, are never
+ * freed and never change; do not free them. Returns 0, or 10022 if an out-parameter is NULL.
  */
-int mqtt_config_settings(const struct mqtt_config_setting **settings, int *count);
+int mqtt_config_settings(const struct mqtt_config_setting *const **settings, int *count);
 
 /**
  * ClientId (default ""). `*value` receives a new string: free it with mqtt_string_free.
@@ -1300,20 +1319,21 @@ int mqtt_set_ssl_accept_server_cert(struct mqtt_t *mqtt, const struct mqtt_certi
 int mqtt_get_ssl_server_cert(const struct mqtt_t *mqtt, struct mqtt_certificate_t **cert);
 
 /**
- * Firewall: the proxy settings. Fills `*firewall`; its strings are new: release them with
- * mqtt_firewall_release.
+ * Firewall: the proxy settings. Fills `*firewall` (set its `struct_size` first); its strings
+ * are new: release them with mqtt_firewall_release. Fails with 10022, changing nothing, if
+ * `firewall` is NULL or its `struct_size` is too small.
  */
 int mqtt_get_firewall(const struct mqtt_t *mqtt, struct mqtt_firewall *firewall);
 
 /**
- * Set Firewall (the strings are copied). An unknown type or a port outside 0..65535 fails
- * with 10022, naming the value; nothing changes then.
+ * Set Firewall (the strings are copied; set `struct_size` first). An unknown type or a
+ * port outside 0..65535 fails with 10022, naming the value; nothing changes then.
  */
 int mqtt_set_firewall(struct mqtt_t *mqtt, const struct mqtt_firewall *firewall);
 
 /**
- * Free the strings of a struct filled by mqtt_get_firewall and zero it. NULL is ignored,
- * and so is a struct already released.
+ * Free the strings of a struct filled by mqtt_get_firewall and zero them (`struct_size`
+ * stays). NULL is ignored, and so is a struct already released.
  */
 void mqtt_firewall_release(struct mqtt_firewall *firewall);
 
@@ -1326,15 +1346,14 @@ void mqtt_firewall_release(struct mqtt_firewall *firewall);
 int mqtt_get_incoming_message_count(const struct mqtt_t *mqtt, int *count);
 
 /**
- * Copy the message at `index` (0-based, in arrival order) of IncomingMessages into `*out`.
- * In a MessageAck callback with direction 1, `event->index` is the message's index.
+ * A copy of the message at `index` (0-based, in arrival order) of IncomingMessages. In a
+ * MessageAck callback with direction 1, `event->index` is the message's index.
  *
- * Ownership: on success `*out` owns copies of everything it points to; release them with
- * mqtt_message_release(out) (a second fill without releasing leaks the first). On failure
- * `*out` is untouched. An index outside 0..count-1 fails with 10022. Read-only: there is
- * no setter.
+ * Ownership: on success `*message` receives a new mqtt_message, which the caller owns and
+ * frees with mqtt_message_free. On failure `*message` is untouched. An index outside
+ * 0..count-1 fails with 10022. Read-only: there is no setter.
  */
-int mqtt_get_incoming_message(const struct mqtt_t *mqtt, int index, struct mqtt_message *out);
+int mqtt_get_incoming_message(const struct mqtt_t *mqtt, int index, struct mqtt_message **message);
 
 /**
  * OutgoingMessages: how many of our QoS 1/2 messages are not fully acknowledged yet. A
@@ -1345,16 +1364,16 @@ int mqtt_get_incoming_message(const struct mqtt_t *mqtt, int index, struct mqtt_
 int mqtt_get_outgoing_message_count(const struct mqtt_t *mqtt, int *count);
 
 /**
- * Copy the message at `index` of OutgoingMessages into `*out` (see
- * mqtt_get_incoming_message; in a MessageAck callback with direction 0, `event->index`).
+ * A copy of the message at `index` of OutgoingMessages (see mqtt_get_incoming_message; in
+ * a MessageAck callback with direction 0, `event->index`).
  */
-int mqtt_get_outgoing_message(const struct mqtt_t *mqtt, int index, struct mqtt_message *out);
+int mqtt_get_outgoing_message(const struct mqtt_t *mqtt, int index, struct mqtt_message **message);
 
 /**
- * Free what a filled `mqtt_message` points to and zero the struct. NULL, a zeroed struct
- * and a struct already released are ignored, so releasing twice is harmless.
+ * Free a message from mqtt_get_incoming_message / mqtt_get_outgoing_message, with
+ * everything it points to. NULL is ignored. The message is invalid afterwards.
  */
-void mqtt_message_release(struct mqtt_message *message);
+void mqtt_message_free(struct mqtt_message *message);
 
 /**
  * Register the Connected callback (NULL removes it; a new one replaces the old).

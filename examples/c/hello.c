@@ -28,17 +28,17 @@ static void on_message_in(mqtt_t *m, const mqtt_message_event *e, void *user_dat
 
 /* Fires when a QoS 1/2 message finished its acknowledgements; while it runs, the message is
  * still in OutgoingMessages (direction 0) or IncomingMessages (direction 1) at e->index. The
- * copy belongs to us until mqtt_message_release. */
+ * library allocates the copy; it is ours until mqtt_message_free. */
 static void on_message_ack(mqtt_t *m, const mqtt_message_ack_event *e, void *user_data) {
     (void)user_data;
-    mqtt_message msg;
+    mqtt_message *msg = NULL;
     int rc = e->direction == 0 ? mqtt_get_outgoing_message(m, e->index, &msg)
                                : mqtt_get_incoming_message(m, e->index, &msg);
     if (rc != MQTT_OK) return;
     printf("acknowledged %s message %d (QoS %d, state %d): %.*s\n",
-           e->direction == 0 ? "outgoing" : "incoming", msg.packet_id, msg.qos, msg.state,
-           (int)msg.message_len, msg.message);
-    mqtt_message_release(&msg);
+           e->direction == 0 ? "outgoing" : "incoming", msg->packet_id, msg->qos, msg->state,
+           (int)msg->message_len, msg->message);
+    mqtt_message_free(msg);
 }
 
 /* Prints what went wrong and says whether it did. */

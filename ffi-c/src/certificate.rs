@@ -8,7 +8,7 @@
 use crate::error::invalid;
 use crate::handle::{client, mqtt_t};
 use crate::panic::{catch, guard};
-use crate::strings::{bytes_in, cstring, out_ok, put, str_in};
+use crate::ptr::{borrow, bytes_in, cstring, reclaim, str_in, Out};
 use ferromq::{Certificate, Error, Mqtt};
 use std::ffi::{c_char, c_int, CString};
 
@@ -30,6 +30,9 @@ pub const MQTT_CERT_STORE_AUTO: c_int = 99;
 /// Ownership: everything belongs to the certificate handle and stays valid until
 /// mqtt_certificate_free; copy what you keep longer. Never write through or free the
 /// fields.
+///
+/// ABI: the library allocates it and hands out a pointer to it, so a later version may add
+/// fields at its end; existing fields never move.
 #[repr(C)]
 pub struct mqtt_certificate_info {
     /// One of MQTT_CERT_STORE_* for a certificate built from a store, else 0.
@@ -154,26 +157,19 @@ impl mqtt_certificate_t {
 }
 
 /// Hand a new certificate handle to C through `out`.
-///
-/// # Safety
-/// `out` was checked by `out_ok` and is writable.
-unsafe fn put_cert(out: *mut *mut mqtt_certificate_t, cert: Certificate) {
-    // SAFETY: forwarded from the caller.
-    unsafe { put(out, Box::into_raw(mqtt_certificate_t::boxed(cert))) }
+fn put_cert(out: Out<*mut mqtt_certificate_t>, cert: Certificate) {
+    out.put(Box::into_raw(mqtt_certificate_t::boxed(cert)))
 }
 
 /// Borrow a certificate handle for one call.
-///
-/// # Safety
-/// `ptr` is NULL or a live handle from this library.
-unsafe fn cert_in<'a>(
+fn cert_in<'a>(
     ptr: *const mqtt_certificate_t,
     func: &str,
 ) -> Result<&'a mqtt_certificate_t, Error> {
-    // SAFETY: the caller promises NULL or live; as_ref handles NULL.
-    unsafe { ptr.as_ref() }.ok_or_else(|| {
+    borrow(ptr, func, "the certificate").map_err(|e| {
         invalid(format!(
-            "{func}: the certificate is NULL (use mqtt_certificate_new() for no certificate)"
+            "{} (use mqtt_certificate_new() for no certificate)",
+            e.message
         ))
     })
 }
@@ -185,10 +181,8 @@ fn build(
     make: impl FnOnce() -> Result<Certificate, Error>,
 ) -> c_int {
     guard(func, || {
-        out_ok(out, func, "certificate")?;
-        let cert = make()?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put_cert(out, cert) };
+        let out = Out::new(out, func, "certificate")?;
+        put_cert(out, make()?);
         Ok(())
     })
 }
@@ -208,15 +202,14 @@ pub extern "C" fn mqtt_certificate_new() -> *mut mqtt_certificate_t {
 /// Fails with 272 when it cannot be read. `*cert` receives a new handle (free it with
 /// mqtt_certificate_free); it is untouched on failure.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_from_encoded(
+pub extern "C" fn mqtt_certificate_from_encoded(
     encoded: *const u8,
     len: usize,
     cert: *mut *mut mqtt_certificate_t,
 ) -> c_int {
     const F: &str = "mqtt_certificate_from_encoded";
     build(F, cert, || {
-        // SAFETY: forwarded from the caller.
-        let data = unsafe { bytes_in(encoded, len, F, "encoded") }?;
+        let data = bytes_in(encoded, len, F, "encoded")?;
         Certificate::from_encoded(data)
     })
 }
@@ -225,14 +218,13 @@ pub unsafe extern "C" fn mqtt_certificate_from_encoded(
 /// cannot be read, 272 when it holds no certificate. `*cert` as for
 /// mqtt_certificate_from_encoded.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_from_file(
+pub extern "C" fn mqtt_certificate_from_file(
     path: *const c_char,
     cert: *mut *mut mqtt_certificate_t,
 ) -> c_int {
     const F: &str = "mqtt_certificate_from_file";
     build(F, cert, || {
-        // SAFETY: forwarded from the caller.
-        let path = unsafe { str_in(path, F, "path") }?;
+        let path = str_in(path, F, "path")?;
         Certificate::from_file(path)
     })
 }
@@ -247,7 +239,7 @@ pub unsafe extern "C" fn mqtt_certificate_from_file(
 /// (no certificate matches) or 273 (no usable key). `*cert` as for
 /// mqtt_certificate_from_encoded.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_from_store(
+pub extern "C" fn mqtt_certificate_from_store(
     store_type: c_int,
     store: *const u8,
     store_len: usize,
@@ -257,12 +249,9 @@ pub unsafe extern "C" fn mqtt_certificate_from_store(
 ) -> c_int {
     const F: &str = "mqtt_certificate_from_store";
     build(F, cert, || {
-        // SAFETY: forwarded from the caller.
-        let store = unsafe { bytes_in(store, store_len, F, "store") }?;
-        // SAFETY: forwarded from the caller.
-        let password = unsafe { str_in(store_password, F, "store_password") }?;
-        // SAFETY: forwarded from the caller.
-        let subject = unsafe { str_in(subject, F, "subject") }?;
+        let store = bytes_in(store, store_len, F, "store")?;
+        let password = str_in(store_password, F, "store_password")?;
+        let subject = str_in(subject, F, "subject")?;
         Certificate::from_store(store_type, store, password, subject)
     })
 }
@@ -272,7 +261,7 @@ pub unsafe extern "C" fn mqtt_certificate_from_store(
 /// content of its certificate file. Other arguments and errors as for
 /// mqtt_certificate_from_store.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_from_store_encoded(
+pub extern "C" fn mqtt_certificate_from_store_encoded(
     store_type: c_int,
     store: *const u8,
     store_len: usize,
@@ -283,12 +272,9 @@ pub unsafe extern "C" fn mqtt_certificate_from_store_encoded(
 ) -> c_int {
     const F: &str = "mqtt_certificate_from_store_encoded";
     build(F, cert, || {
-        // SAFETY: forwarded from the caller.
-        let store = unsafe { bytes_in(store, store_len, F, "store") }?;
-        // SAFETY: forwarded from the caller.
-        let password = unsafe { str_in(store_password, F, "store_password") }?;
-        // SAFETY: forwarded from the caller.
-        let encoded = unsafe { bytes_in(encoded, encoded_len, F, "encoded") }?;
+        let store = bytes_in(store, store_len, F, "store")?;
+        let password = str_in(store_password, F, "store_password")?;
+        let encoded = bytes_in(encoded, encoded_len, F, "encoded")?;
         Certificate::from_store_encoded(store_type, store, password, encoded)
     })
 }
@@ -296,17 +282,14 @@ pub unsafe extern "C" fn mqtt_certificate_from_store_encoded(
 /// The fields of `cert`. `*info` receives a pointer into the handle, valid until
 /// mqtt_certificate_free (see mqtt_certificate_info).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_get_info(
+pub extern "C" fn mqtt_certificate_get_info(
     cert: *const mqtt_certificate_t,
     info: *mut *const mqtt_certificate_info,
 ) -> c_int {
     const F: &str = "mqtt_certificate_get_info";
     guard(F, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { cert_in(cert, F) }?;
-        out_ok(info, F, "info")?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put(info, &c.info as *const mqtt_certificate_info) };
+        let c = cert_in(cert, F)?;
+        Out::new(info, F, "info")?.put(&c.info as *const mqtt_certificate_info);
         Ok(())
     })
 }
@@ -314,17 +297,14 @@ pub unsafe extern "C" fn mqtt_certificate_get_info(
 /// Whether `cert` is the empty certificate (nothing encoded, no store). `*empty` receives
 /// the answer.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_is_empty(
+pub extern "C" fn mqtt_certificate_is_empty(
     cert: *const mqtt_certificate_t,
     empty: *mut bool,
 ) -> c_int {
     const F: &str = "mqtt_certificate_is_empty";
     guard(F, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { cert_in(cert, F) }?;
-        out_ok(empty, F, "empty")?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put(empty, c.cert.is_empty()) };
+        let c = cert_in(cert, F)?;
+        Out::new(empty, F, "empty")?.put(c.cert.is_empty());
         Ok(())
     })
 }
@@ -332,46 +312,35 @@ pub unsafe extern "C" fn mqtt_certificate_is_empty(
 /// Release a certificate handle. NULL is ignored. A client that was given the certificate
 /// (mqtt_set_ssl_cert, ...) keeps its own copy, so freeing it right after is fine.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_certificate_free(cert: *mut mqtt_certificate_t) {
-    catch((), || {
-        if !cert.is_null() {
-            // SAFETY: the caller promises `cert` came from this library and is freed once.
-            drop(unsafe { Box::from_raw(cert) });
-        }
-    })
+pub extern "C" fn mqtt_certificate_free(cert: *mut mqtt_certificate_t) {
+    catch((), || drop(reclaim(cert)))
 }
 
-/// # Safety
-/// `mqtt` NULL or live; `out` NULL or writable.
-unsafe fn get_cert(
+/// Body of the certificate getters.
+fn get_cert(
     func: &'static str,
     mqtt: *const mqtt_t,
     out: *mut *mut mqtt_certificate_t,
     read: impl FnOnce(&Mqtt) -> Certificate,
 ) -> c_int {
     guard(func, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, func) }?;
-        out_ok(out, func, "certificate")?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put_cert(out, read(&c)) };
+        let c = client(mqtt, func)?;
+        let out = Out::new(out, func, "certificate")?;
+        put_cert(out, read(&c));
         Ok(())
     })
 }
 
-/// # Safety
-/// `mqtt` NULL or live; `cert` NULL or live.
-unsafe fn set_cert(
+/// Body of the certificate setters.
+fn set_cert(
     func: &'static str,
     mqtt: *mut mqtt_t,
     cert: *const mqtt_certificate_t,
     write: impl FnOnce(&Mqtt, Certificate) -> Result<(), Error>,
 ) -> c_int {
     guard(func, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, func) }?;
-        // SAFETY: forwarded from the caller.
-        let cert = unsafe { cert_in(cert, func) }?;
+        let c = client(mqtt, func)?;
+        let cert = cert_in(cert, func)?;
         write(&c, cert.cert.clone())
     })
 }
@@ -379,77 +348,63 @@ unsafe fn set_cert(
 /// SSLCert: the certificate (with its private key) this client authenticates with.
 /// `*cert` receives a new handle: free it with mqtt_certificate_free.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_ssl_cert(
+pub extern "C" fn mqtt_get_ssl_cert(
     mqtt: *const mqtt_t,
     cert: *mut *mut mqtt_certificate_t,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { get_cert("mqtt_get_ssl_cert", mqtt, cert, Mqtt::ssl_cert) }
+    get_cert("mqtt_get_ssl_cert", mqtt, cert, Mqtt::ssl_cert)
 }
 
 /// Set SSLCert (copied; the empty certificate offers none). Used from the next connection
 /// attempt on. A certificate without its private key fails with 273.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_set_ssl_cert(
-    mqtt: *mut mqtt_t,
-    cert: *const mqtt_certificate_t,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe { set_cert("mqtt_set_ssl_cert", mqtt, cert, Mqtt::set_ssl_cert) }
+pub extern "C" fn mqtt_set_ssl_cert(mqtt: *mut mqtt_t, cert: *const mqtt_certificate_t) -> c_int {
+    set_cert("mqtt_set_ssl_cert", mqtt, cert, Mqtt::set_ssl_cert)
 }
 
 /// SSLAcceptServerCert: a server certificate accepted as it is, without verification.
 /// `*cert` receives a new handle: free it with mqtt_certificate_free.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_ssl_accept_server_cert(
+pub extern "C" fn mqtt_get_ssl_accept_server_cert(
     mqtt: *const mqtt_t,
     cert: *mut *mut mqtt_certificate_t,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        get_cert(
-            "mqtt_get_ssl_accept_server_cert",
-            mqtt,
-            cert,
-            Mqtt::ssl_accept_server_cert,
-        )
-    }
+    get_cert(
+        "mqtt_get_ssl_accept_server_cert",
+        mqtt,
+        cert,
+        Mqtt::ssl_accept_server_cert,
+    )
 }
 
 /// Set SSLAcceptServerCert (copied): a server presenting exactly this certificate is
 /// accepted even when it does not verify; any other is verified as usual. The empty
 /// certificate turns it off.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_set_ssl_accept_server_cert(
+pub extern "C" fn mqtt_set_ssl_accept_server_cert(
     mqtt: *mut mqtt_t,
     cert: *const mqtt_certificate_t,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        set_cert(
-            "mqtt_set_ssl_accept_server_cert",
-            mqtt,
-            cert,
-            Mqtt::set_ssl_accept_server_cert,
-        )
-    }
+    set_cert(
+        "mqtt_set_ssl_accept_server_cert",
+        mqtt,
+        cert,
+        Mqtt::set_ssl_accept_server_cert,
+    )
 }
 
 /// SSLServerCert (read-only): the certificate the server presented on the current or last
 /// connection; empty before the first TLS handshake and at the start of each attempt.
 /// `*cert` receives a new handle: free it with mqtt_certificate_free.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_ssl_server_cert(
+pub extern "C" fn mqtt_get_ssl_server_cert(
     mqtt: *const mqtt_t,
     cert: *mut *mut mqtt_certificate_t,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        get_cert(
-            "mqtt_get_ssl_server_cert",
-            mqtt,
-            cert,
-            Mqtt::ssl_server_cert,
-        )
-    }
+    get_cert(
+        "mqtt_get_ssl_server_cert",
+        mqtt,
+        cert,
+        Mqtt::ssl_server_cert,
+    )
 }

@@ -6,7 +6,7 @@
 
 use crate::handle::{handle, mqtt_t};
 use crate::panic::guard;
-use crate::strings::cstring;
+use crate::ptr::cstring;
 use ferromq::{Error, Event, MessageEvent, Mqtt};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
@@ -550,13 +550,9 @@ fn fire_message(me: *mut mqtt_t, slot: Slot<mqtt_message_cb>, e: &MessageEvent) 
 }
 
 /// Common body of every mqtt_on_* function.
-///
-/// # Safety
-/// `mqtt` is NULL or a live handle.
-unsafe fn register(func: &'static str, mqtt: *mut mqtt_t, set: impl FnOnce(&mut Table)) -> c_int {
+fn register(func: &'static str, mqtt: *mut mqtt_t, set: impl FnOnce(&mut Table)) -> c_int {
     guard(func, || {
-        // SAFETY: forwarded from the caller.
-        let h = unsafe { handle(mqtt, func) }?;
+        let h = handle(mqtt, func)?;
         set(&mut lock(&h.dispatch.table));
         Ok(())
     })
@@ -569,197 +565,158 @@ unsafe fn register(func: &'static str, mqtt: *mut mqtt_t, set: impl FnOnce(&mut 
 /// engine thread. `user_data` is handed back unchanged. A callback may call any mqtt_*
 /// function on this client, including `mqtt_free`. Returns 0, or 10022 if `mqtt` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_connected(
+pub extern "C" fn mqtt_on_connected(
     mqtt: *mut mqtt_t,
     callback: mqtt_connected_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_connected", mqtt, |t| {
-            t.connected = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_connected", mqtt, |t| {
+        t.connected = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the ConnectionStatus callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_connection_status(
+pub extern "C" fn mqtt_on_connection_status(
     mqtt: *mut mqtt_t,
     callback: mqtt_connection_status_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_connection_status", mqtt, |t| {
-            t.connection_status = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_connection_status", mqtt, |t| {
+        t.connection_status = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the Disconnected callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_disconnected(
+pub extern "C" fn mqtt_on_disconnected(
     mqtt: *mut mqtt_t,
     callback: mqtt_disconnected_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_disconnected", mqtt, |t| {
-            t.disconnected = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_disconnected", mqtt, |t| {
+        t.disconnected = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the Error callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_error(
+pub extern "C" fn mqtt_on_error(
     mqtt: *mut mqtt_t,
     callback: mqtt_error_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_error", mqtt, |t| {
-            t.error = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_error", mqtt, |t| {
+        t.error = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the Log callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_log(
+pub extern "C" fn mqtt_on_log(
     mqtt: *mut mqtt_t,
     callback: mqtt_log_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_log", mqtt, |t| {
-            t.log = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_log", mqtt, |t| {
+        t.log = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the MessageAck callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_message_ack(
+pub extern "C" fn mqtt_on_message_ack(
     mqtt: *mut mqtt_t,
     callback: mqtt_message_ack_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_message_ack", mqtt, |t| {
-            t.message_ack = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_message_ack", mqtt, |t| {
+        t.message_ack = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the MessageIn callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_message_in(
+pub extern "C" fn mqtt_on_message_in(
     mqtt: *mut mqtt_t,
     callback: mqtt_message_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_message_in", mqtt, |t| {
-            t.message_in = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_message_in", mqtt, |t| {
+        t.message_in = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the MessageOut callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_message_out(
+pub extern "C" fn mqtt_on_message_out(
     mqtt: *mut mqtt_t,
     callback: mqtt_message_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_message_out", mqtt, |t| {
-            t.message_out = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_message_out", mqtt, |t| {
+        t.message_out = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the ReadyToSend callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_ready_to_send(
+pub extern "C" fn mqtt_on_ready_to_send(
     mqtt: *mut mqtt_t,
     callback: mqtt_ready_to_send_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_ready_to_send", mqtt, |t| {
-            t.ready_to_send = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_ready_to_send", mqtt, |t| {
+        t.ready_to_send = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the SSLServerAuthentication callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_ssl_server_authentication(
+pub extern "C" fn mqtt_on_ssl_server_authentication(
     mqtt: *mut mqtt_t,
     callback: mqtt_ssl_server_authentication_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_ssl_server_authentication", mqtt, |t| {
-            t.ssl_server_authentication = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_ssl_server_authentication", mqtt, |t| {
+        t.ssl_server_authentication = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the SSLStatus callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_ssl_status(
+pub extern "C" fn mqtt_on_ssl_status(
     mqtt: *mut mqtt_t,
     callback: mqtt_ssl_status_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_ssl_status", mqtt, |t| {
-            t.ssl_status = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_ssl_status", mqtt, |t| {
+        t.ssl_status = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the Subscribed callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_subscribed(
+pub extern "C" fn mqtt_on_subscribed(
     mqtt: *mut mqtt_t,
     callback: mqtt_subscribed_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_subscribed", mqtt, |t| {
-            t.subscribed = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_subscribed", mqtt, |t| {
+        t.subscribed = Slot::new(callback, user_data)
+    })
 }
 
 /// Register the Unsubscribed callback (see mqtt_on_connected).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_on_unsubscribed(
+pub extern "C" fn mqtt_on_unsubscribed(
     mqtt: *mut mqtt_t,
     callback: mqtt_unsubscribed_cb,
     user_data: *mut c_void,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        register("mqtt_on_unsubscribed", mqtt, |t| {
-            t.unsubscribed = Slot::new(callback, user_data)
-        })
-    }
+    register("mqtt_on_unsubscribed", mqtt, |t| {
+        t.unsubscribed = Slot::new(callback, user_data)
+    })
 }
 
 /// Opt in to push mode: `notify` is called from an engine thread whenever new events are
@@ -772,14 +729,13 @@ pub unsafe extern "C" fn mqtt_on_unsubscribed(
 /// (a pipe, an eventfd, a condition variable) instead. NULL returns to pull mode (the
 /// default). Returns 0, or 10022 if `mqtt` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_set_event_notifier(
+pub extern "C" fn mqtt_set_event_notifier(
     mqtt: *mut mqtt_t,
     notify: mqtt_notify_cb,
     user_data: *mut c_void,
 ) -> c_int {
     guard("mqtt_set_event_notifier", || {
-        // SAFETY: the caller promises mqtt is NULL or live.
-        let h = unsafe { handle(mqtt, "mqtt_set_event_notifier") }?;
+        let h = handle(mqtt, "mqtt_set_event_notifier")?;
         let data = user_data as usize;
         h.dispatch.push.store(notify.is_some(), Ordering::SeqCst);
         // Callbacks run inside mqtt_do_events, which answers SSLServerAuthentication there.
@@ -815,14 +771,13 @@ pub unsafe extern "C" fn mqtt_set_event_notifier(
 /// so its `user_data` may be released then; `user_data` is otherwise handed back unchanged.
 /// Returns 0, or 10022 if `mqtt` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_set_wait_check(
+pub extern "C" fn mqtt_set_wait_check(
     mqtt: *mut mqtt_t,
     check: mqtt_wait_check_cb,
     user_data: *mut c_void,
 ) -> c_int {
     guard("mqtt_set_wait_check", || {
-        // SAFETY: the caller promises mqtt is NULL or live.
-        let h = unsafe { handle(mqtt, "mqtt_set_wait_check") }?;
+        let h = handle(mqtt, "mqtt_set_wait_check")?;
         h.dispatch
             .set_wait_check(&h.client, Slot::new(check, user_data));
         Ok(())
@@ -830,13 +785,8 @@ pub unsafe extern "C" fn mqtt_set_wait_check(
 }
 
 /// Body of mqtt_do_events, here because it depends on the delivery mode.
-///
-/// # Safety
-/// `mqtt` is NULL or a live handle.
-pub(crate) unsafe fn do_events(mqtt: *mut mqtt_t) -> Result<(), Error> {
-    const FUNC: &str = "mqtt_do_events";
-    // SAFETY: forwarded from the caller.
-    let h = unsafe { handle(mqtt, FUNC) }?;
+pub(crate) fn do_events(mqtt: *mut mqtt_t) -> Result<(), Error> {
+    let h = handle(mqtt, "mqtt_do_events")?;
     let (c, dispatch) = (h.client.clone(), h.dispatch.clone());
     if dispatch.push_mode() {
         dispatch.fire_pending(&c);

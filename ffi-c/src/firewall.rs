@@ -4,9 +4,12 @@
 
 use crate::handle::{client, mqtt_t};
 use crate::panic::{catch, guard};
-use crate::strings::{cstring, out_ok, put, str_in};
+use crate::ptr::{
+    cstring, reclaim_string, sized_in, sized_out_len, sized_put, str_in, SizedStruct,
+};
 use ferromq::{Error, Firewall};
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int};
+use std::mem::{offset_of, size_of};
 
 /// FirewallType: no proxy.
 pub const MQTT_FIREWALL_NONE: c_int = 0;
@@ -21,11 +24,20 @@ pub const MQTT_FIREWALL_SOCKS4A: c_int = 10;
 
 /// The proxy a connection goes through (the documented Firewall type).
 ///
-/// To set it, fill a struct of your own (`mqtt_firewall fw = {0};`) and pass it to
-/// mqtt_set_firewall; NULL strings there mean "". mqtt_get_firewall fills one with strings
-/// the struct owns: release those with mqtt_firewall_release, never on a struct you filled.
+/// You allocate this struct: set `struct_size` to `sizeof(mqtt_firewall)` first, every time
+/// (`mqtt_firewall fw = {.struct_size = sizeof fw};`). To set the property fill the rest and
+/// pass it to mqtt_set_firewall; NULL strings there mean "". mqtt_get_firewall fills one with
+/// strings the struct owns: release those with mqtt_firewall_release, never on a struct you
+/// filled.
+///
+/// ABI: a later version may add fields at the end. The library reads and writes only the
+/// `struct_size` bytes you declared, so a program built against this header keeps working
+/// with it (fields it does not know keep their defaults); existing fields never move.
 #[repr(C)]
 pub struct mqtt_firewall {
+    /// `sizeof(mqtt_firewall)` as your header declares it; a smaller value than this
+    /// version's first layout fails with 10022.
+    pub struct_size: usize,
     /// Take the proxy from the environment (ALL_PROXY, HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
     /// when firewall_type is MQTT_FIREWALL_NONE.
     pub auto_detect: bool,
@@ -39,32 +51,49 @@ pub struct mqtt_firewall {
     pub user: *const c_char,
 }
 
+// SAFETY: repr(C), starts with `struct_size: usize`, and all-zero is valid for every field
+// (integers, a bool, raw pointers).
+unsafe impl SizedStruct for mqtt_firewall {
+    // The end of the last field of the first layout: fixed, whatever is appended later.
+    const MIN_SIZE: usize = offset_of!(mqtt_firewall, user) + size_of::<*const c_char>();
+}
+
+impl mqtt_firewall {
+    fn zeroed() -> Self {
+        mqtt_firewall {
+            struct_size: 0,
+            auto_detect: false,
+            firewall_type: 0,
+            host: std::ptr::null(),
+            password: std::ptr::null(),
+            port: 0,
+            user: std::ptr::null(),
+        }
+    }
+}
+
 /// A C string field of a struct the caller filled: NULL reads as "".
-///
-/// # Safety
-/// `ptr` is NULL or a NUL-terminated string that outlives `'a`.
-unsafe fn field<'a>(ptr: *const c_char, func: &str, what: &str) -> Result<&'a str, Error> {
+fn field<'a>(ptr: *const c_char, func: &str, what: &str) -> Result<&'a str, Error> {
     if ptr.is_null() {
         return Ok("");
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { str_in(ptr, func, what) }
+    str_in(ptr, func, what)
 }
 
-/// Firewall: the proxy settings. Fills `*firewall`; its strings are new: release them with
-/// mqtt_firewall_release.
+/// Firewall: the proxy settings. Fills `*firewall` (set its `struct_size` first); its strings
+/// are new: release them with mqtt_firewall_release. Fails with 10022, changing nothing, if
+/// `firewall` is NULL or its `struct_size` is too small.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_firewall(
-    mqtt: *const mqtt_t,
-    firewall: *mut mqtt_firewall,
-) -> c_int {
+pub extern "C" fn mqtt_get_firewall(mqtt: *const mqtt_t, firewall: *mut mqtt_firewall) -> c_int {
     const F: &str = "mqtt_get_firewall";
     guard(F, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, F) }?;
-        out_ok(firewall, F, "firewall")?;
+        let c = client(mqtt, F)?;
+        let n = sized_out_len(firewall, F, "firewall")?;
         let fw = c.firewall();
+        // Every string field lies within MIN_SIZE, so within `n`: none is allocated for
+        // nothing. A string field appended later must be allocated only when `n` covers it.
         let out = mqtt_firewall {
+            struct_size: n,
             auto_detect: fw.auto_detect,
             firewall_type: fw.firewall_type,
             host: cstring(&fw.host).into_raw(),
@@ -72,64 +101,45 @@ pub unsafe extern "C" fn mqtt_get_firewall(
             port: fw.port,
             user: cstring(&fw.user).into_raw(),
         };
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put(firewall, out) };
+        sized_put(firewall, &out, n);
         Ok(())
     })
 }
 
-/// Set Firewall (the strings are copied). An unknown type or a port outside 0..65535 fails
-/// with 10022, naming the value; nothing changes then.
+/// Set Firewall (the strings are copied; set `struct_size` first). An unknown type or a
+/// port outside 0..65535 fails with 10022, naming the value; nothing changes then.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_set_firewall(
-    mqtt: *mut mqtt_t,
-    firewall: *const mqtt_firewall,
-) -> c_int {
+pub extern "C" fn mqtt_set_firewall(mqtt: *mut mqtt_t, firewall: *const mqtt_firewall) -> c_int {
     const F: &str = "mqtt_set_firewall";
     guard(F, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, F) }?;
-        // SAFETY: the caller promises NULL or a readable struct; as_ref handles NULL.
-        let given = unsafe { firewall.as_ref() }
-            .ok_or_else(|| crate::error::invalid(format!("{F}: firewall is NULL")))?;
+        let c = client(mqtt, F)?;
+        let given = sized_in(firewall, F, "firewall")?;
         let fw = Firewall {
             auto_detect: given.auto_detect,
             firewall_type: given.firewall_type,
-            // SAFETY: the struct's strings are NULL or NUL-terminated (the caller's promise).
-            host: unsafe { field(given.host, F, "firewall->host") }?.to_string(),
-            // SAFETY: as above.
-            password: unsafe { field(given.password, F, "firewall->password") }?.to_string(),
+            host: field(given.host, F, "firewall->host")?.to_string(),
+            password: field(given.password, F, "firewall->password")?.to_string(),
             port: given.port,
-            // SAFETY: as above.
-            user: unsafe { field(given.user, F, "firewall->user") }?.to_string(),
+            user: field(given.user, F, "firewall->user")?.to_string(),
         };
         c.set_firewall(&fw)
     })
 }
 
-/// Free the strings of a struct filled by mqtt_get_firewall and zero it. NULL is ignored,
-/// and so is a struct already released.
+/// Free the strings of a struct filled by mqtt_get_firewall and zero them (`struct_size`
+/// stays). NULL is ignored, and so is a struct already released.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_firewall_release(firewall: *mut mqtt_firewall) {
+pub extern "C" fn mqtt_firewall_release(firewall: *mut mqtt_firewall) {
     catch((), || {
-        // SAFETY: the caller promises NULL or a struct filled by mqtt_get_firewall.
-        let Some(fw) = (unsafe { firewall.as_mut() }) else {
+        let Ok(fw) = sized_in(firewall, "mqtt_firewall_release", "firewall") else {
             return;
         };
         for s in [fw.host, fw.password, fw.user] {
-            if !s.is_null() {
-                // SAFETY: mqtt_get_firewall made these with CString::into_raw, and zeroing
-                // below makes a second release a no-op.
-                drop(unsafe { CString::from_raw(s.cast_mut()) });
-            }
+            // Zeroing below makes a second release a no-op.
+            drop(reclaim_string(s.cast_mut()));
         }
-        *fw = mqtt_firewall {
-            auto_detect: false,
-            firewall_type: 0,
-            host: std::ptr::null(),
-            password: std::ptr::null(),
-            port: 0,
-            user: std::ptr::null(),
-        };
+        if let Ok(n) = sized_out_len(firewall, "mqtt_firewall_release", "firewall") {
+            sized_put(firewall, &mqtt_firewall::zeroed(), n);
+        }
     })
 }

@@ -1,8 +1,9 @@
 //! The opaque client handle `mqtt_t`: creation, destruction, and borrowing it in a call.
 
-use crate::error::{fail, invalid};
+use crate::error::fail;
 use crate::events::Dispatch;
 use crate::panic::{catch, panic_error};
+use crate::ptr::{borrow, reclaim};
 use ferromq::{Error, Mqtt};
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -14,23 +15,15 @@ pub struct mqtt_t {
 }
 
 /// Borrow the handle for one call.
-///
-/// # Safety
-/// `ptr` is NULL or a live handle from `mqtt_new` (not yet freed).
-pub(crate) unsafe fn handle<'a>(ptr: *const mqtt_t, func: &str) -> Result<&'a mqtt_t, Error> {
-    // SAFETY: the caller promises ptr is NULL or live; as_ref handles NULL.
-    unsafe { ptr.as_ref() }.ok_or_else(|| invalid(format!("{func}: the mqtt_t handle is NULL")))
+pub(crate) fn handle<'a>(ptr: *const mqtt_t, func: &str) -> Result<&'a mqtt_t, Error> {
+    borrow(ptr, func, "the mqtt_t handle")
 }
 
 /// The client behind the handle, as its own reference. Methods run on this clone so that a
 /// callback may `mqtt_free` the handle while the call that fired it is still on the stack:
 /// the client then lives until that call returns.
-///
-/// # Safety
-/// as `handle`.
-pub(crate) unsafe fn client(ptr: *const mqtt_t, func: &str) -> Result<Mqtt, Error> {
-    // SAFETY: forwarded from the caller.
-    Ok(unsafe { handle(ptr, func) }?.client.clone())
+pub(crate) fn client(ptr: *const mqtt_t, func: &str) -> Result<Mqtt, Error> {
+    Ok(handle(ptr, func)?.client.clone())
 }
 
 /// Create a client with every property at its default (see the property getters).
@@ -63,13 +56,11 @@ pub extern "C" fn mqtt_new() -> *mut mqtt_t {
 /// and the call that fired it finishes and returns normally. Must not run at the same time as
 /// a call on the same handle from another thread. The handle is invalid afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_free(mqtt: *mut mqtt_t) {
+pub extern "C" fn mqtt_free(mqtt: *mut mqtt_t) {
     catch((), || {
-        if mqtt.is_null() {
+        let Some(owned) = reclaim(mqtt) else {
             return;
-        }
-        // SAFETY: the caller promises mqtt came from mqtt_new and is freed once.
-        let owned = unsafe { Box::from_raw(mqtt) };
+        };
         // Also removes the wait check, waiting for one that runs on another thread.
         owned.dispatch.detach(&owned.client);
         // A notifier would otherwise still reach the application's user_data from an engine

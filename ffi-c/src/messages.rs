@@ -1,13 +1,13 @@
 //! The IncomingMessages and OutgoingMessages collections: a count, and a copy of one
-//! message (the documented MQTTMessage) in a struct the caller provides and releases.
+//! message (the documented MQTTMessage) that the library allocates and the caller frees.
 
 use crate::error::invalid;
 use crate::handle::{client, mqtt_t};
 use crate::panic::{catch, guard};
-use crate::strings::{cstring, out_ok, put};
+use crate::ptr::{cstring, reclaim, Out};
 use bytes::Bytes;
 use ferromq::{Mqtt, MqttMessage};
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_char, c_int, CString};
 
 /// MQTTMessage state 0: PUBLISH sent, waiting for PUBACK (outgoing QoS 1).
 pub const MQTT_STATE_WAIT_PUBACK: c_int = 0;
@@ -31,12 +31,16 @@ pub const MQTT_STATE_SEND_PUBCOMP: c_int = 8;
 pub const MQTT_STATE_IN_DONE: c_int = 9;
 
 /// One message of IncomingMessages or OutgoingMessages (the documented MQTTMessage), as
-/// filled by mqtt_get_incoming_message / mqtt_get_outgoing_message.
+/// handed out by mqtt_get_incoming_message / mqtt_get_outgoing_message.
 ///
-/// Ownership: the strings and bytes it points to belong to this copy. They stay valid,
-/// whatever the client does afterwards (even mqtt_free), until you pass the struct to
-/// mqtt_message_release, which frees them and zeroes the struct. Do not free the fields
-/// yourself. The MQTT 5.0 fields are "" or 0 under MQTT 3.1.1.
+/// Ownership: the library allocates it, and it owns copies of everything it points to. It
+/// stays valid, whatever the client does afterwards (even mqtt_free), until you pass it to
+/// mqtt_message_free. Do not free or write the fields. The MQTT 5.0 fields are "" or 0 under
+/// MQTT 3.1.1.
+///
+/// ABI: you never allocate this struct, so a later version may add fields at its end without
+/// breaking a program built against this header (see ffi-c/README.md, "Structs and ABI").
+/// Existing fields never move.
 #[repr(C)]
 pub struct mqtt_message {
     pub packet_id: c_int,
@@ -64,12 +68,13 @@ pub struct mqtt_message {
     /// Comma-separated subscription identifiers of an incoming message ("" when none).
     pub subscription_identifiers: *const c_char,
     pub topic_alias: c_int,
-    /// Private to the library (what mqtt_message_release frees). Do not touch.
-    pub internal: *mut c_void,
 }
 
-/// What one `mqtt_message` points into. Boxed; the box's address is `internal`.
+/// What the library allocates for one message: the C struct first (so a pointer to it is a
+/// pointer to the whole), then what its pointers lead into.
+#[repr(C)]
 struct Owned {
+    c: mqtt_message,
     topic: CString,
     /// The text form with its NUL terminator (kept as bytes: it may hold NULs).
     text: Vec<u8>,
@@ -81,34 +86,30 @@ struct Owned {
     subscription_identifiers: CString,
 }
 
-impl mqtt_message {
-    fn zeroed() -> Self {
-        mqtt_message {
-            packet_id: 0,
-            topic: std::ptr::null(),
-            qos: 0,
-            message: std::ptr::null(),
-            message_len: 0,
-            message_b: std::ptr::null(),
-            message_b_len: 0,
-            retained: false,
-            duplicate: false,
-            state: 0,
-            content_type: std::ptr::null(),
-            correlation_data: std::ptr::null(),
-            message_exp_interval: 0,
-            payload_format_indicator: 0,
-            response_topic: std::ptr::null(),
-            subscription_identifiers: std::ptr::null(),
-            topic_alias: 0,
-            internal: std::ptr::null_mut(),
-        }
-    }
-
-    fn from_core(m: MqttMessage) -> Self {
+impl Owned {
+    fn boxed(m: MqttMessage) -> Box<Owned> {
         let text = crate::events::text_form(&m.message);
         let message_len = text.len() - 1;
-        let owned = Box::new(Owned {
+        let mut owned = Box::new(Owned {
+            c: mqtt_message {
+                packet_id: m.packet_id,
+                topic: std::ptr::null(),
+                qos: m.qos,
+                message: std::ptr::null(),
+                message_len,
+                message_b: std::ptr::null(),
+                message_b_len: m.message.len(),
+                retained: m.retained,
+                duplicate: m.duplicate,
+                state: m.state,
+                content_type: std::ptr::null(),
+                correlation_data: std::ptr::null(),
+                message_exp_interval: m.message_exp_interval,
+                payload_format_indicator: m.payload_format_indicator,
+                response_topic: std::ptr::null(),
+                subscription_identifiers: std::ptr::null(),
+                topic_alias: m.topic_alias,
+            },
             topic: cstring(&m.topic),
             text,
             payload: m.message,
@@ -117,67 +118,51 @@ impl mqtt_message {
             response_topic: cstring(&m.response_topic),
             subscription_identifiers: cstring(&m.subscription_identifiers),
         });
-        // The pointers lead into heap buffers the box owns; moving the box does not move them.
-        let c = mqtt_message {
-            packet_id: m.packet_id,
-            topic: owned.topic.as_ptr(),
-            qos: m.qos,
-            message: owned.text.as_ptr().cast(),
-            message_len,
-            // Bytes hands out a non-NULL pointer also when empty.
-            message_b: owned.payload.as_ptr(),
-            message_b_len: owned.payload.len(),
-            retained: m.retained,
-            duplicate: m.duplicate,
-            state: m.state,
-            content_type: owned.content_type.as_ptr(),
-            correlation_data: owned.correlation_data.as_ptr(),
-            message_exp_interval: m.message_exp_interval,
-            payload_format_indicator: m.payload_format_indicator,
-            response_topic: owned.response_topic.as_ptr(),
-            subscription_identifiers: owned.subscription_identifiers.as_ptr(),
-            topic_alias: m.topic_alias,
-            internal: std::ptr::null_mut(),
-        };
-        mqtt_message {
-            internal: Box::into_raw(owned).cast(),
-            ..c
-        }
+        // The pointers lead into heap buffers the box owns; they do not move with it.
+        let o = &mut *owned;
+        o.c.topic = o.topic.as_ptr();
+        o.c.message = o.text.as_ptr().cast();
+        // Bytes hands out a non-NULL pointer also when empty.
+        o.c.message_b = o.payload.as_ptr();
+        o.c.content_type = o.content_type.as_ptr();
+        o.c.correlation_data = o.correlation_data.as_ptr();
+        o.c.response_topic = o.response_topic.as_ptr();
+        o.c.subscription_identifiers = o.subscription_identifiers.as_ptr();
+        owned
+    }
+
+    /// Hand the message to C: the pointer to `c` is the pointer to the box (first field).
+    fn into_raw(self: Box<Owned>) -> *mut mqtt_message {
+        Box::into_raw(self).cast()
     }
 }
 
-/// # Safety
-/// `mqtt` NULL or live; `count` NULL or writable.
-unsafe fn count_of(
+/// Body of the two count functions.
+fn count_of(
     func: &'static str,
     mqtt: *const mqtt_t,
     count: *mut c_int,
     list: fn(&Mqtt) -> Vec<MqttMessage>,
 ) -> c_int {
     guard(func, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, func) }?;
-        out_ok(count, func, "count")?;
-        let n = c_int::try_from(list(&c).len()).unwrap_or(c_int::MAX);
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put(count, n) };
+        let c = client(mqtt, func)?;
+        let count = Out::new(count, func, "count")?;
+        count.put(c_int::try_from(list(&c).len()).unwrap_or(c_int::MAX));
         Ok(())
     })
 }
 
-/// # Safety
-/// `mqtt` NULL or live; `out` NULL or writable.
-unsafe fn one_of(
+/// Body of the two getters.
+fn one_of(
     func: &'static str,
     mqtt: *const mqtt_t,
     index: c_int,
-    out: *mut mqtt_message,
+    out: *mut *mut mqtt_message,
     list: fn(&Mqtt) -> Vec<MqttMessage>,
 ) -> c_int {
     guard(func, || {
-        // SAFETY: forwarded from the caller.
-        let c = unsafe { client(mqtt, func) }?;
-        out_ok(out, func, "message")?;
+        let c = client(mqtt, func)?;
+        let out = Out::new(out, func, "message")?;
         let all = list(&c);
         let n = all.len();
         let found = usize::try_from(index)
@@ -188,9 +173,7 @@ unsafe fn one_of(
                     "{func}: index {index} is out of range: the collection holds {n} message(s)"
                 ))
             })?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable. Whatever it
-        // held is overwritten, not released (documented).
-        unsafe { put(out, mqtt_message::from_core(found)) };
+        out.put(Owned::boxed(found).into_raw());
         Ok(())
     })
 }
@@ -200,44 +183,34 @@ unsafe fn one_of(
 /// moment its PUBLISH is handed to the application's thread until its MessageAck callback
 /// has returned (it is gone before MessageIn fires).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_incoming_message_count(
-    mqtt: *const mqtt_t,
-    count: *mut c_int,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        count_of(
-            "mqtt_get_incoming_message_count",
-            mqtt,
-            count,
-            Mqtt::incoming_messages,
-        )
-    }
+pub extern "C" fn mqtt_get_incoming_message_count(mqtt: *const mqtt_t, count: *mut c_int) -> c_int {
+    count_of(
+        "mqtt_get_incoming_message_count",
+        mqtt,
+        count,
+        Mqtt::incoming_messages,
+    )
 }
 
-/// Copy the message at `index` (0-based, in arrival order) of IncomingMessages into `*out`.
-/// In a MessageAck callback with direction 1, `event->index` is the message's index.
+/// A copy of the message at `index` (0-based, in arrival order) of IncomingMessages. In a
+/// MessageAck callback with direction 1, `event->index` is the message's index.
 ///
-/// Ownership: on success `*out` owns copies of everything it points to; release them with
-/// mqtt_message_release(out) (a second fill without releasing leaks the first). On failure
-/// `*out` is untouched. An index outside 0..count-1 fails with 10022. Read-only: there is
-/// no setter.
+/// Ownership: on success `*message` receives a new mqtt_message, which the caller owns and
+/// frees with mqtt_message_free. On failure `*message` is untouched. An index outside
+/// 0..count-1 fails with 10022. Read-only: there is no setter.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_incoming_message(
+pub extern "C" fn mqtt_get_incoming_message(
     mqtt: *const mqtt_t,
     index: c_int,
-    out: *mut mqtt_message,
+    message: *mut *mut mqtt_message,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        one_of(
-            "mqtt_get_incoming_message",
-            mqtt,
-            index,
-            out,
-            Mqtt::incoming_messages,
-        )
-    }
+    one_of(
+        "mqtt_get_incoming_message",
+        mqtt,
+        index,
+        message,
+        Mqtt::incoming_messages,
+    )
 }
 
 /// OutgoingMessages: how many of our QoS 1/2 messages are not fully acknowledged yet. A
@@ -245,57 +218,37 @@ pub unsafe extern "C" fn mqtt_get_incoming_message(
 /// Timeout above 0; with Timeout 0 at the next `mqtt_do_events`) until its MessageAck
 /// callback has returned.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_outgoing_message_count(
-    mqtt: *const mqtt_t,
-    count: *mut c_int,
-) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        count_of(
-            "mqtt_get_outgoing_message_count",
-            mqtt,
-            count,
-            Mqtt::outgoing_messages,
-        )
-    }
+pub extern "C" fn mqtt_get_outgoing_message_count(mqtt: *const mqtt_t, count: *mut c_int) -> c_int {
+    count_of(
+        "mqtt_get_outgoing_message_count",
+        mqtt,
+        count,
+        Mqtt::outgoing_messages,
+    )
 }
 
-/// Copy the message at `index` of OutgoingMessages into `*out` (see
-/// mqtt_get_incoming_message; in a MessageAck callback with direction 0, `event->index`).
+/// A copy of the message at `index` of OutgoingMessages (see mqtt_get_incoming_message; in
+/// a MessageAck callback with direction 0, `event->index`).
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_get_outgoing_message(
+pub extern "C" fn mqtt_get_outgoing_message(
     mqtt: *const mqtt_t,
     index: c_int,
-    out: *mut mqtt_message,
+    message: *mut *mut mqtt_message,
 ) -> c_int {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        one_of(
-            "mqtt_get_outgoing_message",
-            mqtt,
-            index,
-            out,
-            Mqtt::outgoing_messages,
-        )
-    }
+    one_of(
+        "mqtt_get_outgoing_message",
+        mqtt,
+        index,
+        message,
+        Mqtt::outgoing_messages,
+    )
 }
 
-/// Free what a filled `mqtt_message` points to and zero the struct. NULL, a zeroed struct
-/// and a struct already released are ignored, so releasing twice is harmless.
+/// Free a message from mqtt_get_incoming_message / mqtt_get_outgoing_message, with
+/// everything it points to. NULL is ignored. The message is invalid afterwards.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_message_release(message: *mut mqtt_message) {
-    catch((), || {
-        // SAFETY: the caller promises NULL or a struct it may write.
-        let Some(m) = (unsafe { message.as_mut() }) else {
-            return;
-        };
-        if !m.internal.is_null() {
-            // SAFETY: a non-NULL `internal` is the box from_core made, released once: the
-            // struct is zeroed right after.
-            drop(unsafe { Box::from_raw(m.internal.cast::<Owned>()) });
-        }
-        *m = mqtt_message::zeroed();
-    })
+pub extern "C" fn mqtt_message_free(message: *mut mqtt_message) {
+    catch((), || drop(reclaim(message.cast::<Owned>())))
 }
 
 #[cfg(test)]
@@ -323,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn a_filled_message_points_into_its_own_copy_and_releases_it() {
+    fn a_message_points_into_its_own_copy_and_is_freed_with_it() {
         let core = MqttMessage {
             packet_id: 7,
             topic: "a/b".into(),
@@ -340,8 +293,10 @@ mod tests {
             subscription_identifiers: "1,5".into(),
             topic_alias: 3,
         };
-        let mut m = mqtt_message::from_core(core);
-        // SAFETY: from_core made every pointer valid until the release below.
+        let raw = Owned::boxed(core).into_raw();
+        // SAFETY: `raw` is the message just made, alive until mqtt_message_free below.
+        let m = unsafe { &*raw };
+        // SAFETY: Owned::boxed made every pointer valid until the free below.
         unsafe {
             assert_eq!(std::ffi::CStr::from_ptr(m.topic).to_str().unwrap(), "a/b");
             assert_eq!(
@@ -360,12 +315,7 @@ mod tests {
             );
         }
         assert_eq!((m.packet_id, m.qos, m.state, m.topic_alias), (7, 2, 9, 3));
-        assert!(!m.internal.is_null());
-        // SAFETY: `m` is a struct filled by from_core; released twice on purpose.
-        unsafe {
-            mqtt_message_release(&mut m);
-            assert!(m.internal.is_null() && m.topic.is_null());
-            mqtt_message_release(&mut m);
-        }
+        mqtt_message_free(raw);
+        mqtt_message_free(std::ptr::null_mut());
     }
 }

@@ -4,7 +4,7 @@
 use crate::events::do_events;
 use crate::handle::{client, mqtt_t};
 use crate::panic::guard;
-use crate::strings::{bytes_in, out_ok, put_string, str_in};
+use crate::ptr::{bytes_in, put_string_if_wanted, str_in, Out};
 use std::ffi::{c_char, c_int};
 
 /// Read or write a config setting. `setting` is "Name" to read or "Name=Value" to write
@@ -15,18 +15,16 @@ use std::ffi::{c_char, c_int};
 /// Errors: 10022 for an unknown setting, a read-only one given a value, or a value out of
 /// range (505 for a QoS); the message names the setting and the value.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_config(
+pub extern "C" fn mqtt_config(
     mqtt: *mut mqtt_t,
     setting: *const c_char,
     value: *mut *mut c_char,
 ) -> c_int {
     const F: &str = "mqtt_config";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
-        let (c, s) = unsafe { (client(mqtt, F)?, str_in(setting, F, "setting")?) };
+        let (c, s) = (client(mqtt, F)?, str_in(setting, F, "setting")?);
         let result = c.config(s)?;
-        // SAFETY: NULL is skipped by put; otherwise the caller promises it is writable.
-        unsafe { put_string(value, &result) };
+        put_string_if_wanted(value, &result);
         Ok(())
     })
 }
@@ -37,25 +35,17 @@ pub unsafe extern "C" fn mqtt_config(
 /// RemoteHost, 500 refused by the server, 10061 nothing listens, 11001 unknown host, 201
 /// timed out.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_connect(mqtt: *mut mqtt_t) -> c_int {
+pub extern "C" fn mqtt_connect(mqtt: *mut mqtt_t) -> c_int {
     const F: &str = "mqtt_connect";
-    guard(F, || {
-        // SAFETY: the caller promises a live handle or NULL.
-        unsafe { client(mqtt, F) }?.connect()
-    })
+    guard(F, || client(mqtt, F)?.connect())
 }
 
 /// Set RemoteHost and RemotePort, then connect as mqtt_connect does. `host` is copied.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_connect_to(
-    mqtt: *mut mqtt_t,
-    host: *const c_char,
-    port: c_int,
-) -> c_int {
+pub extern "C" fn mqtt_connect_to(mqtt: *mut mqtt_t, host: *const c_char, port: c_int) -> c_int {
     const F: &str = "mqtt_connect_to";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
-        let (c, h) = unsafe { (client(mqtt, F)?, str_in(host, F, "host")?) };
+        let (c, h) = (client(mqtt, F)?, str_in(host, F, "host")?);
         c.connect_to(h, port)
     })
 }
@@ -63,12 +53,9 @@ pub unsafe extern "C" fn mqtt_connect_to(
 /// Send DISCONNECT (after everything already accepted for sending) and close the
 /// connection; returns once it is closed (Timeout > 0). Not connected: returns 0.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_disconnect(mqtt: *mut mqtt_t) -> c_int {
+pub extern "C" fn mqtt_disconnect(mqtt: *mut mqtt_t) -> c_int {
     const F: &str = "mqtt_disconnect";
-    guard(F, || {
-        // SAFETY: the caller promises a live handle or NULL.
-        unsafe { client(mqtt, F) }?.disconnect()
-    })
+    guard(F, || client(mqtt, F)?.disconnect())
 }
 
 /// Subscribe to one or more topic filters separated by the TopicDelimiter setting (","),
@@ -76,15 +63,14 @@ pub unsafe extern "C" fn mqtt_disconnect(mqtt: *mut mqtt_t) -> c_int {
 /// server acknowledged (Timeout > 0); the Subscribed callback fires once per filter.
 /// Errors: 1117 not connected, 503 invalid filter, 505 invalid QoS.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_subscribe(
+pub extern "C" fn mqtt_subscribe(
     mqtt: *mut mqtt_t,
     topic_filter: *const c_char,
     qos: c_int,
 ) -> c_int {
     const F: &str = "mqtt_subscribe";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
-        let (c, t) = unsafe { (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?) };
+        let (c, t) = (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?);
         c.subscribe(t, qos)
     })
 }
@@ -92,11 +78,10 @@ pub unsafe extern "C" fn mqtt_subscribe(
 /// Unsubscribe from filters given exactly as they were subscribed (TopicDelimiter
 /// separated). Returns when the server acknowledged (Timeout > 0); Unsubscribed fires once.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *const c_char) -> c_int {
+pub extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *const c_char) -> c_int {
     const F: &str = "mqtt_unsubscribe";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
-        let (c, t) = unsafe { (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?) };
+        let (c, t) = (client(mqtt, F)?, str_in(topic_filter, F, "topic_filter")?);
         c.unsubscribe(t)
     })
 }
@@ -112,7 +97,7 @@ pub unsafe extern "C" fn mqtt_unsubscribe(mqtt: *mut mqtt_t, topic_filter: *cons
 /// re-established is kept (in order) and sent once it is back; past OfflineQueueLimit such
 /// publishes fail with 212 (MQTT_ERR_NOT_CONNECTED) naming the limit.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_publish_message(
+pub extern "C" fn mqtt_publish_message(
     mqtt: *mut mqtt_t,
     topic: *const c_char,
     qos: c_int,
@@ -120,14 +105,11 @@ pub unsafe extern "C" fn mqtt_publish_message(
 ) -> c_int {
     const F: &str = "mqtt_publish_message";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and C strings (or NULL).
-        let (c, t, m) = unsafe {
-            (
-                client(mqtt, F)?,
-                str_in(topic, F, "topic")?,
-                str_in(message, F, "message")?,
-            )
-        };
+        let (c, t, m) = (
+            client(mqtt, F)?,
+            str_in(topic, F, "topic")?,
+            str_in(message, F, "message")?,
+        );
         c.publish_message(t, qos, m)
     })
 }
@@ -135,7 +117,7 @@ pub unsafe extern "C" fn mqtt_publish_message(
 /// Publish `length` bytes from `data` (copied; NULL allowed when `length` is 0) to `topic`
 /// at `qos`. Otherwise as mqtt_publish_message.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_publish_data(
+pub extern "C" fn mqtt_publish_data(
     mqtt: *mut mqtt_t,
     topic: *const c_char,
     qos: c_int,
@@ -144,15 +126,11 @@ pub unsafe extern "C" fn mqtt_publish_data(
 ) -> c_int {
     const F: &str = "mqtt_publish_data";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL), a C string (or NULL) and
-        // `length` readable bytes at `data` (or NULL with length 0).
-        let (c, t, d) = unsafe {
-            (
-                client(mqtt, F)?,
-                str_in(topic, F, "topic")?,
-                bytes_in(data, length, F, "data")?,
-            )
-        };
+        let (c, t, d) = (
+            client(mqtt, F)?,
+            str_in(topic, F, "topic")?,
+            bytes_in(data, length, F, "data")?,
+        );
         // One copy: C keeps its buffer; the Vec becomes the payload without another.
         c.publish_data(t, qos, d.to_vec())
     })
@@ -161,9 +139,8 @@ pub unsafe extern "C" fn mqtt_publish_data(
 /// Fire every waiting event's callback on this thread; when none is waiting, wait briefly
 /// (about 100 ms) for one. In push mode, fire what is waiting and return.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_do_events(mqtt: *mut mqtt_t) -> c_int {
-    // SAFETY: the caller promises a live handle or NULL.
-    guard("mqtt_do_events", || unsafe { do_events(mqtt) })
+pub extern "C" fn mqtt_do_events(mqtt: *mut mqtt_t) -> c_int {
+    guard("mqtt_do_events", || do_events(mqtt))
 }
 
 /// Interrupt: end the blocking call in progress on this client with 301
@@ -175,12 +152,9 @@ pub unsafe extern "C" fn mqtt_do_events(mqtt: *mut mqtt_t) -> c_int {
 /// 301 once the callback returns, or 0 if it had already completed). With no call in
 /// progress it only disconnects; the next call is not affected.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_interrupt(mqtt: *mut mqtt_t) -> c_int {
+pub extern "C" fn mqtt_interrupt(mqtt: *mut mqtt_t) -> c_int {
     const F: &str = "mqtt_interrupt";
-    guard(F, || {
-        // SAFETY: the caller promises a live handle or NULL.
-        unsafe { client(mqtt, F) }?.interrupt()
-    })
+    guard(F, || client(mqtt, F)?.interrupt())
 }
 
 /// Reset: drop the connection (at once, without DISCONNECT or waiting), end a blocking call
@@ -190,12 +164,9 @@ pub unsafe extern "C" fn mqtt_interrupt(mqtt: *mut mqtt_t) -> c_int {
 /// background, and until its Disconnected callback has fired the properties that are locked
 /// while connected still refuse changes.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_reset(mqtt: *mut mqtt_t) -> c_int {
+pub extern "C" fn mqtt_reset(mqtt: *mut mqtt_t) -> c_int {
     const F: &str = "mqtt_reset";
-    guard(F, || {
-        // SAFETY: the caller promises a live handle or NULL.
-        unsafe { client(mqtt, F) }?.reset()
-    })
+    guard(F, || client(mqtt, F)?.reset())
 }
 
 /// SaveSession: the client-side session state — the QoS 1/2 messages we sent that are not
@@ -211,15 +182,12 @@ pub unsafe extern "C" fn mqtt_reset(mqtt: *mut mqtt_t) -> c_int {
 /// Errors: 10022 if `state` is NULL; 302 if SessionStateFile cannot be written (the message
 /// names the file). On failure `*state` is left untouched.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_save_session(mqtt: *mut mqtt_t, state: *mut *mut c_char) -> c_int {
+pub extern "C" fn mqtt_save_session(mqtt: *mut mqtt_t, state: *mut *mut c_char) -> c_int {
     const F: &str = "mqtt_save_session";
     guard(F, || {
-        // SAFETY: the caller promises a live handle or NULL.
-        let c = unsafe { client(mqtt, F) }?;
-        out_ok(state, F, "state")?;
-        let text = c.save_session()?;
-        // SAFETY: checked non-NULL above; the caller promises it is writable.
-        unsafe { put_string(state, &text) };
+        let c = client(mqtt, F)?;
+        let state = Out::new(state, F, "state")?;
+        state.put_string(&c.save_session()?);
         Ok(())
     })
 }
@@ -236,11 +204,10 @@ pub unsafe extern "C" fn mqtt_save_session(mqtt: *mut mqtt_t, state: *mut *mut c
 /// SessionStateFile cannot be read (the message names the file); 211 while connected or
 /// connecting.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_restore_session(mqtt: *mut mqtt_t, state: *const c_char) -> c_int {
+pub extern "C" fn mqtt_restore_session(mqtt: *mut mqtt_t, state: *const c_char) -> c_int {
     const F: &str = "mqtt_restore_session";
     guard(F, || {
-        // SAFETY: the caller promises a live handle (or NULL) and a C string (or NULL).
-        let (c, s) = unsafe { (client(mqtt, F)?, str_in(state, F, "state")?) };
+        let (c, s) = (client(mqtt, F)?, str_in(state, F, "state")?);
         c.restore_session(s)
     })
 }

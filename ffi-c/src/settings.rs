@@ -2,7 +2,7 @@
 //! (the values themselves go through mqtt_config).
 
 use crate::panic::guard;
-use crate::strings::{cstring, out_ok, put};
+use crate::ptr::{cstring, Out};
 use ferromq::component::config::{self, Applies, Setting, SettingType};
 use std::ffi::{c_char, c_int, CString};
 use std::sync::OnceLock;
@@ -22,6 +22,9 @@ pub const MQTT_APPLIES_V311: c_int = 1;
 pub const MQTT_APPLIES_V5: c_int = 2;
 
 /// One config setting of the engine's registry.
+///
+/// ABI: the library allocates it and hands out pointers to it, so a later version may add
+/// fields at its end; existing fields never move.
 #[repr(C)]
 pub struct mqtt_config_setting {
     /// The name to give mqtt_config ("TopicDelimiter"). An indexed setting ends in "[i]":
@@ -44,13 +47,19 @@ pub struct mqtt_config_setting {
 
 /// The C copy of the registry, built once and kept for the life of the process.
 struct Table {
-    rows: Vec<mqtt_config_setting>,
+    /// What C receives: one pointer per row. Pointers, not the rows themselves, so that a
+    /// field added to `mqtt_config_setting` later does not move the entries an older program
+    /// indexes with its own, smaller `sizeof`.
+    index: Vec<*const mqtt_config_setting>,
+    /// What `index` points to; never changed after the table is built.
+    _rows: Vec<mqtt_config_setting>,
     /// What the rows' pointers lead to; never changed after the table is built.
     _names: Vec<CString>,
 }
 
-// SAFETY: the raw pointers in `rows` lead into `_names`, owned by the same table, which is
-// never mutated after construction; sharing read-only pointers between threads is sound.
+// SAFETY: the raw pointers in `index` and `_rows` lead into `_rows` and `_names`, owned by
+// the same table, which is never mutated after construction; sharing read-only pointers
+// between threads is sound.
 unsafe impl Sync for Table {}
 // SAFETY: as for Sync: nothing in the table is tied to the thread that built it.
 unsafe impl Send for Table {}
@@ -94,34 +103,38 @@ fn table() -> &'static Table {
             // The CStrings' buffers stay where they are when the CStrings move.
             names.extend([name, group, default]);
         }
+        // Built after `rows` is complete: its buffer does not move again.
+        let index = rows
+            .iter()
+            .map(|r| r as *const mqtt_config_setting)
+            .collect();
         Table {
-            rows,
+            index,
+            _rows: rows,
             _names: names,
         }
     })
 }
 
 /// The config settings the engine answers (every group), for walking them: `*settings`
-/// receives an array of `*count` entries.
+/// receives an array of `*count` pointers, one per setting (`settings[i]->name`). An array
+/// of pointers rather than of structs, so a later version may add fields to
+/// mqtt_config_setting without breaking a program built against this header.
 ///
-/// Ownership: the array and its strings belong to the library, are never freed and never
-/// change; do not free them. Returns 0, or 10022 if an out-parameter is NULL.
+/// Ownership: the array, the structs and their strings belong to the library, are never
+/// freed and never change; do not free them. Returns 0, or 10022 if an out-parameter is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_config_settings(
-    settings: *mut *const mqtt_config_setting,
+pub extern "C" fn mqtt_config_settings(
+    settings: *mut *const *const mqtt_config_setting,
     count: *mut c_int,
 ) -> c_int {
     const F: &str = "mqtt_config_settings";
     guard(F, || {
-        out_ok(settings, F, "settings")?;
-        out_ok(count, F, "count")?;
+        let settings = Out::new(settings, F, "settings")?;
+        let count = Out::new(count, F, "count")?;
         let t = table();
-        let n = c_int::try_from(t.rows.len()).unwrap_or(c_int::MAX);
-        // SAFETY: both checked non-NULL above; the caller promises they are writable.
-        unsafe {
-            put(settings, t.rows.as_ptr());
-            put(count, n);
-        }
+        settings.put(t.index.as_ptr());
+        count.put(c_int::try_from(t.index.len()).unwrap_or(c_int::MAX));
         Ok(())
     })
 }
@@ -132,15 +145,16 @@ mod tests {
 
     #[test]
     fn the_c_table_mirrors_the_registry() {
-        let mut list: *const mqtt_config_setting = std::ptr::null();
+        let mut list: *const *const mqtt_config_setting = std::ptr::null();
         let mut n: c_int = 0;
-        // SAFETY: both out-parameters are valid for writes.
-        assert_eq!(unsafe { mqtt_config_settings(&mut list, &mut n) }, 0);
+        assert_eq!(mqtt_config_settings(&mut list, &mut n), 0);
         let reg = registry();
         assert_eq!(n as usize, reg.len());
-        // SAFETY: the library hands out `n` rows that live for the whole process.
+        // SAFETY: the library hands out `n` row pointers that live for the whole process.
         let rows = unsafe { std::slice::from_raw_parts(list, n as usize) };
-        for (row, s) in rows.iter().zip(reg) {
+        for (&row, s) in rows.iter().zip(reg) {
+            // SAFETY: every pointer of the index leads to a row of the static table.
+            let row = unsafe { &*row };
             // SAFETY: every string in a row is a NUL-terminated string of the table.
             let text = |p| unsafe { std::ffi::CStr::from_ptr(p) }.to_str().unwrap();
             assert_eq!(text(row.name), s.name);

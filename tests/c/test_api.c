@@ -73,10 +73,10 @@ TEST(null_handle_gives_invalid_argument) {
     NULL_HANDLE(mqtt_get_ready_to_send(NULL, &b), "mqtt_get_ready_to_send");
     NULL_HANDLE(mqtt_get_incoming_message_count(NULL, &i), "mqtt_get_incoming_message_count");
     NULL_HANDLE(mqtt_get_outgoing_message_count(NULL, &i), "mqtt_get_outgoing_message_count");
-    mqtt_message msg = {0};
+    mqtt_message *msg = NULL;
     NULL_HANDLE(mqtt_get_incoming_message(NULL, 0, &msg), "mqtt_get_incoming_message");
     NULL_HANDLE(mqtt_get_outgoing_message(NULL, 0, &msg), "mqtt_get_outgoing_message");
-    CHECK(msg.internal == NULL && msg.topic == NULL);
+    CHECK(msg == NULL);
     NULL_HANDLE(mqtt_interrupt(NULL), "mqtt_interrupt");
     NULL_HANDLE(mqtt_reset(NULL), "mqtt_reset");
     NULL_HANDLE(mqtt_save_session(NULL, &s), "mqtt_save_session");

@@ -384,13 +384,13 @@ TEST(scenario_interrupt_from_handler) {
 
 /* Every config setting's value, in registry order, copied (freed when the test ends). */
 static char **all_settings(mqtt_t *m, int *n_out) {
-    const mqtt_config_setting *list = NULL;
+    const mqtt_config_setting *const *list = NULL;
     int n = 0;
     CHECK_OK(mqtt_config_settings(&list, &n));
     char **values = t_malloc(sizeof(char *) * (size_t)n);
     for (int i = 0; i < n; i++) {
         char *v = NULL;
-        values[i] = mqtt_config(m, list[i].name, &v) == MQTT_OK ? t_strdup(v) : NULL;
+        values[i] = mqtt_config(m, list[i]->name, &v) == MQTT_OK ? t_strdup(v) : NULL;
         mqtt_string_free(v);
     }
     *n_out = n;
@@ -446,7 +446,7 @@ TEST(scenario_reset_defaults) {
     CHECK_INT(outgoing_count(m), 0);
 
     /* Every config setting reads as on a new client. */
-    const mqtt_config_setting *list = NULL;
+    const mqtt_config_setting *const *list = NULL;
     int n = 0;
     CHECK_OK(mqtt_config_settings(&list, &n));
     int n_fresh = 0, n_reset = 0;
@@ -457,7 +457,7 @@ TEST(scenario_reset_defaults) {
     for (int i = 0; i < n; i++) {
         if (!fresh[i] && !after[i]) continue; /* not readable on its own (e.g. indexed) */
         CHECK_MSG(fresh[i] && after[i] && strcmp(fresh[i], after[i]) == 0,
-                  "%s: \"%s\" after Reset, \"%s\" on a new client", list[i].name,
+                  "%s: \"%s\" after Reset, \"%s\" on a new client", list[i]->name,
                   after[i] ? after[i] : "(error)", fresh[i] ? fresh[i] : "(error)");
     }
 
@@ -493,11 +493,11 @@ static bool listed(mqtt_t *m, bool incoming, int packet_id) {
     if ((incoming ? mqtt_get_incoming_message_count : mqtt_get_outgoing_message_count)(m, &n))
         return true; /* a failure counts against the test */
     for (int i = 0; i < n; i++) {
-        mqtt_message msg;
+        mqtt_message *msg = NULL;
         int rc = (incoming ? mqtt_get_incoming_message : mqtt_get_outgoing_message)(m, i, &msg);
         if (rc != MQTT_OK) continue;
-        bool same = msg.packet_id == packet_id;
-        mqtt_message_release(&msg);
+        bool same = msg->packet_id == packet_id;
+        mqtt_message_free(msg);
         if (same) return true;
     }
     return false;
@@ -513,21 +513,20 @@ static void coll_on_ack(mqtt_t *m, const mqtt_message_ack_event *e, void *ud) {
     bool incoming = e->direction == 1;
     a->count = -1;
     (incoming ? mqtt_get_incoming_message_count : mqtt_get_outgoing_message_count)(m, &a->count);
-    mqtt_message msg;
+    mqtt_message *msg = NULL;
     a->get_rc = (incoming ? mqtt_get_incoming_message : mqtt_get_outgoing_message)(m, e->index, &msg);
     if (a->get_rc != MQTT_OK) return;
-    a->packet_id = msg.packet_id;
-    a->qos = msg.qos;
-    a->state = msg.state;
-    snprintf(a->topic, sizeof a->topic, "%s", msg.topic);
-    a->bytes_len = msg.message_b_len;
-    if (msg.message_b_len <= sizeof a->bytes) memcpy(a->bytes, msg.message_b, msg.message_b_len);
-    a->text_len = msg.message_len;
-    if (msg.message_len < sizeof a->text) memcpy(a->text, msg.message, msg.message_len + 1);
-    CB_EXPECT(msg.content_type && msg.correlation_data && msg.response_topic &&
-              msg.subscription_identifiers);
-    mqtt_message_release(&msg);
-    CB_EXPECT(msg.internal == NULL && msg.topic == NULL);
+    a->packet_id = msg->packet_id;
+    a->qos = msg->qos;
+    a->state = msg->state;
+    snprintf(a->topic, sizeof a->topic, "%s", msg->topic);
+    a->bytes_len = msg->message_b_len;
+    if (msg->message_b_len <= sizeof a->bytes) memcpy(a->bytes, msg->message_b, msg->message_b_len);
+    a->text_len = msg->message_len;
+    if (msg->message_len < sizeof a->text) memcpy(a->text, msg->message, msg->message_len + 1);
+    CB_EXPECT(msg->content_type && msg->correlation_data && msg->response_topic &&
+              msg->subscription_identifiers);
+    mqtt_message_free(msg);
 }
 
 static void coll_on_in(mqtt_t *m, const mqtt_message_event *e, void *ud) {
@@ -686,7 +685,7 @@ static bool is_bool_text(const char *v) {
 
 TEST(scenario_config_walk) {
     mqtt_t *m = new_client();
-    const mqtt_config_setting *list = NULL;
+    const mqtt_config_setting *const *list = NULL;
     int n = 0;
     CHECK_OK(mqtt_config_settings(&list, &n));
     int walked = 0, bools = 0, ints = 0, read_only = 0;
@@ -696,7 +695,7 @@ TEST(scenario_config_walk) {
                                   {"NO", "False"}};
     char setting[512], *v = NULL;
     for (int i = 0; i < n; i++) {
-        const mqtt_config_setting *c = &list[i];
+        const mqtt_config_setting *c = list[i];
         if (strcmp(c->group, "mqtt") != 0) continue;
         walked++;
         const char *name = c->name; /* indexed ones too: "Name[i]" is the whole array */
@@ -1000,10 +999,10 @@ static void re_on_ack(mqtt_t *m, const mqtt_message_ack_event *e, void *ud) {
     if (e->direction != 0) return;
     /* Which message? The collection says, at the event's index (the PUBACK of the pong may
      * come back while the publish call in on_message_in is still running). */
-    mqtt_message msg;
+    mqtt_message *msg = NULL;
     if (mqtt_get_outgoing_message(m, e->index, &msg) != MQTT_OK) return;
-    bool pong = strcmp(msg.topic, s->pong) == 0;
-    mqtt_message_release(&msg);
+    bool pong = strcmp(msg->topic, s->pong) == 0;
+    mqtt_message_free(msg);
     if (!pong) return;
     s->disc_calls++;
     s->disc_rc = mqtt_disconnect(m); /* blocking, nested in do_events */

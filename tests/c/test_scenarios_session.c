@@ -106,13 +106,13 @@ static void save_restore_at(int qos) {
     CHECK_MSG(!get_bool(mqtt_get_clean_session, again), "RestoreSession sets CleanSession false");
     CHECK_INT(outgoing_count(again), 5);
     for (int i = 0; i < 5; i++) {
-        mqtt_message msg = {0};
+        mqtt_message *msg = NULL;
         CHECK_OK(mqtt_get_outgoing_message(again, i, &msg));
         char want[16];
         snprintf(want, sizeof want, "m%d", i);
-        bool same = strcmp(msg.topic, topic) == 0 && msg.qos == qos &&
-                    strcmp(msg.message, want) == 0 && msg.packet_id > 0;
-        mqtt_message_release(&msg);
+        bool same = strcmp(msg->topic, topic) == 0 && msg->qos == qos &&
+                    strcmp(msg->message, want) == 0 && msg->packet_id > 0;
+        mqtt_message_free(msg);
         CHECK_MSG(same, "OutgoingMessages[%d] is not %s at QoS %d", i, want, qos);
     }
 

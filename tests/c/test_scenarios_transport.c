@@ -465,7 +465,7 @@ TEST(scenario_websocket_connect) {
 
 /* Set the Firewall property and check it reads back the same, also as FirewallType. */
 static void with_proxy(mqtt_t *m, int type, const char *port_var, bool auth) {
-    mqtt_firewall fw = {0};
+    mqtt_firewall fw = {.struct_size = sizeof fw};
     fw.firewall_type = type;
     fw.host = "127.0.0.1";
     fw.port = broker_port(port_var);
@@ -474,7 +474,7 @@ static void with_proxy(mqtt_t *m, int type, const char *port_var, bool auth) {
         fw.password = env("FERROMQ_PROXY_PASSWORD");
     }
     CHECK_OK(mqtt_set_firewall(m, &fw));
-    mqtt_firewall back;
+    mqtt_firewall back = {.struct_size = sizeof back};
     CHECK_OK(mqtt_get_firewall(m, &back));
     bool same = back.firewall_type == type && back.port == fw.port && !back.auto_detect &&
                 strcmp(back.host, "127.0.0.1") == 0 &&
@@ -564,7 +564,7 @@ TEST(scenario_proxy_refusals) {
     with_proxy(m, MQTT_FIREWALL_SOCKS4, "FERROMQ_PROXY_SOCKS_PORT", false);
     refused(m, "127.0.0.1", broker_port("FERROMQ_CLOSED_PORT"), MQTT_ERR_FIREWALL, "reply 91");
     CHECK_CODE(mqtt_config(m, "FirewallType=4", NULL), MQTT_ERR_INVALID_ARGUMENT);
-    mqtt_firewall fw = {0};
+    mqtt_firewall fw = {.struct_size = sizeof fw};
     fw.firewall_type = MQTT_FIREWALL_TUNNEL;
     fw.port = 70000;
     CHECK_CODE(mqtt_set_firewall(m, &fw), MQTT_ERR_INVALID_ARGUMENT);

@@ -104,19 +104,19 @@ static void props_on_ack(mqtt_t *m, const mqtt_message_ack_event *e, void *ud) {
     props_seen *s = ud;
     if (e->direction != 1) return;
     s->acks_in++;
-    mqtt_message msg = {0};
+    mqtt_message *msg = NULL;
     s->get_rc = mqtt_get_incoming_message(m, e->index, &msg);
     if (s->get_rc != MQTT_OK) return;
-    snprintf(s->topic, sizeof s->topic, "%s", msg.topic);
-    snprintf(s->content_type, sizeof s->content_type, "%s", msg.content_type);
-    snprintf(s->correlation_data, sizeof s->correlation_data, "%s", msg.correlation_data);
-    snprintf(s->response_topic, sizeof s->response_topic, "%s", msg.response_topic);
-    snprintf(s->sub_ids, sizeof s->sub_ids, "%s", msg.subscription_identifiers);
-    s->exp_interval = msg.message_exp_interval;
-    s->payload_format = msg.payload_format_indicator;
-    s->qos = msg.qos;
-    s->state = msg.state;
-    mqtt_message_release(&msg);
+    snprintf(s->topic, sizeof s->topic, "%s", msg->topic);
+    snprintf(s->content_type, sizeof s->content_type, "%s", msg->content_type);
+    snprintf(s->correlation_data, sizeof s->correlation_data, "%s", msg->correlation_data);
+    snprintf(s->response_topic, sizeof s->response_topic, "%s", msg->response_topic);
+    snprintf(s->sub_ids, sizeof s->sub_ids, "%s", msg->subscription_identifiers);
+    s->exp_interval = msg->message_exp_interval;
+    s->payload_format = msg->payload_format_indicator;
+    s->qos = msg->qos;
+    s->state = msg->state;
+    mqtt_message_free(msg);
 }
 
 TEST(scenario_v5_message_properties) {
