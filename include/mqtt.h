@@ -10,7 +10,13 @@
  *    string that the caller owns and frees with mqtt_string_free().
  *  - Strings passed in are NUL-terminated UTF-8, binary data is pointer + length; the
  *    library copies what it keeps and holds no pointer after the call returns.
- *  - A NULL pointer where one is required gives MQTT_ERR_INVALID_ARGUMENT (10022).
+ *  - A NULL pointer where one is required gives MQTT_ERR_INVALID_ARGUMENT (10022). Any
+ *    other pointer must be valid for its use during the whole call (a live handle, a
+ *    NUL-terminated string, `len` readable bytes, a writable out-parameter); one passed to
+ *    a *_free function must come from this library, and be freed once.
+ *  - Structs only grow at their end. Those the library allocates (mqtt_message, event
+ *    structs, ...) need nothing from you; the one you allocate, mqtt_firewall, starts with
+ *    `struct_size`, which you set to sizeof(mqtt_firewall).
  *  - Callbacks (mqtt_on_<event>) run on the thread inside a blocking call or
  *    mqtt_do_events(); the event struct and its pointers are valid only until the callback
  *    returns. A callback may call any function on the same client.
