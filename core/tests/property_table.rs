@@ -111,11 +111,13 @@ fn session_properties_follow_the_rules_of_the_table() {
 
 #[test]
 fn the_public_identifiers_are_the_specification_s() {
-    assert_eq!(PropertyId::ALL.len(), 27);
     for id in PropertyId::ALL {
         assert_eq!(PropertyId::from_u8(id as u8), Some(id));
         assert!(!id.name().is_empty());
     }
+    assert!(PropertyId::ALL
+        .windows(2)
+        .all(|w| (w[0] as u8) < (w[1] as u8)));
     assert_eq!(PropertyId::from_u8(0x04), None);
     assert_eq!(PropertyId::ReceiveMaximum as u8, 0x21);
     assert_eq!(PropertyId::MaximumQos.name(), "Maximum QoS");
