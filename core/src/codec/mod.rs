@@ -5,6 +5,7 @@
 
 mod packet;
 mod properties;
+mod property_table;
 mod propwire;
 pub mod reason;
 mod wire;
@@ -16,5 +17,7 @@ pub use bytestring::ByteString;
 pub use decode::{decode, DecodeError};
 pub use encode::{encode, encoded_len, EncodeError};
 pub use packet::*;
+pub(crate) use properties::{FieldMut, FieldRef};
 pub use properties::{Properties, PropertyId};
+pub(crate) use propwire::{is_allowed, Check, Ctx};
 pub use wire::{frame_len, MAX_VARINT as MAX_REMAINING_LENGTH};

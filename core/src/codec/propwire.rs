@@ -3,7 +3,7 @@
 
 use super::decode::DecodeError;
 use super::encode::EncodeError;
-use super::properties::{Properties, PropertyId};
+use super::properties::{FieldMut, FieldRef, Properties, PropertyId};
 use super::reason;
 use super::wire::{
     binary_len, encode_error, put_binary, put_varint, string_len, varint_len, Reader, MAX_VARINT,
@@ -40,9 +40,49 @@ impl Ctx {
             _ => "this packet",
         }
     }
+
+    /// Every place, for a property any packet may carry.
+    pub(crate) const ALL: [Ctx; 14] = [
+        Ctx::Connect,
+        Ctx::Will,
+        Ctx::ConnAck,
+        Ctx::Publish,
+        Ctx::PubAck,
+        Ctx::PubRec,
+        Ctx::PubRel,
+        Ctx::PubComp,
+        Ctx::Subscribe,
+        Ctx::SubAck,
+        Ctx::Unsubscribe,
+        Ctx::UnsubAck,
+        Ctx::Disconnect,
+        Ctx::Auth,
+    ];
+
+    /// How the docs name it ("PUBLISH", "will").
+    #[cfg(test)]
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Ctx::Connect => "CONNECT",
+            Ctx::Will => "will",
+            Ctx::ConnAck => "CONNACK",
+            Ctx::Publish => "PUBLISH",
+            Ctx::PubAck => "PUBACK",
+            Ctx::PubRec => "PUBREC",
+            Ctx::PubRel => "PUBREL",
+            Ctx::PubComp => "PUBCOMP",
+            Ctx::Subscribe => "SUBSCRIBE",
+            Ctx::SubAck => "SUBACK",
+            Ctx::Unsubscribe => "UNSUBSCRIBE",
+            Ctx::UnsubAck => "UNSUBACK",
+            Ctx::Disconnect => "DISCONNECT",
+            Ctx::Auth => "AUTH",
+        }
+    }
 }
 
-const fn mask(ctxs: &[Ctx]) -> u16 {
+/// The bits of `ctxs` (for `PropertyId::packets`).
+pub(crate) const fn mask(ctxs: &[Ctx]) -> u16 {
     let mut m = 0;
     let mut i = 0;
     while i < ctxs.len() {
@@ -52,82 +92,55 @@ const fn mask(ctxs: &[Ctx]) -> u16 {
     m
 }
 
-/// The packets (and the will) that may carry `id`.
-fn allowed(id: PropertyId) -> u16 {
-    use Ctx::*;
-    use PropertyId as P;
-    const MESSAGE: u16 = mask(&[Publish, Will]);
-    const ACKS: u16 = mask(&[
-        ConnAck, PubAck, PubRec, PubRel, PubComp, SubAck, UnsubAck, Disconnect, Auth,
-    ]);
-    match id {
-        P::PayloadFormatIndicator
-        | P::MessageExpiryInterval
-        | P::ContentType
-        | P::ResponseTopic
-        | P::CorrelationData => MESSAGE,
-        P::SubscriptionIdentifier => mask(&[Publish, Subscribe]),
-        P::SessionExpiryInterval => mask(&[Connect, ConnAck, Disconnect]),
-        P::AssignedClientIdentifier
-        | P::ServerKeepAlive
-        | P::ResponseInformation
-        | P::MaximumQos
-        | P::RetainAvailable
-        | P::WildcardSubscriptionAvailable
-        | P::SubscriptionIdentifierAvailable
-        | P::SharedSubscriptionAvailable => ConnAck.bit(),
-        P::AuthenticationMethod | P::AuthenticationData => mask(&[Connect, ConnAck, Auth]),
-        P::RequestProblemInformation | P::RequestResponseInformation => Connect.bit(),
-        P::WillDelayInterval => Will.bit(),
-        P::ServerReference => mask(&[ConnAck, Disconnect]),
-        P::ReasonString => ACKS,
-        P::ReceiveMaximum | P::TopicAliasMaximum | P::MaximumPacketSize => {
-            mask(&[Connect, ConnAck])
-        }
-        P::TopicAlias => Publish.bit(),
-        P::UserProperty => u16::MAX,
-    }
-}
-
 /// Whether `id` may appear in a property list at `ctx`.
 pub(crate) fn is_allowed(id: PropertyId, ctx: Ctx) -> bool {
-    allowed(id) & ctx.bit() != 0
+    id.packets() & ctx.bit() != 0
 }
 
-/// Properties whose only values are 0 and 1.
-fn is_flag(id: PropertyId) -> bool {
-    use PropertyId as P;
-    matches!(
-        id,
-        P::PayloadFormatIndicator
-            | P::RequestProblemInformation
-            | P::RequestResponseInformation
-            | P::MaximumQos
-            | P::RetainAvailable
-            | P::WildcardSubscriptionAvailable
-            | P::SubscriptionIdentifierAvailable
-            | P::SharedSubscriptionAvailable
-    )
+/// The rule a property's values follow, beyond what its type holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Any value of its type.
+    Any,
+    /// 0 or 1, a true/false in the JSON settings.
+    Flag,
+    /// 0 or 1, a number in the JSON settings.
+    Bit,
+    /// Not 0 (a protocol error).
+    NonZero,
+    /// Not 0, refused with Topic Alias Invalid.
+    TopicAlias,
+    /// 1..=268 435 455.
+    SubscriptionId,
 }
 
-/// The problem with a value of a property, if any (and the reason code for it).
-fn value_problem(id: PropertyId, v: u32) -> Option<(u8, &'static str)> {
-    use PropertyId as P;
-    match id {
-        _ if is_flag(id) && v > 1 => Some((reason::PROTOCOL_ERROR, "must be 0 or 1")),
-        P::ReceiveMaximum | P::MaximumPacketSize if v == 0 => {
-            Some((reason::PROTOCOL_ERROR, "must not be 0"))
+impl Check {
+    /// The values allowed for a field whose type holds up to `max`.
+    pub(crate) fn range(self, max: u32) -> (u32, u32) {
+        match self {
+            Check::Any => (0, max),
+            Check::Flag | Check::Bit => (0, 1),
+            Check::NonZero | Check::TopicAlias => (1, max),
+            Check::SubscriptionId => (1, MAX_VARINT.min(max)),
         }
-        P::SubscriptionIdentifier if v == 0 || v > MAX_VARINT => {
-            Some((reason::PROTOCOL_ERROR, "must be between 1 and 268435455"))
+    }
+
+    /// The problem with `v`, if any (and the reason code for it).
+    fn problem(self, v: u32) -> Option<(u8, &'static str)> {
+        match self {
+            Check::Flag | Check::Bit if v > 1 => Some((reason::PROTOCOL_ERROR, "must be 0 or 1")),
+            Check::NonZero if v == 0 => Some((reason::PROTOCOL_ERROR, "must not be 0")),
+            Check::SubscriptionId if v == 0 || v > MAX_VARINT => {
+                Some((reason::PROTOCOL_ERROR, "must be between 1 and 268435455"))
+            }
+            Check::TopicAlias if v == 0 => Some((reason::TOPIC_ALIAS_INVALID, "must not be 0")),
+            _ => None,
         }
-        P::TopicAlias if v == 0 => Some((reason::TOPIC_ALIAS_INVALID, "must not be 0")),
-        _ => None,
     }
 }
 
 fn check_value(p: &Reader, id: PropertyId, v: u32) -> Result<(), DecodeError> {
-    match value_problem(id, v) {
+    match id.check().problem(v) {
         Some((code, why)) => Err(p.error(
             code,
             format_args!("property {} has the value {v}, which {why}", id.name()),
@@ -138,14 +151,18 @@ fn check_value(p: &Reader, id: PropertyId, v: u32) -> Result<(), DecodeError> {
 
 fn once<T>(p: &Reader, slot: &mut Option<T>, id: PropertyId, v: T) -> Result<(), DecodeError> {
     if slot.is_some() {
-        return Err(p.protocol(format_args!(
-            "property {} (0x{:02X}) appears more than once",
-            id.name(),
-            id as u8
-        )));
+        return Err(duplicate(p, id));
     }
     *slot = Some(v);
     Ok(())
+}
+
+fn duplicate(p: &Reader, id: PropertyId) -> DecodeError {
+    p.protocol(format_args!(
+        "property {} (0x{:02X}) appears more than once",
+        id.name(),
+        id as u8
+    ))
 }
 
 /// Reads a property length and the properties it covers, checking each against `ctx`.
@@ -168,251 +185,161 @@ pub(crate) fn decode_properties(r: &mut Reader, ctx: Ctx) -> Result<Properties, 
             )));
         }
         let name = id.name();
-        use PropertyId as P;
-        match id {
-            P::PayloadFormatIndicator => {
+        match props.field_mut(id) {
+            FieldMut::Byte(slot) => {
                 let v = p.u8(name)?;
                 check_value(&p, id, v.into())?;
-                once(&p, &mut props.payload_format_indicator, id, v)?;
+                once(&p, slot, id, v)?;
             }
-            P::MessageExpiryInterval => {
+            FieldMut::Two(slot) => {
+                let v = p.u16(name)?;
+                check_value(&p, id, v.into())?;
+                once(&p, slot, id, v)?;
+            }
+            FieldMut::Four(slot) => {
                 let v = p.u32(name)?;
-                once(&p, &mut props.message_expiry_interval, id, v)?;
+                check_value(&p, id, v)?;
+                once(&p, slot, id, v)?;
             }
-            P::ContentType => {
-                let v = p.string(name)?;
-                once(&p, &mut props.content_type, id, v)?;
-            }
-            P::ResponseTopic => {
-                let v = p.string(name)?;
-                once(&p, &mut props.response_topic, id, v)?;
-            }
-            P::CorrelationData => {
-                let v = p.binary(name)?;
-                once(&p, &mut props.correlation_data, id, v)?;
-            }
-            P::SubscriptionIdentifier => {
+            FieldMut::VarInts(list) => {
                 let v = p.varint(name)?;
                 check_value(&p, id, v)?;
-                if ctx == Ctx::Subscribe && !props.subscription_identifiers.is_empty() {
-                    return Err(p.protocol(format_args!(
-                        "property {name} (0x0B) appears more than once"
-                    )));
+                // SUBSCRIBE carries one subscription identifier for all its filters.
+                if ctx == Ctx::Subscribe && !list.is_empty() {
+                    return Err(duplicate(&p, id));
                 }
-                props.subscription_identifiers.push(v);
+                list.push(v);
             }
-            P::SessionExpiryInterval => {
-                let v = p.u32(name)?;
-                once(&p, &mut props.session_expiry_interval, id, v)?;
-            }
-            P::AssignedClientIdentifier => {
+            FieldMut::Text(slot) => {
                 let v = p.string(name)?;
-                once(&p, &mut props.assigned_client_identifier, id, v)?;
+                once(&p, slot, id, v)?;
             }
-            P::ServerKeepAlive => {
-                let v = p.u16(name)?;
-                once(&p, &mut props.server_keep_alive, id, v)?;
-            }
-            P::AuthenticationMethod => {
-                let v = p.string(name)?;
-                once(&p, &mut props.authentication_method, id, v)?;
-            }
-            P::AuthenticationData => {
+            FieldMut::Binary(slot) => {
                 let v = p.binary(name)?;
-                once(&p, &mut props.authentication_data, id, v)?;
+                once(&p, slot, id, v)?;
             }
-            P::RequestProblemInformation => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.request_problem_information, id, v)?;
-            }
-            P::WillDelayInterval => {
-                let v = p.u32(name)?;
-                once(&p, &mut props.will_delay_interval, id, v)?;
-            }
-            P::RequestResponseInformation => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.request_response_information, id, v)?;
-            }
-            P::ResponseInformation => {
-                let v = p.string(name)?;
-                once(&p, &mut props.response_information, id, v)?;
-            }
-            P::ServerReference => {
-                let v = p.string(name)?;
-                once(&p, &mut props.server_reference, id, v)?;
-            }
-            P::ReasonString => {
-                let v = p.string(name)?;
-                once(&p, &mut props.reason_string, id, v)?;
-            }
-            P::ReceiveMaximum => {
-                let v = p.u16(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.receive_maximum, id, v)?;
-            }
-            P::TopicAliasMaximum => {
-                let v = p.u16(name)?;
-                once(&p, &mut props.topic_alias_maximum, id, v)?;
-            }
-            P::TopicAlias => {
-                let v = p.u16(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.topic_alias, id, v)?;
-            }
-            P::MaximumQos => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.maximum_qos, id, v)?;
-            }
-            P::RetainAvailable => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.retain_available, id, v)?;
-            }
-            P::UserProperty => {
+            FieldMut::Pairs(list) => {
                 let k = p.string("User Property name")?;
                 let v = p.string("User Property value")?;
-                props.user_properties.push((k, v));
-            }
-            P::MaximumPacketSize => {
-                let v = p.u32(name)?;
-                check_value(&p, id, v)?;
-                once(&p, &mut props.maximum_packet_size, id, v)?;
-            }
-            P::WildcardSubscriptionAvailable => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.wildcard_subscription_available, id, v)?;
-            }
-            P::SubscriptionIdentifierAvailable => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.subscription_identifier_available, id, v)?;
-            }
-            P::SharedSubscriptionAvailable => {
-                let v = p.u8(name)?;
-                check_value(&p, id, v.into())?;
-                once(&p, &mut props.shared_subscription_available, id, v)?;
+                list.push((k, v));
             }
         }
     }
     Ok(props)
 }
 
+/// One value of a property, as it goes on the wire.
+#[derive(Clone, Copy, Debug)]
+enum Value<'a> {
+    Byte(u8),
+    Two(u16),
+    Four(u32),
+    VarInt(u32),
+    Text(&'a str),
+    Binary(&'a [u8]),
+    Pair(&'a str, &'a str),
+}
+
+impl FieldRef<'_> {
+    /// Calls `f` with each value the field holds (none, one, or for a list several).
+    #[inline]
+    fn try_for_each_value<E>(self, mut f: impl FnMut(Value<'_>) -> Result<(), E>) -> Result<(), E> {
+        match self {
+            FieldRef::Byte(v) => v.iter().try_for_each(|&v| f(Value::Byte(v))),
+            FieldRef::Two(v) => v.iter().try_for_each(|&v| f(Value::Two(v))),
+            FieldRef::Four(v) => v.iter().try_for_each(|&v| f(Value::Four(v))),
+            FieldRef::VarInts(v) => v.iter().try_for_each(|&v| f(Value::VarInt(v))),
+            FieldRef::Text(v) => v.iter().try_for_each(|v| f(Value::Text(v))),
+            FieldRef::Binary(v) => v.iter().try_for_each(|v| f(Value::Binary(v))),
+            FieldRef::Pairs(v) => v.iter().try_for_each(|(k, v)| f(Value::Pair(k, v))),
+        }
+    }
+}
+
+impl Value<'_> {
+    fn number(self) -> Option<u32> {
+        match self {
+            Value::Byte(v) => Some(v.into()),
+            Value::Two(v) => Some(v.into()),
+            Value::Four(v) | Value::VarInt(v) => Some(v),
+            Value::Text(_) | Value::Binary(_) | Value::Pair(..) => None,
+        }
+    }
+
+    /// The bytes it takes after the identifier, checked for encoding.
+    fn len(self, packet: &str, id: PropertyId) -> Result<usize, EncodeError> {
+        Ok(match self {
+            Value::Byte(_) => 1,
+            Value::Two(_) => 2,
+            Value::Four(_) => 4,
+            Value::VarInt(v) => varint_len(v as usize),
+            Value::Text(s) => string_len(packet, id.name(), s)?,
+            Value::Binary(b) => binary_len(packet, id.name(), b)?,
+            Value::Pair(k, v) => {
+                string_len(packet, "User Property name", k)?
+                    + string_len(packet, "User Property value", v)?
+            }
+        })
+    }
+
+    fn write(self, out: &mut BytesMut) {
+        match self {
+            Value::Byte(v) => out.put_u8(v),
+            Value::Two(v) => out.put_u16(v),
+            Value::Four(v) => out.put_u32(v),
+            Value::VarInt(v) => put_varint(out, v as usize),
+            Value::Text(s) => put_binary(out, s.as_bytes()),
+            Value::Binary(b) => put_binary(out, b),
+            Value::Pair(k, v) => {
+                put_binary(out, k.as_bytes());
+                put_binary(out, v.as_bytes());
+            }
+        }
+    }
+}
+
 /// Checks `props` for encoding at `ctx` and returns the length of the property bytes
-/// (without the property length in front of them).
+/// (without the property length in front of them). Counts exactly what
+/// [`write_properties`] writes: both walk the fields through `try_for_each_field`.
 pub(crate) fn properties_len(
     props: &Properties,
     ctx: Ctx,
     packet: &str,
 ) -> Result<usize, EncodeError> {
-    let check = |id: PropertyId, v: Option<u32>| -> Result<(), EncodeError> {
-        if !is_allowed(id, ctx) {
-            return Err(encode_error(
-                packet,
-                format_args!(
-                    "property {} (0x{:02X}) is not allowed in {}",
-                    id.name(),
-                    id as u8,
-                    ctx.place()
-                ),
-            ));
-        }
-        if let Some(v) = v {
-            if let Some((_, why)) = value_problem(id, v) {
+    let mut len = 0usize;
+    props.try_for_each_field(|id, field| {
+        if let FieldRef::VarInts(list) = field {
+            if ctx == Ctx::Subscribe && list.len() > 1 {
                 return Err(encode_error(
                     packet,
-                    format_args!("property {} has the value {v}, which {why}", id.name()),
+                    format_args!("SUBSCRIBE may carry at most one {}", id.name()),
                 ));
             }
         }
-        Ok(())
-    };
-    use PropertyId as P;
-    let mut len = 0usize;
-    macro_rules! fixed {
-        ($field:ident, $id:expr, $size:expr) => {
-            if let Some(v) = props.$field {
-                check($id, Some(u32::from(v)))?;
-                len += 1 + $size;
+        field.try_for_each_value(|v| {
+            if !is_allowed(id, ctx) {
+                return Err(encode_error(
+                    packet,
+                    format_args!(
+                        "property {} (0x{:02X}) is not allowed in {}",
+                        id.name(),
+                        id as u8,
+                        ctx.place()
+                    ),
+                ));
             }
-        };
-    }
-    macro_rules! string {
-        ($field:ident, $id:expr) => {
-            if let Some(s) = &props.$field {
-                check($id, None)?;
-                len += 1 + string_len(packet, $id.name(), s)?;
+            if let Some(n) = v.number() {
+                if let Some((_, why)) = id.check().problem(n) {
+                    return Err(encode_error(
+                        packet,
+                        format_args!("property {} has the value {n}, which {why}", id.name()),
+                    ));
+                }
             }
-        };
-    }
-    macro_rules! binary {
-        ($field:ident, $id:expr) => {
-            if let Some(b) = &props.$field {
-                check($id, None)?;
-                len += 1 + binary_len(packet, $id.name(), b)?;
-            }
-        };
-    }
-    fixed!(payload_format_indicator, P::PayloadFormatIndicator, 1);
-    fixed!(message_expiry_interval, P::MessageExpiryInterval, 4);
-    string!(content_type, P::ContentType);
-    string!(response_topic, P::ResponseTopic);
-    binary!(correlation_data, P::CorrelationData);
-    if ctx == Ctx::Subscribe && props.subscription_identifiers.len() > 1 {
-        return Err(encode_error(
-            packet,
-            "SUBSCRIBE may carry at most one Subscription Identifier",
-        ));
-    }
-    for &v in &props.subscription_identifiers {
-        check(P::SubscriptionIdentifier, Some(v))?;
-        len += 1 + varint_len(v as usize);
-    }
-    fixed!(session_expiry_interval, P::SessionExpiryInterval, 4);
-    string!(assigned_client_identifier, P::AssignedClientIdentifier);
-    fixed!(server_keep_alive, P::ServerKeepAlive, 2);
-    string!(authentication_method, P::AuthenticationMethod);
-    binary!(authentication_data, P::AuthenticationData);
-    fixed!(request_problem_information, P::RequestProblemInformation, 1);
-    fixed!(will_delay_interval, P::WillDelayInterval, 4);
-    fixed!(
-        request_response_information,
-        P::RequestResponseInformation,
-        1
-    );
-    string!(response_information, P::ResponseInformation);
-    string!(server_reference, P::ServerReference);
-    string!(reason_string, P::ReasonString);
-    fixed!(receive_maximum, P::ReceiveMaximum, 2);
-    fixed!(topic_alias_maximum, P::TopicAliasMaximum, 2);
-    fixed!(topic_alias, P::TopicAlias, 2);
-    fixed!(maximum_qos, P::MaximumQos, 1);
-    fixed!(retain_available, P::RetainAvailable, 1);
-    for (k, v) in &props.user_properties {
-        check(P::UserProperty, None)?;
-        len += 1
-            + string_len(packet, "User Property name", k)?
-            + string_len(packet, "User Property value", v)?;
-    }
-    fixed!(maximum_packet_size, P::MaximumPacketSize, 4);
-    fixed!(
-        wildcard_subscription_available,
-        P::WildcardSubscriptionAvailable,
-        1
-    );
-    fixed!(
-        subscription_identifier_available,
-        P::SubscriptionIdentifierAvailable,
-        1
-    );
-    fixed!(
-        shared_subscription_available,
-        P::SharedSubscriptionAvailable,
-        1
-    );
+            len += 1 + v.len(packet, id)?;
+            Ok(())
+        })
+    })?;
     if len > MAX_VARINT as usize {
         return Err(encode_error(
             packet,
@@ -424,77 +351,19 @@ pub(crate) fn properties_len(
 
 /// Writes the property length `len` (from [`properties_len`]) and the properties.
 pub(crate) fn write_properties(out: &mut BytesMut, props: &Properties, len: usize) {
-    use PropertyId as P;
     put_varint(out, len);
-    macro_rules! put {
-        ($field:ident, $id:expr, $put:ident) => {
-            if let Some(v) = props.$field {
-                out.put_u8($id as u8);
-                out.$put(v);
-            }
-        };
-    }
-    macro_rules! bin {
-        ($field:ident, $id:expr) => {
-            if let Some(v) = &props.$field {
-                out.put_u8($id as u8);
-                put_binary(out, AsRef::<[u8]>::as_ref(v));
-            }
-        };
-    }
-    put!(payload_format_indicator, P::PayloadFormatIndicator, put_u8);
-    put!(message_expiry_interval, P::MessageExpiryInterval, put_u32);
-    bin!(content_type, P::ContentType);
-    bin!(response_topic, P::ResponseTopic);
-    bin!(correlation_data, P::CorrelationData);
-    for &v in &props.subscription_identifiers {
-        out.put_u8(P::SubscriptionIdentifier as u8);
-        put_varint(out, v as usize);
-    }
-    put!(session_expiry_interval, P::SessionExpiryInterval, put_u32);
-    bin!(assigned_client_identifier, P::AssignedClientIdentifier);
-    put!(server_keep_alive, P::ServerKeepAlive, put_u16);
-    bin!(authentication_method, P::AuthenticationMethod);
-    bin!(authentication_data, P::AuthenticationData);
-    put!(
-        request_problem_information,
-        P::RequestProblemInformation,
-        put_u8
-    );
-    put!(will_delay_interval, P::WillDelayInterval, put_u32);
-    put!(
-        request_response_information,
-        P::RequestResponseInformation,
-        put_u8
-    );
-    bin!(response_information, P::ResponseInformation);
-    bin!(server_reference, P::ServerReference);
-    bin!(reason_string, P::ReasonString);
-    put!(receive_maximum, P::ReceiveMaximum, put_u16);
-    put!(topic_alias_maximum, P::TopicAliasMaximum, put_u16);
-    put!(topic_alias, P::TopicAlias, put_u16);
-    put!(maximum_qos, P::MaximumQos, put_u8);
-    put!(retain_available, P::RetainAvailable, put_u8);
-    for (k, v) in &props.user_properties {
-        out.put_u8(P::UserProperty as u8);
-        put_binary(out, k.as_bytes());
-        put_binary(out, v.as_bytes());
-    }
-    put!(maximum_packet_size, P::MaximumPacketSize, put_u32);
-    put!(
-        wildcard_subscription_available,
-        P::WildcardSubscriptionAvailable,
-        put_u8
-    );
-    put!(
-        subscription_identifier_available,
-        P::SubscriptionIdentifierAvailable,
-        put_u8
-    );
-    put!(
-        shared_subscription_available,
-        P::SharedSubscriptionAvailable,
-        put_u8
+    let start = out.len();
+    let _ = props.try_for_each_field(|id, field| {
+        field.try_for_each_value(|v| {
+            out.put_u8(id as u8);
+            v.write(out);
+            Ok::<(), std::convert::Infallible>(())
+        })
+    });
+    debug_assert_eq!(
+        out.len() - start,
+        len,
+        "properties_len and write_properties differ"
     );
 }
 
@@ -516,6 +385,96 @@ mod tests {
         assert!(!is_allowed(P::TopicAlias, Ctx::Will));
         for id in PropertyId::ALL {
             assert_eq!(PropertyId::from_u8(id as u8), Some(id));
+        }
+        assert!(PropertyId::ALL
+            .windows(2)
+            .all(|w| (w[0] as u8) < (w[1] as u8)));
+    }
+
+    /// Sets property `id` in `p` to a valid value (a second one for a list when `twice`).
+    fn set(p: &mut Properties, id: PropertyId, twice: bool) {
+        let n = if twice { 2 } else { 1 };
+        match p.field_mut(id) {
+            FieldMut::Byte(v) => *v = Some(1),
+            FieldMut::Two(v) => *v = Some(300),
+            FieldMut::Four(v) => *v = Some(70_000),
+            FieldMut::VarInts(v) => v.extend([200_000, 1].iter().take(n)),
+            FieldMut::Text(v) => *v = Some("text ü".into()),
+            FieldMut::Binary(v) => *v = Some(bytes::Bytes::from_static(&[0, 1, 0xFF])),
+            FieldMut::Pairs(v) => v.extend(
+                [("k", "v"), ("k", "w")]
+                    .iter()
+                    .take(n)
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            ),
+        }
+    }
+
+    fn round_trip(p: &Properties, ctx: Ctx) -> Result<Properties, String> {
+        let len = properties_len(p, ctx, "TEST").map_err(|e| e.message)?;
+        let mut out = BytesMut::new();
+        write_properties(&mut out, p, len);
+        assert_eq!(out.len(), varint_len(len) + len, "{p:?} at {ctx:?}");
+        let mut r = Reader::new(out.freeze(), "TEST");
+        let back = decode_properties(&mut r, ctx).map_err(|e| e.message)?;
+        assert!(r.is_empty());
+        Ok(back)
+    }
+
+    #[test]
+    fn every_property_is_counted_written_and_read_back_where_it_is_allowed() {
+        for id in PropertyId::ALL {
+            for ctx in Ctx::ALL {
+                let mut p = Properties::default();
+                set(&mut p, id, false);
+                match round_trip(&p, ctx) {
+                    Ok(back) => {
+                        assert!(is_allowed(id, ctx), "{id:?} went out at {ctx:?}");
+                        assert_eq!(back, p, "{id:?} at {ctx:?}");
+                    }
+                    Err(e) => {
+                        assert!(!is_allowed(id, ctx), "{id:?} at {ctx:?}: {e}");
+                        assert!(e.contains("is not allowed in"), "{e}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_allowed_property_at_once_keeps_the_length_and_the_write_in_step() {
+        for ctx in Ctx::ALL {
+            let mut p = Properties::default();
+            for id in PropertyId::ALL
+                .into_iter()
+                .filter(|&id| is_allowed(id, ctx))
+            {
+                set(&mut p, id, ctx != Ctx::Subscribe);
+            }
+            assert_eq!(round_trip(&p, ctx).unwrap(), p, "{ctx:?}");
+        }
+    }
+
+    #[test]
+    fn value_checks_hold_on_both_sides() {
+        use PropertyId as P;
+        let cases = [
+            (P::PayloadFormatIndicator, 2u32, "must be 0 or 1"),
+            (P::ReceiveMaximum, 0, "must not be 0"),
+            (P::TopicAlias, 0, "must not be 0"),
+            (P::SubscriptionIdentifier, 0, "between 1 and 268435455"),
+        ];
+        for (id, v, why) in cases {
+            let mut p = Properties::default();
+            match p.field_mut(id) {
+                FieldMut::Byte(s) => *s = Some(v as u8),
+                FieldMut::Two(s) => *s = Some(v as u16),
+                FieldMut::VarInts(s) => s.push(v),
+                other => panic!("{other:?}"),
+            }
+            let ctx = Ctx::ALL.into_iter().find(|&c| is_allowed(id, c)).unwrap();
+            let e = properties_len(&p, ctx, "TEST").unwrap_err();
+            assert!(e.message.contains(why), "{e:?}");
         }
     }
 }

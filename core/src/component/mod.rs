@@ -17,6 +17,7 @@ mod props;
 mod queue;
 mod reconnect;
 mod session_file;
+pub(crate) mod session_json;
 mod shared;
 mod transport_options;
 mod transport_props;

@@ -1,168 +1,141 @@
 //! The JSON settings (ConnectProperties, ConnAckProperties, DisconnectProperties,
 //! OutgoingMessageProperties, WillProperties): each is a list of keys over fields of a codec
-//! `Properties`, so writing merges into the very set that goes on the wire.
+//! `Properties`, so writing merges into the very set that goes on the wire. The keys, their
+//! order and the shape of their values come from the property table
+//! (codec/property_table.rs).
 //!
 //! Input is read member by member rather than into a `serde_json::Map`, because the
 //! documented form repeats `UserProperty` and a map would keep only the last one.
 
 use super::{bool_word, invalid, parse_hex, to_hex};
-use crate::codec::Properties;
+use crate::codec::{Check, FieldMut, Properties, PropertyId};
 use crate::error::{code, Error, Result};
 use bytes::Bytes;
 use serde_json::Value;
 
-/// A property a JSON key stands for.
+/// A JSON setting whose keys stand for properties. Which keys it has, under which names and
+/// in which order, is said by the property table (codec/property_table.rs), where each
+/// property names the settings it is a key of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Field {
-    AssignedClientId,
-    ContentType,
-    CorrelationData,
-    MaximumPacketSize,
-    MaximumQos,
-    MessageExpiry,
-    PayloadFormat,
-    ReasonString,
-    ReceiveMaximum,
-    RequestProblemInfo,
-    RequestResponseInfo,
-    ResponseInformation,
-    ResponseTopic,
-    RetainAvailable,
-    ServerKeepAlive,
-    SessionExpiry,
-    SharedSubAvailable,
-    SubIdAvailable,
-    TopicAlias,
-    TopicAliasMax,
-    UserProperty,
-    WildcardSubAvailable,
-    WillDelay,
-}
+pub(crate) struct Keys(&'static str);
+
+pub(crate) const CONNECT_KEYS: Keys = Keys("ConnectProperties");
+pub(crate) const CONNACK_KEYS: Keys = Keys("ConnAckProperties");
+pub(crate) const DISCONNECT_KEYS: Keys = Keys("DisconnectProperties");
+pub(crate) const OUTGOING_KEYS: Keys = Keys("OutgoingMessageProperties");
+pub(crate) const WILL_KEYS: Keys = Keys("WillProperties");
+
+/// Every JSON setting of properties, in the order the docs list them.
+#[cfg(test)]
+const SETTINGS: [Keys; 5] = [
+    CONNECT_KEYS,
+    CONNACK_KEYS,
+    DISCONNECT_KEYS,
+    OUTGOING_KEYS,
+    WILL_KEYS,
+];
 
 /// One key of a JSON setting. `alias` is a second spelling accepted on input only.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Key {
     pub name: &'static str,
     pub alias: Option<&'static str>,
-    pub field: Field,
+    pub id: PropertyId,
 }
 
-const fn key(name: &'static str, field: Field) -> Key {
-    Key {
-        name,
-        alias: None,
-        field,
+impl Keys {
+    #[cfg(test)]
+    fn setting(self) -> &'static str {
+        self.0
+    }
+
+    /// The keys, in the order the setting is read back.
+    pub(crate) fn keys(self) -> Vec<Key> {
+        let mut keys: Vec<(u8, Key)> = PropertyId::ALL
+            .iter()
+            .flat_map(|&id| id.json_keys().iter().map(move |k| (id, k)))
+            .filter(|(_, k)| k.setting == self.0)
+            .map(|(id, k)| {
+                let key = Key {
+                    name: k.name,
+                    alias: k.alias,
+                    id,
+                };
+                (k.rank, key)
+            })
+            .collect();
+        keys.sort_by_key(|(rank, _)| *rank);
+        keys.into_iter().map(|(_, k)| k).collect()
     }
 }
 
-pub(crate) const CONNECT_KEYS: &[Key] = &[
-    key("ClientTopicAliasMax", Field::TopicAliasMax),
-    key("MaximumPacketSize", Field::MaximumPacketSize),
-    key("ReceiveMaximum", Field::ReceiveMaximum),
-    key("RequestProblemInformation", Field::RequestProblemInfo),
-    key("RequestResponseInformation", Field::RequestResponseInfo),
-    key("SessionExpInterval", Field::SessionExpiry),
-];
-
-/// The keys are the documented ones, misspelt `WildcardSubscriptionAvaiable` included:
-/// an application written against the reference looks for that spelling.
-pub(crate) const CONNACK_KEYS: &[Key] = &[
-    key("AssignedClientIdentifier", Field::AssignedClientId),
-    key("MaximumQoS", Field::MaximumQos),
-    key("MaximumPacketSize", Field::MaximumPacketSize),
-    key("ReasonString", Field::ReasonString),
-    key("ReceiveMaximum", Field::ReceiveMaximum),
-    key("ResponseInformation", Field::ResponseInformation),
-    key("RetainAvailable", Field::RetainAvailable),
-    key("ServerKeepAlive", Field::ServerKeepAlive),
-    key("ServerTopicAliasMax", Field::TopicAliasMax),
-    key("SessionExpInterval", Field::SessionExpiry),
-    key("SharedSubscriptionAvailable", Field::SharedSubAvailable),
-    key("SubscriptionIdentifiersAvailable", Field::SubIdAvailable),
-    key("WildcardSubscriptionAvaiable", Field::WildcardSubAvailable),
-];
-
-pub(crate) const DISCONNECT_KEYS: &[Key] = &[
-    key("SessionExpInterval", Field::SessionExpiry),
-    key("ReasonString", Field::ReasonString),
-];
-
-pub(crate) const OUTGOING_KEYS: &[Key] = &[
-    key("ContentType", Field::ContentType),
-    key("CorrelationData", Field::CorrelationData),
-    key("MessageExpInterval", Field::MessageExpiry),
-    key("PayloadFormatIndicator", Field::PayloadFormat),
-    key("ResponseTopic", Field::ResponseTopic),
-    key("TopicAlias", Field::TopicAlias),
-    key("UserProperty", Field::UserProperty),
-];
-
-/// The reference's table spells the response topic `ReponseTopic` once and its example
-/// `ResponseTopic`; both are taken.
-pub(crate) const WILL_KEYS: &[Key] = &[
-    key("ContentType", Field::ContentType),
-    key("CorrelationData", Field::CorrelationData),
-    key("MessageExpInterval", Field::MessageExpiry),
-    key("PayloadFormatIndicator", Field::PayloadFormat),
-    Key {
-        name: "ResponseTopic",
-        alias: Some("ReponseTopic"),
-        field: Field::ResponseTopic,
-    },
-    key("WillDelayInterval", Field::WillDelay),
-];
-
 /// A field of `Properties` seen through the shape its JSON value has.
 enum Slot<'a> {
-    U32(&'a mut Option<u32>, u32),
-    U16(&'a mut Option<u16>, u16),
-    /// A small number with its largest value (Payload Format Indicator, Maximum QoS).
-    Small(&'a mut Option<u8>, u8),
+    U32(&'a mut Option<u32>, u32, u32),
+    U16(&'a mut Option<u16>, u16, u16),
+    /// A small number (Payload Format Indicator, Maximum QoS).
+    Small(&'a mut Option<u8>, u8, u8),
     /// A 0/1 byte shown as a JSON boolean.
     Flag(&'a mut Option<u8>),
     Text(&'a mut Option<String>),
     Hex(&'a mut Option<Bytes>),
     Pairs(&'a mut Vec<(String, String)>),
+    /// A list of variable byte integers: none is a key of a setting (a test checks it).
+    NoJson,
 }
 
-fn slot(field: Field, p: &mut Properties) -> Slot<'_> {
-    use Field as F;
-    match field {
-        F::AssignedClientId => Slot::Text(&mut p.assigned_client_identifier),
-        F::ContentType => Slot::Text(&mut p.content_type),
-        F::CorrelationData => Slot::Hex(&mut p.correlation_data),
-        F::MaximumPacketSize => Slot::U32(&mut p.maximum_packet_size, 1),
-        F::MaximumQos => Slot::Small(&mut p.maximum_qos, 2),
-        F::MessageExpiry => Slot::U32(&mut p.message_expiry_interval, 0),
-        F::PayloadFormat => Slot::Small(&mut p.payload_format_indicator, 1),
-        F::ReasonString => Slot::Text(&mut p.reason_string),
-        F::ReceiveMaximum => Slot::U16(&mut p.receive_maximum, 1),
-        F::RequestProblemInfo => Slot::Flag(&mut p.request_problem_information),
-        F::RequestResponseInfo => Slot::Flag(&mut p.request_response_information),
-        F::ResponseInformation => Slot::Text(&mut p.response_information),
-        F::ResponseTopic => Slot::Text(&mut p.response_topic),
-        F::RetainAvailable => Slot::Flag(&mut p.retain_available),
-        F::ServerKeepAlive => Slot::U16(&mut p.server_keep_alive, 0),
-        F::SessionExpiry => Slot::U32(&mut p.session_expiry_interval, 0),
-        F::SharedSubAvailable => Slot::Flag(&mut p.shared_subscription_available),
-        F::SubIdAvailable => Slot::Flag(&mut p.subscription_identifier_available),
-        F::TopicAlias => Slot::U16(&mut p.topic_alias, 1),
-        F::TopicAliasMax => Slot::U16(&mut p.topic_alias_maximum, 0),
-        F::UserProperty => Slot::Pairs(&mut p.user_properties),
-        F::WildcardSubAvailable => Slot::Flag(&mut p.wildcard_subscription_available),
-        F::WillDelay => Slot::U32(&mut p.will_delay_interval, 0),
+/// The shape of property `id`'s JSON value: from its field's type and its check.
+fn slot(id: PropertyId, p: &mut Properties) -> Slot<'_> {
+    let check = id.check();
+    let narrow = |max: u32| -> (u32, u32) { check.range(max) };
+    match p.field_mut(id) {
+        FieldMut::Byte(v) if check == Check::Flag => Slot::Flag(v),
+        FieldMut::Byte(v) => {
+            let (min, max) = narrow(u8::MAX.into());
+            Slot::Small(v, min as u8, max as u8)
+        }
+        FieldMut::Two(v) => {
+            let (min, max) = narrow(u16::MAX.into());
+            Slot::U16(v, min as u16, max as u16)
+        }
+        FieldMut::Four(v) => {
+            let (min, max) = narrow(u32::MAX);
+            Slot::U32(v, min, max)
+        }
+        FieldMut::Text(v) => Slot::Text(v),
+        FieldMut::Binary(v) => Slot::Hex(v),
+        FieldMut::Pairs(v) => Slot::Pairs(v),
+        FieldMut::VarInts(_) => Slot::NoJson,
+    }
+}
+
+/// How the docs describe the values of key `id` ("(1..=65535)", "(bool)").
+#[cfg(test)]
+fn value_note(id: PropertyId) -> String {
+    let mut p = Properties::default();
+    match slot(id, &mut p) {
+        Slot::U32(_, min, max) => format!(" ({min}..={max})"),
+        Slot::U16(_, min, max) => format!(" ({min}..={max})"),
+        Slot::Small(_, 0, 1) => " (0 or 1)".into(),
+        Slot::Small(_, min, max) => format!(" ({min}..={max})"),
+        Slot::Flag(_) => " (bool)".into(),
+        Slot::Hex(_) => " (hex)".into(),
+        Slot::Pairs(_) => " (repeatable)".into(),
+        Slot::Text(_) | Slot::NoJson => String::new(),
     }
 }
 
 /// Clears every field `keys` covers, leaving the others alone.
-pub(crate) fn clear(keys: &[Key], p: &mut Properties) {
-    for k in keys {
-        match slot(k.field, p) {
-            Slot::U32(v, _) => *v = None,
-            Slot::U16(v, _) => *v = None,
-            Slot::Small(v, _) | Slot::Flag(v) => *v = None,
+pub(crate) fn clear(keys: Keys, p: &mut Properties) {
+    for k in keys.keys() {
+        match slot(k.id, p) {
+            Slot::U32(v, ..) => *v = None,
+            Slot::U16(v, ..) => *v = None,
+            Slot::Small(v, ..) | Slot::Flag(v) => *v = None,
             Slot::Text(v) => *v = None,
             Slot::Hex(v) => *v = None,
             Slot::Pairs(v) => v.clear(),
+            Slot::NoJson => {}
         }
     }
 }
@@ -170,12 +143,7 @@ pub(crate) fn clear(keys: &[Key], p: &mut Properties) {
 /// Writes `text` into `target`: "" clears every key; otherwise a JSON object whose members
 /// are merged in, a member set to null, "" or (for numbers and flags) -1 removing its key.
 /// Nothing is changed unless every member is valid.
-pub(crate) fn merge(
-    setting: &str,
-    keys: &[Key],
-    target: &mut Properties,
-    text: &str,
-) -> Result<()> {
+pub(crate) fn merge(setting: &str, keys: Keys, target: &mut Properties, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         clear(keys, target);
         return Ok(());
@@ -184,6 +152,7 @@ pub(crate) fn merge(
     // The pairs given in one write replace the earlier ones as a whole: merging them one
     // by one could never remove a pair.
     let mut pairs_replaced = false;
+    let keys = keys.keys();
     for (name, value) in parse_object(setting, text)? {
         let key = keys
             .iter()
@@ -212,7 +181,7 @@ pub(crate) fn merge(
             )
         };
         let numeric = matches!(
-            slot(key.field, &mut next),
+            slot(key.id, &mut next),
             Slot::U32(..) | Slot::U16(..) | Slot::Small(..) | Slot::Flag(_)
         );
         let reset = match &value {
@@ -228,10 +197,10 @@ pub(crate) fn merge(
                 false => number(&value, min, max).map(Some).map_err(|why| bad(&why)),
             }
         };
-        match slot(key.field, &mut next) {
-            Slot::U32(v, min) => *v = int(min.into(), u32::MAX.into())?.map(|n| n as u32),
-            Slot::U16(v, min) => *v = int(min.into(), u16::MAX.into())?.map(|n| n as u16),
-            Slot::Small(v, max) => *v = int(0, max.into())?.map(|n| n as u8),
+        match slot(key.id, &mut next) {
+            Slot::U32(v, min, max) => *v = int(min.into(), max.into())?.map(|n| n as u32),
+            Slot::U16(v, min, max) => *v = int(min.into(), max.into())?.map(|n| n as u16),
+            Slot::Small(v, min, max) => *v = int(min.into(), max.into())?.map(|n| n as u8),
             Slot::Flag(v) => {
                 *v = match reset {
                     true => None,
@@ -273,6 +242,7 @@ pub(crate) fn merge(
                     }
                 }
             }
+            Slot::NoJson => return Err(bad("this key cannot be written")),
         }
     }
     *target = next;
@@ -282,7 +252,7 @@ pub(crate) fn merge(
 /// The keys of `p` that are set, as a JSON object in the order of `keys`. Numbers are JSON
 /// numbers, flags JSON booleans, binary data hex; every user property is its own
 /// `UserProperty` member, as on input.
-pub(crate) fn render(keys: &[Key], p: &Properties) -> String {
+pub(crate) fn render(keys: Keys, p: &Properties) -> String {
     let mut p = p.clone();
     let mut out = String::from("{");
     let mut member = |name: &str, json: String| {
@@ -293,11 +263,11 @@ pub(crate) fn render(keys: &[Key], p: &Properties) -> String {
         out.push(':');
         out.push_str(&json);
     };
-    for k in keys {
-        match slot(k.field, &mut p) {
-            Slot::U32(Some(v), _) => member(k.name, v.to_string()),
-            Slot::U16(Some(v), _) => member(k.name, v.to_string()),
-            Slot::Small(Some(v), _) => member(k.name, v.to_string()),
+    for k in keys.keys() {
+        match slot(k.id, &mut p) {
+            Slot::U32(Some(v), ..) => member(k.name, v.to_string()),
+            Slot::U16(Some(v), ..) => member(k.name, v.to_string()),
+            Slot::Small(Some(v), ..) => member(k.name, v.to_string()),
             Slot::Flag(Some(v)) => member(k.name, (*v != 0).to_string()),
             Slot::Text(Some(v)) => member(k.name, quote(v)),
             Slot::Hex(Some(v)) => member(k.name, quote(&to_hex(v))),
@@ -430,8 +400,51 @@ pub(crate) fn parse_string_array(setting: &str, text: &str) -> Result<Vec<String
 }
 
 #[cfg(test)]
+mod docs_tables;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_keys_name_known_settings_in_a_clear_order() {
+        for id in PropertyId::ALL {
+            for k in id.json_keys() {
+                assert!(
+                    SETTINGS.iter().any(|s| s.setting() == k.setting),
+                    "{id:?} names an unknown setting {}",
+                    k.setting
+                );
+                let mut p = Properties::default();
+                assert!(
+                    !matches!(slot(id, &mut p), Slot::NoJson),
+                    "{id:?} has no JSON form"
+                );
+            }
+        }
+        for setting in SETTINGS {
+            let ranks: Vec<u8> = PropertyId::ALL
+                .iter()
+                .flat_map(|id| id.json_keys())
+                .filter(|k| k.setting == setting.setting())
+                .map(|k| k.rank)
+                .collect();
+            let mut sorted = ranks.clone();
+            sorted.sort_unstable();
+            let expected: Vec<u8> = (0..ranks.len() as u8).collect();
+            assert_eq!(sorted, expected, "ranks of {}", setting.setting());
+            let mut names: Vec<String> = setting
+                .keys()
+                .iter()
+                .flat_map(|k| std::iter::once(k.name).chain(k.alias))
+                .map(str::to_ascii_lowercase)
+                .collect();
+            let count = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), count, "a key of {} twice", setting.setting());
+        }
+    }
 
     #[test]
     fn objects_keep_repeated_members_in_order() {
