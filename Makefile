@@ -29,6 +29,7 @@ lint: setup
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --all-targets -- -D warnings
 	ffi-c/gen-header --check
+	scripts/lint-faces
 
 header: setup
 	ffi-c/gen-header

@@ -66,8 +66,9 @@ const STATE = Symbol('ferromq.state');
 // its listeners are still expected to fire.
 const live = new Set();
 
+/** @returns {import('./index').MQTTError} */
 function mqttError(code, message) {
-  const e = new Error(message);
+  const e = /** @type {import('./index').MQTTError} */ (new Error(message));
   e.code = code;
   return e;
 }
@@ -234,18 +235,20 @@ class Certificate {
 
   [util.inspect.custom]() {
     if (this.isEmpty()) return 'Certificate <empty>';
-    return `Certificate <subject=${JSON.stringify(this.subject)} issuer=${JSON.stringify(this.issuer)} ` +
-      `expires=${JSON.stringify(this.expirationDate)} privateKeyAvailable=${this.privateKeyAvailable}>`;
+    // The fields are the prototype's getters (CERTIFICATE_FIELDS), declared in index.d.ts.
+    const c = /** @type {import('./index').Certificate} */ (/** @type {unknown} */ (this));
+    return `Certificate <subject=${JSON.stringify(c.subject)} issuer=${JSON.stringify(c.issuer)} ` +
+      `expires=${JSON.stringify(c.expirationDate)} privateKeyAvailable=${c.privateKeyAvailable}>`;
   }
 }
 
 for (const [field, kind] of CERTIFICATE_FIELDS) {
   Object.defineProperty(Certificate.prototype, field, {
     get: kind === 'bytes'
-      ? function () {
+      ? /** @this {Certificate} */ function () {
         return this[CERT_NATIVE][field] ?? Buffer.alloc(0);
       }
-      : function () {
+      : /** @this {Certificate} */ function () {
         return this[CERT_NATIVE][field];
       },
     enumerable: true,
@@ -276,6 +279,7 @@ const FIREWALL_FIELDS = ['autoDetect', 'firewallType', 'host', 'password', 'port
  * values are checked when assigned to a client (10022).
  */
 class Firewall {
+  /** @param {import('./index').FirewallFields} [fields] */
   constructor(fields = {}) {
     if (fields === null || typeof fields !== 'object') {
       throw mqttError(INVALID_ARGUMENT, `Firewall takes an object of fields, got ${describe(fields)}`);
@@ -562,10 +566,12 @@ const SKIPPABLE_KINDS = ['Log', 'MessageAck', 'MessageIn', 'MessageOut'].map(kin
 // U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
 // bytes. A small payload's text (under 256 bytes) comes made: a getter would cost more
 // than the string.
+/** @this {object} a message event */
 function setText(text) {
   Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
 }
 
+/** @this {{ messageB: Buffer }} a message event */
 function lazyText() {
   const text = this.messageB.toString('utf8');
   setText.call(this, text);
@@ -844,6 +850,11 @@ class ClientState {
   // finished at once waits a microtask for that, so listeners never run inside the call
   // itself. `failed` (connect) hears the engine's own failure, even after interrupt()
   // settled the returned Promise.
+  /**
+   * @param {() => (PromiseLike<unknown> | null | undefined)} start
+   * @param {{ settle?: boolean, what?: string, failed?: (() => void) | null, outcome?: number }} [options]
+   * @returns {Promise<void>}
+   */
   call(start, { settle = true, what = 'waiting', failed = null, outcome = -1 } = {}) {
     const seen = outcome >= 0 ? this.fired[outcome] : 0;
     let pending;

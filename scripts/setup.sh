@@ -35,6 +35,13 @@ if ! .venv/bin/python -c 'import maturin, pytest, pytest_asyncio' 2>/dev/null; t
   echo "setup: pip install maturin pytest pytest-asyncio"
   .venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.5,<2' 'pytest>=8' 'pytest-asyncio>=0.23' 'pytest-timeout>=2'
 fi
+# make lint's Python checks, pinned so a new release's rules cannot fail a clean tree.
+lint_py=(ruff==0.17.6 mypy==2.4.1)
+if [ "$(.venv/bin/ruff --version 2>/dev/null)" != "ruff 0.17.6" ] ||
+   ! .venv/bin/mypy --version 2>/dev/null | grep -q '^mypy 2\.4\.1 '; then
+  echo "setup: pip install ${lint_py[*]}"
+  .venv/bin/pip install -q --disable-pip-version-check "${lint_py[@]}"
+fi
 
 if ! command -v cbindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/cbindgen" ]; then
   echo "setup: cargo install cbindgen"
@@ -43,8 +50,11 @@ fi
 
 # node/ builds its addon with cargo (node/build-addon.js); --ignore-scripts keeps npm from
 # running that build here: make build and the test scripts run it in the debug profile.
-if [ ! -d node/node_modules/@napi-rs/cli ]; then
-  echo "setup: npm install (node/: @napi-rs/cli)"
+# Its devDependencies also hold make lint's Node checks (eslint, tsc); a changed package.json
+# installs again.
+if [ ! -d node/node_modules/@napi-rs/cli ] || [ ! -e node/node_modules/.package-lock.json ] ||
+   [ node/package.json -nt node/node_modules/.package-lock.json ]; then
+  echo "setup: npm install (node/: @napi-rs/cli, eslint, typescript)"
   (cd node && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 if [ ! -d tests/node/node_modules/typescript ]; then

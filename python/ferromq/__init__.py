@@ -23,6 +23,7 @@ TLS and proxies: ``ssl_enabled``, ``ssl_cert``, ``ssl_accept_server_cert``,
 
 from __future__ import annotations
 
+from . import aio
 from ._error import MQTTError
 from ._native import (
     CONFIG_SETTINGS,
@@ -47,7 +48,6 @@ from ._native import (
     config_settings,
     mqtt,
 )
-from . import aio
 
 __all__ = [
     "CONFIG_SETTINGS",
@@ -61,9 +61,9 @@ __all__ = [
     "Firewall",
     "LogEvent",
     "MQTTError",
+    "MQTTMessage",
     "MessageAckEvent",
     "MessageEvent",
-    "MQTTMessage",
     "ReadyToSendEvent",
     "SSLServerAuthenticationEvent",
     "SSLStatusEvent",

@@ -27,5 +27,6 @@ class MQTTError(Exception):
     def __repr__(self) -> str:
         return f"MQTTError({self.code!r}, {self.message!r})"
 
-    def __reduce__(self):  # keep pickling (e.g. across multiprocessing) working
+    # Keeps pickling (e.g. across multiprocessing) working.
+    def __reduce__(self) -> tuple[type[MQTTError], tuple[int, str]]:
         return (type(self), (self.code, self.message))

@@ -1,10 +1,12 @@
 """Type stubs for ferromq._native, the Rust extension behind ferromq.mqtt and ferromq.aio.mqtt."""
 
 import os
-from typing import Callable, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
+from typing import Any, Awaitable, Callable, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
+
+from typing_extensions import Self
 
 __version__: str
-EVENT_NAMES: List[str]
+EVENT_NAMES: List[_EventName]
 """The documented event names, as on() takes them."""
 CONFIG_SETTINGS: List[str]
 """The name of every setting config() answers (see config_settings() for the details)."""
@@ -20,13 +22,13 @@ class ConfigSetting:
         """The documented group: "mqtt", "tcp", ..."""
     @property
     def kind(self) -> str:
-        """"bool", "int" or "string": the shape of the text config() reads and writes."""
+        """ "bool", "int" or "string": the shape of the text config() reads and writes."""
     @property
     def read_only(self) -> bool:
         """Whether config("Name=Value") is refused."""
     @property
     def applies(self) -> str:
-        """"both", "3.1.1" or "5.0": the MQTT versions the setting means something under."""
+        """ "both", "3.1.1" or "5.0": the MQTT versions the setting means something under."""
     @property
     def default(self) -> str:
         """What config() reads on a new client, and after reset()."""
@@ -284,7 +286,7 @@ class LogEvent:
     def message(self) -> str: ...
     @property
     def log_type(self) -> str:
-        """"Info", "Packet", "Reconnect" or "Session"."""
+        """ "Info", "Packet", "Reconnect" or "Session"."""
 
 @final
 class MessageAckEvent:
@@ -306,7 +308,7 @@ class MessageEvent:
     """MessageIn (a message arrived) and MessageOut (our message is fully acknowledged)."""
     @property
     def name(self) -> str:
-        """"MessageIn" or "MessageOut"."""
+        """ "MessageIn" or "MessageOut"."""
     @property
     def packet_id(self) -> int:
         """-1 for QoS 0."""
@@ -512,7 +514,7 @@ class mqtt(_Client):
         """Publish bytes/bytearray/memoryview; returns once in the send buffer."""
     def do_events(self) -> None:
         """Fire pending events; waits up to 0.1 s when none is pending."""
-    def __enter__(self) -> "mqtt": ...
+    def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: object, exc: object, tb: object) -> bool: ...
 
 class _AioClient(_Client):
@@ -521,7 +523,7 @@ class _AioClient(_Client):
     def __init__(self) -> None: ...
     def _start_push(self) -> int: ...
     def _stop_answers(self) -> None: ...
-    def _pump(self, max_events: int, max_seconds: float) -> Tuple[List[BaseException], List[object], bool]: ...
+    def _pump(self, max_events: int, max_seconds: float) -> Tuple[List[BaseException], List[Awaitable[Any]], bool]: ...
     def _connect(self, fut: object) -> None: ...
     def _connect_to(self, fut: object, host: str, port: int) -> None: ...
     def _disconnect(self, fut: object) -> None: ...

@@ -13,13 +13,17 @@ afterwards raises RuntimeError.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
 import weakref
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from ._error import MQTTError
 from ._native import _AioClient
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["mqtt"]
 
@@ -51,10 +55,9 @@ def _unwatch_now(loop: asyncio.AbstractEventLoop, rsock: socket.socket) -> None:
     if rsock.fileno() < 0:
         return
     if not loop.is_closed():
-        try:
+        # A loop being torn down may refuse; the fd goes anyway.
+        with contextlib.suppress(Exception):
             loop.remove_reader(rsock)
-        except Exception:  # noqa: BLE001 - a loop being torn down may refuse; the fd goes anyway
-            pass
     rsock.close()
 
 
@@ -115,7 +118,7 @@ class mqtt(_AioClient):
         self._tasks: "set[asyncio.Future[Any]]" = set()
         # The futures of calls still running, with what each waits for (for interrupt()).
         self._pending: "dict[asyncio.Future[None], str]" = {}
-        self._finalizer: Optional[weakref.finalize] = None
+        self._finalizer: Optional[weakref.finalize[..., mqtt]] = None
         self._closed = False
         # The next round of dispatch when events were left over (see _dispatch).
         self._next_round: Optional[asyncio.Handle] = None
@@ -252,7 +255,7 @@ class mqtt(_AioClient):
         """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
         return self._call("publish_data", self._publish_data, topic, qos, data)
 
-    async def __aenter__(self) -> "mqtt":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

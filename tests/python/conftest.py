@@ -17,11 +17,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Tuple, Union
 
 import pytest
 
 import ferromq
+
+if TYPE_CHECKING:
+    from ferromq._native import _EventName
 
 
 @dataclass(frozen=True)
@@ -162,23 +165,26 @@ def free_port() -> int:
     """A loopback port nothing is bound to right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @dataclass
 class Recorder:
     """Every event a client fired, in order (register with record(client))."""
 
-    events: List[object] = field(default_factory=list)
+    # Any: a recorder holds events of every class, read by the fields of the one each test
+    # asked for.
+    events: List[Any] = field(default_factory=list)
 
     def __call__(self, e: object) -> None:
         self.events.append(e)
 
-    def named(self, name: str) -> List:
+    def named(self, name: str) -> List[Any]:
         return [e for e in self.events if e.name == name]
 
 
-def record(m, *names: str) -> Recorder:
+def record(m: Union[ferromq.mqtt, ferromq.aio.mqtt], *names: _EventName) -> Recorder:
     """Record the events `names` (all documented events when none are given) of `m`."""
     r = Recorder()
     for name in names or ferromq.EVENT_NAMES:
@@ -267,9 +273,7 @@ class PrivateBroker:
         exe = shutil.which("mosquitto") or next(
             (p for p in ("/usr/sbin/mosquitto", "/usr/bin/mosquitto") if os.path.exists(p)), "mosquitto"
         )
-        self.proc = subprocess.Popen(
-            [exe, "-c", self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.proc = subprocess.Popen([exe, "-c", self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:

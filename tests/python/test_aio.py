@@ -7,14 +7,14 @@ import asyncio
 import gc
 import threading
 import weakref
-from typing import AsyncIterator, Callable, List
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 
 import pytest
 import pytest_asyncio
 
 import ferromq
 import ferromq.aio
-from conftest import PAYLOADS, free_port
+from conftest import PAYLOADS, Broker, GatedRelay, SilentListener, free_port
 
 
 async def until(cond: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -48,7 +48,7 @@ async def make_aio() -> AsyncIterator[Callable[[], ferromq.aio.mqtt]]:
 
 
 @pytest_asyncio.fixture
-async def aconnected(make_aio, broker) -> ferromq.aio.mqtt:
+async def aconnected(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> ferromq.aio.mqtt:
     m = make_aio()
     await m.connect_to(broker.host, broker.port)
     return m
@@ -57,7 +57,7 @@ async def aconnected(make_aio, broker) -> ferromq.aio.mqtt:
 # ---- scenarios ----
 
 
-async def _connect_and_close(m: ferromq.aio.mqtt, broker) -> None:
+async def _connect_and_close(m: ferromq.aio.mqtt, broker: Broker) -> None:
     connected: List[ferromq.ConnectedEvent] = []
     disconnected: List[ferromq.DisconnectedEvent] = []
     m.on("Connected", connected.append)
@@ -71,11 +71,11 @@ async def _connect_and_close(m: ferromq.aio.mqtt, broker) -> None:
     assert disconnected[0].status_code == 0
 
 
-async def test_aio_scenario_connect_v311(make_aio, broker):
+async def test_aio_scenario_connect_v311(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     await _connect_and_close(make_aio(), broker)
 
 
-async def test_aio_scenario_connect_v5(make_aio, broker):
+async def test_aio_scenario_connect_v5(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     m.version = 1
     await _connect_and_close(m, broker)
@@ -104,19 +104,19 @@ async def _roundtrip(m: ferromq.aio.mqtt, topic: str, qos: int) -> None:
         assert len(in_acks) == len(PAYLOADS)
 
 
-async def test_aio_scenario_qos0_roundtrip(aconnected, topic):
+async def test_aio_scenario_qos0_roundtrip(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     await _roundtrip(aconnected, topic, 0)
 
 
-async def test_aio_scenario_qos1_roundtrip(aconnected, topic):
+async def test_aio_scenario_qos1_roundtrip(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     await _roundtrip(aconnected, topic, 1)
 
 
-async def test_aio_scenario_qos2_roundtrip(aconnected, topic):
+async def test_aio_scenario_qos2_roundtrip(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     await _roundtrip(aconnected, topic, 2)
 
 
-async def test_aio_scenario_multi_filter_subscribe(aconnected, topic):
+async def test_aio_scenario_multi_filter_subscribe(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     subscribed: List[str] = []
     ins: List[str] = []
@@ -131,7 +131,7 @@ async def test_aio_scenario_multi_filter_subscribe(aconnected, topic):
     assert sorted(ins) == sorted(sent)
 
 
-async def test_aio_scenario_unsubscribe_stops_delivery(aconnected, topic):
+async def test_aio_scenario_unsubscribe_stops_delivery(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     ins: List[str] = []
     unsubscribed: List[str] = []
@@ -147,7 +147,7 @@ async def test_aio_scenario_unsubscribe_stops_delivery(aconnected, topic):
     assert ins == ["before"]
 
 
-async def test_aio_scenario_wrong_password_refused(make_aio, broker):
+async def test_aio_scenario_wrong_password_refused(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     m.user = broker.user
     m.password = "wrong-" + broker.password
@@ -162,7 +162,7 @@ async def test_aio_scenario_wrong_password_refused(make_aio, broker):
     assert ok.connected
 
 
-async def test_aio_scenario_closed_port_fails(make_aio, broker):
+async def test_aio_scenario_closed_port_fails(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     with pytest.raises(ferromq.MQTTError) as err:
         await m.connect_to(broker.host, broker.closed_port)
@@ -170,7 +170,7 @@ async def test_aio_scenario_closed_port_fails(make_aio, broker):
     assert str(broker.closed_port) in err.value.message
 
 
-async def test_aio_scenario_publish_wildcard_refused(aconnected, topic):
+async def test_aio_scenario_publish_wildcard_refused(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     for bad in (f"{topic}/+", f"{topic}/#"):
         with pytest.raises(ferromq.MQTTError) as err:
             await aconnected.publish_message(bad, 1, "x")
@@ -179,7 +179,7 @@ async def test_aio_scenario_publish_wildcard_refused(aconnected, topic):
     await aconnected.publish_message(topic, 1, "fine")
 
 
-async def test_aio_scenario_publish_qos3_refused(aconnected, topic):
+async def test_aio_scenario_publish_qos3_refused(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     with pytest.raises(ferromq.MQTTError) as err:
         await aconnected.publish_data(topic, 3, b"x")
     assert err.value.code == 505
@@ -190,7 +190,7 @@ async def test_aio_scenario_publish_qos3_refused(aconnected, topic):
 # ---- delivery on the loop ----
 
 
-async def test_handlers_run_on_the_loop_thread(aconnected, topic):
+async def test_handlers_run_on_the_loop_thread(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     threads: List[int] = []
     m.on("MessageIn", lambda e: threads.append(threading.get_ident()))
@@ -201,12 +201,12 @@ async def test_handlers_run_on_the_loop_thread(aconnected, topic):
     assert set(threads) == {threading.get_ident()}
 
 
-async def test_async_handler_runs_as_a_task_and_may_await_the_client(aconnected, topic):
+async def test_async_handler_runs_as_a_task_and_may_await_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     pongs: List[str] = []
 
     @m.on("MessageIn")
-    async def echo(e):
+    async def echo(e: ferromq.MessageEvent) -> None:
         if e.topic.endswith("/ping"):
             await m.publish_message(f"{topic}/pong", 1, "pong " + e.message)
         else:
@@ -217,12 +217,12 @@ async def test_async_handler_runs_as_a_task_and_may_await_the_client(aconnected,
     await until(lambda: pongs == ["pong 1"])
 
 
-async def test_sync_handler_may_call_the_client(aconnected, topic):
+async def test_sync_handler_may_call_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     got: List[str] = []
 
     @m.on("MessageIn")
-    def echo(e):
+    def echo(e: ferromq.MessageEvent) -> None:
         if e.topic.endswith("/ping"):
             m.publish_message(f"{topic}/pong", 0, "pong")  # starts at once; not awaited
         else:
@@ -233,19 +233,19 @@ async def test_sync_handler_may_call_the_client(aconnected, topic):
     await until(lambda: got == ["pong"])
 
 
-async def test_handler_exceptions_go_to_the_loop_exception_handler(aconnected, topic):
+async def test_handler_exceptions_go_to_the_loop_exception_handler(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     loop = asyncio.get_running_loop()
-    reported: List[dict] = []
+    reported: List[Dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
     after: List[str] = []
 
     @m.on("MessageIn")
-    def boom(e):
+    def boom(e: ferromq.MessageEvent) -> None:
         raise ValueError("sync " + e.message)
 
     @m.on("MessageIn")
-    async def aboom(e):
+    async def aboom(e: ferromq.MessageEvent) -> None:
         raise KeyError("async " + e.message)
 
     m.on("MessageIn", lambda e: after.append(e.message))
@@ -260,7 +260,7 @@ async def test_handler_exceptions_go_to_the_loop_exception_handler(aconnected, t
     assert all(ctx["client"] is m for ctx in reported)
 
 
-async def test_errors_before_sending(make_aio):
+async def test_errors_before_sending(make_aio: Callable[[], ferromq.aio.mqtt]) -> None:
     m = make_aio()
     with pytest.raises(ferromq.MQTTError) as err:
         await m.subscribe("a/b", 0)
@@ -269,10 +269,10 @@ async def test_errors_before_sending(make_aio):
         await m.connect()
     assert err.value.code == 102
     with pytest.raises(TypeError):
-        m.publish_data("a/b", 0, "text")
+        m.publish_data("a/b", 0, "text")  # type: ignore[arg-type]  # on purpose: the runtime must refuse it
 
 
-async def test_timeout_applies_to_awaits(make_aio):
+async def test_timeout_applies_to_awaits(make_aio: Callable[[], ferromq.aio.mqtt]) -> None:
     import socket
 
     silent = socket.socket()
@@ -282,7 +282,7 @@ async def test_timeout_applies_to_awaits(make_aio):
     m.timeout = 1
     ticks = 0
 
-    async def ticker():
+    async def ticker() -> None:
         nonlocal ticks
         while True:
             ticks += 1
@@ -299,7 +299,7 @@ async def test_timeout_applies_to_awaits(make_aio):
     assert ticks > 20, "the loop kept running while connect waited"
 
 
-async def test_cancelled_await_does_not_break_the_client(aconnected, topic):
+async def test_cancelled_await_does_not_break_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     fut = m.subscribe(topic, 1)
     fut.cancel()
@@ -311,7 +311,7 @@ async def test_cancelled_await_does_not_break_the_client(aconnected, topic):
     await until(lambda: got == ["after cancel"])
 
 
-async def test_async_with_disconnects(broker):
+async def test_async_with_disconnects(broker: Broker) -> None:
     async with ferromq.aio.mqtt() as m:
         await m.connect_to(broker.host, broker.port)
         assert m.connected
@@ -319,9 +319,9 @@ async def test_async_with_disconnects(broker):
     m.close()
 
 
-async def test_dropped_client_is_collected(broker):
+async def test_dropped_client_is_collected(broker: Broker) -> None:
     m = ferromq.aio.mqtt()
-    m.on("MessageIn", lambda e: m.publish_message("x", 0, "y"))
+    m.on("MessageIn", lambda e: m.publish_message("x", 0, "y"))  # noqa: F821 - a handler that holds its client (a cycle); del m leaves only the cycle
     await m.connect_to(broker.host, broker.port)
     ref = weakref.ref(m)
     del m
@@ -331,13 +331,13 @@ async def test_dropped_client_is_collected(broker):
     assert ref() is None
 
 
-def test_client_is_bound_to_one_loop(broker):
+def test_client_is_bound_to_one_loop(broker: Broker) -> None:
     m = ferromq.aio.mqtt()
 
-    async def connect():
+    async def connect() -> None:
         await m.connect_to(broker.host, broker.port)
 
-    async def disconnect():
+    async def disconnect() -> None:
         await m.disconnect()
 
     asyncio.run(connect())
@@ -345,13 +345,13 @@ def test_client_is_bound_to_one_loop(broker):
         asyncio.run(disconnect())
 
 
-def test_methods_need_a_running_loop():
+def test_methods_need_a_running_loop() -> None:
     m = ferromq.aio.mqtt()
     with pytest.raises(RuntimeError):
         m.connect()
 
 
-async def test_many_messages_cross_batches_in_order(aconnected, topic):
+async def test_many_messages_cross_batches_in_order(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     """More events than one loop callback fires (256): the rest follow in order."""
     m = aconnected
     got: List[int] = []
@@ -363,7 +363,7 @@ async def test_many_messages_cross_batches_in_order(aconnected, topic):
     assert got == list(range(n))
 
 
-async def test_closed_client_refuses_calls(make_aio, broker):
+async def test_closed_client_refuses_calls(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     await m.connect_to(broker.host, broker.port)
     await m.disconnect()
@@ -375,7 +375,7 @@ async def test_closed_client_refuses_calls(make_aio, broker):
 # ---- the class members of issue 3, with asyncio ----
 
 
-async def test_aio_scenario_local_host_and_port(make_aio, broker):
+async def test_aio_scenario_local_host_and_port(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     port = free_port()
     m.local_host = "127.0.0.1"
@@ -389,7 +389,9 @@ async def test_aio_scenario_local_host_and_port(make_aio, broker):
     assert m.ready_to_send is False
 
 
-async def test_aio_scenario_timeout_expires(make_aio, silent_listener):
+async def test_aio_scenario_timeout_expires(
+    make_aio: Callable[[], ferromq.aio.mqtt], silent_listener: SilentListener
+) -> None:
     m = make_aio()
     m.timeout = 1
     loop = asyncio.get_running_loop()
@@ -401,7 +403,9 @@ async def test_aio_scenario_timeout_expires(make_aio, silent_listener):
     assert m.connected is False
 
 
-async def test_aio_scenario_interrupt_from_thread(make_aio, silent_listener):
+async def test_aio_scenario_interrupt_from_thread(
+    make_aio: Callable[[], ferromq.aio.mqtt], silent_listener: SilentListener
+) -> None:
     """interrupt() from another thread fails the pending await with 301 at once."""
     m = make_aio()
     m.timeout = 30
@@ -418,7 +422,9 @@ async def test_aio_scenario_interrupt_from_thread(make_aio, silent_listener):
     await until(lambda: not m.connected)
 
 
-async def test_aio_interrupt_on_the_loop_fails_every_pending_call(make_aio, gated_relay, topic):
+async def test_aio_interrupt_on_the_loop_fails_every_pending_call(
+    make_aio: Callable[[], ferromq.aio.mqtt], gated_relay: GatedRelay, topic: str
+) -> None:
     m = make_aio()
     m.timeout = 0  # no limit: only the interrupt can end the waits
     gated_relay.gate.set()
@@ -441,7 +447,7 @@ async def test_aio_interrupt_on_the_loop_fails_every_pending_call(make_aio, gate
     assert err.value.code == 1117
 
 
-async def test_aio_scenario_interrupt_from_handler(aconnected, topic):
+async def test_aio_scenario_interrupt_from_handler(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     disconnected: List[object] = []
     m.on("Disconnected", disconnected.append)
@@ -454,7 +460,7 @@ async def test_aio_scenario_interrupt_from_handler(aconnected, topic):
     assert m.connected is False
 
 
-async def test_aio_scenario_reset_defaults(make_aio, broker):
+async def test_aio_scenario_reset_defaults(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:
     m = make_aio()
     fresh = ferromq.aio.mqtt()
     connected: List[int] = []
@@ -468,7 +474,15 @@ async def test_aio_scenario_reset_defaults(make_aio, broker):
     await m.connect_to(broker.host, broker.port)
     m.reset()
     await until(lambda: len(disconnected) == 1)
-    for name in ("client_id", "keep_alive_interval", "remote_host", "remote_port", "timeout", "connected", "ready_to_send"):
+    for name in (
+        "client_id",
+        "keep_alive_interval",
+        "remote_host",
+        "remote_port",
+        "timeout",
+        "connected",
+        "ready_to_send",
+    ):
         assert getattr(m, name) == getattr(fresh, name), name
     for s in ferromq.config_settings():
         assert m.config(s.name) == s.default, s.name
@@ -477,12 +491,12 @@ async def test_aio_scenario_reset_defaults(make_aio, broker):
     fresh.close()
 
 
-async def test_aio_scenario_collections_in_message_ack(aconnected, topic):
+async def test_aio_scenario_collections_in_message_ack(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
-    at_ack: List[tuple] = []
-    listed_at_end: List[tuple] = []
+    at_ack: List[Tuple[int, int, Optional[ferromq.MQTTMessage]]] = []
+    listed_at_end: List[Tuple[int, List[int]]] = []
 
-    def ack(e):
+    def ack(e: ferromq.MessageAckEvent) -> None:
         coll = m.outgoing_messages if e.direction == 0 else m.incoming_messages
         msg = coll[e.index] if 0 <= e.index < len(coll) else None
         at_ack.append((e.direction, e.packet_id, msg))
@@ -503,7 +517,7 @@ async def test_aio_scenario_collections_in_message_ack(aconnected, topic):
         assert packet_id not in listed
 
 
-async def test_aio_scenario_threads_publish(aconnected, topic):
+async def test_aio_scenario_threads_publish(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     """Four concurrent tasks publish 50 messages each; all 200 arrive, each task's in order."""
     m = aconnected
     got: List[str] = []
@@ -524,11 +538,11 @@ async def test_aio_scenario_threads_publish(aconnected, topic):
         assert [int(x.split("-")[1]) for x in got if x.startswith(f"{t}-")] == list(range(50))
 
 
-async def test_aio_scenario_destroy_in_flight(broker, topic):
+async def test_aio_scenario_destroy_in_flight(broker: Broker, topic: str) -> None:
     for qos in (1, 2):
         m = ferromq.aio.mqtt()
         m.timeout = 10
-        m.on("MessageOut", lambda e: m.client_id)
+        m.on("MessageOut", lambda e: m.client_id)  # noqa: B023, F821 - a handler that holds its client (a cycle), then del m
         await m.connect_to(broker.host, broker.port)
         # Not awaited: the client goes while its publishes are still on their way.
         pending = [m.publish_message(topic, qos, f"in flight {i}") for i in range(20)]

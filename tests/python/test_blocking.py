@@ -7,13 +7,12 @@ import socket
 import sys
 import threading
 import time
-from typing import List
+from typing import Any, Callable, List
 
 import pytest
 
 import ferromq
-from conftest import pump_for, pump_until
-
+from conftest import Broker, pump_for, pump_until
 
 # ---- the GIL ----
 
@@ -31,7 +30,7 @@ class _Counter(threading.Thread):
             self.count += 1
 
 
-def test_gil_is_released_while_connect_waits(client):
+def test_gil_is_released_while_connect_waits(client: ferromq.mqtt) -> None:
     # A listener that never answers: the TCP handshake completes (the kernel's backlog) and
     # CONNACK never comes, so connect() waits out its timeout.
     silent = socket.socket()
@@ -55,7 +54,7 @@ def test_gil_is_released_while_connect_waits(client):
     assert counter.count - start_count > 10_000, "the other thread ran while connect() waited"
 
 
-def test_gil_is_released_while_subscribe_and_do_events_wait(connected, topic):
+def test_gil_is_released_while_subscribe_and_do_events_wait(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     counter = _Counter()
     counter.start()
@@ -70,7 +69,7 @@ def test_gil_is_released_while_subscribe_and_do_events_wait(connected, topic):
     assert ran > 10_000
 
 
-def test_other_threads_may_use_the_client(connected, topic):
+def test_other_threads_may_use_the_client(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     ins: List[ferromq.MessageEvent] = []
     m.on("MessageIn", ins.append)
@@ -95,13 +94,13 @@ def test_other_threads_may_use_the_client(connected, topic):
 # ---- handlers ----
 
 
-def test_handler_may_publish_from_message_in(connected, topic):
+def test_handler_may_publish_from_message_in(connected: ferromq.mqtt, topic: str) -> None:
     """Re-entrancy: a MessageIn handler calls publish on the same client."""
     m = connected
     echoes: List[str] = []
 
     @m.on("MessageIn")
-    def echo(e):
+    def echo(e: ferromq.MessageEvent) -> None:
         if e.topic == f"{topic}/ping":
             m.publish_message(f"{topic}/pong", 1, "pong:" + e.message)
         else:
@@ -114,12 +113,12 @@ def test_handler_may_publish_from_message_in(connected, topic):
     assert sorted(echoes) == ["pong:0", "pong:1", "pong:2"]
 
 
-def test_handler_may_subscribe_from_a_handler(connected, topic):
+def test_handler_may_subscribe_from_a_handler(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     got: List[str] = []
 
     @m.on("Subscribed")
-    def more(e):
+    def more(e: ferromq.SubscribedEvent) -> None:
         if e.topic_filter == f"{topic}/first":
             m.subscribe(f"{topic}/second", 0)  # a blocking call inside a handler
 
@@ -129,7 +128,7 @@ def test_handler_may_subscribe_from_a_handler(connected, topic):
     pump_until(m, lambda: got == [f"{topic}/second"])
 
 
-def test_several_handlers_for_one_event_run_in_order(connected, topic):
+def test_several_handlers_for_one_event_run_in_order(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     calls: List[str] = []
     m.on("MessageIn", lambda e: calls.append("a"))
@@ -140,12 +139,12 @@ def test_several_handlers_for_one_event_run_in_order(connected, topic):
     assert calls == ["a", "b"]
 
 
-def test_handler_exception_is_raised_from_the_call_that_fired_it(connected, topic):
+def test_handler_exception_is_raised_from_the_call_that_fired_it(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     seen: List[str] = []
 
     @m.on("MessageIn")
-    def boom(e):
+    def boom(e: ferromq.MessageEvent) -> None:
         seen.append(e.message)
         raise ValueError("handler failed: " + e.message)
 
@@ -162,14 +161,16 @@ def test_handler_exception_is_raised_from_the_call_that_fired_it(connected, topi
     assert m.connected
 
 
-def test_second_handler_exception_in_one_call_goes_to_unraisablehook(connected, topic, monkeypatch):
+def test_second_handler_exception_in_one_call_goes_to_unraisablehook(
+    connected: ferromq.mqtt, topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     m = connected
     unraisable: List[BaseException] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(u.exc_value))
     calls: List[str] = []
 
     @m.on("MessageIn")
-    def boom(e):
+    def boom(e: ferromq.MessageEvent) -> None:
         calls.append(e.message)
         raise RuntimeError(e.message)
 
@@ -185,9 +186,9 @@ def test_second_handler_exception_in_one_call_goes_to_unraisablehook(connected, 
     assert [str(e) for e in unraisable] == ["second"]
 
 
-def test_handler_exception_next_to_a_failed_call_is_kept_as_context(client, broker):
+def test_handler_exception_next_to_a_failed_call_is_kept_as_context(client: ferromq.mqtt, broker: Broker) -> None:
     @client.on("Connected")
-    def boom(e):
+    def boom(e: ferromq.ConnectedEvent) -> None:
         raise KeyError("from the handler")
 
     with pytest.raises(ferromq.MQTTError) as err:
@@ -196,14 +197,14 @@ def test_handler_exception_next_to_a_failed_call_is_kept_as_context(client, brok
     assert isinstance(err.value.__context__, KeyError)
 
 
-def test_handler_exception_inside_a_nested_call_stays_there(connected, topic):
+def test_handler_exception_inside_a_nested_call_stays_there(connected: ferromq.mqtt, topic: str) -> None:
     """An exception from a handler fired by a call made inside another handler is raised by
     that inner call, and the outer handler may catch it."""
     m = connected
     caught: List[str] = []
 
     @m.on("MessageIn")
-    def outer(e):
+    def outer(e: ferromq.MessageEvent) -> None:
         if e.topic.endswith("/a"):
             try:
                 m.publish_message(f"{topic}/b", 0, "inner")
@@ -222,7 +223,7 @@ def test_handler_exception_inside_a_nested_call_stays_there(connected, topic):
 # ---- event fields ----
 
 
-def test_message_fields(connected, topic):
+def test_message_fields(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     ins: List[ferromq.MessageEvent] = []
     m.on("MessageIn", ins.append)
@@ -243,10 +244,12 @@ def test_message_fields(connected, topic):
     assert (third.qos, third.packet_id, third.message) == (0, -1, "h\u00e9llo \u2603")
     assert "MessageIn" in repr(first)
     with pytest.raises(AttributeError):
-        first.topic = "changed"  # events are read-only
+        first.topic = "changed"  # type: ignore[misc]  # events are read-only: the runtime refuses
 
 
-def test_retained_message_is_flagged(connected, make_client, broker, topic):
+def test_retained_message_is_flagged(
+    connected: ferromq.mqtt, make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str
+) -> None:
     m = connected
     acked: List[ferromq.MessageEvent] = []
     m.on("MessageOut", acked.append)
@@ -268,7 +271,7 @@ def test_retained_message_is_flagged(connected, make_client, broker, topic):
     m.config("Retain=false")
 
 
-def test_subscribe_and_unsubscribe_event_fields(connected, topic):
+def test_subscribe_and_unsubscribe_event_fields(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     subs: List[ferromq.SubscribedEvent] = []
     unsubs: List[ferromq.UnsubscribedEvent] = []
@@ -284,7 +287,7 @@ def test_subscribe_and_unsubscribe_event_fields(connected, topic):
     assert [(e.name, e.topic_filters) for e in unsubs] == [("Unsubscribed", f"{topic}/x,{topic}/y")]
 
 
-def test_log_events(client, broker):
+def test_log_events(client: ferromq.mqtt, broker: Broker) -> None:
     logs: List[ferromq.LogEvent] = []
     client.on("Log", logs.append)
     client.config("LogLevel=1")
@@ -293,8 +296,8 @@ def test_log_events(client, broker):
     assert all(e.name == "Log" and 1 <= e.log_level <= 1 and e.log_type and e.message for e in logs)
 
 
-def test_disconnected_and_connection_status(client, broker):
-    events: List[object] = []
+def test_disconnected_and_connection_status(client: ferromq.mqtt, broker: Broker) -> None:
+    events: List[Any] = []  # Any: events of three classes, read by their fields
     for name in ("Connected", "ConnectionStatus", "Disconnected"):
         client.on(name, events.append)
     client.connect_to(broker.host, broker.port)
@@ -309,7 +312,7 @@ def test_disconnected_and_connection_status(client, broker):
 # ---- ways of connecting ----
 
 
-def test_connected_property_connects_and_disconnects(client, broker):
+def test_connected_property_connects_and_disconnects(client: ferromq.mqtt, broker: Broker) -> None:
     client.remote_host = broker.host
     client.remote_port = broker.port
     client.connected = True
@@ -324,14 +327,14 @@ def test_connected_property_connects_and_disconnects(client, broker):
     assert client.connected is False
 
 
-def test_connect_twice_is_refused(connected, broker):
+def test_connect_twice_is_refused(connected: ferromq.mqtt, broker: Broker) -> None:
     with pytest.raises(ferromq.MQTTError) as err:
         connected.connect_to(broker.host, broker.port)
     assert err.value.code in (101, 104)
     assert connected.connected
 
 
-def test_timeout_zero_returns_at_once_and_reports_by_events(client, broker, topic):
+def test_timeout_zero_returns_at_once_and_reports_by_events(client: ferromq.mqtt, broker: Broker, topic: str) -> None:
     connected_events: List[ferromq.ConnectedEvent] = []
     subs: List[ferromq.SubscribedEvent] = []
     client.on("Connected", connected_events.append)
@@ -345,7 +348,7 @@ def test_timeout_zero_returns_at_once_and_reports_by_events(client, broker, topi
     assert subs[0].topic_filter == topic
 
 
-def test_with_block_disconnects(broker):
+def test_with_block_disconnects(broker: Broker) -> None:
     with ferromq.mqtt() as m:
         m.timeout = 10
         m.connect_to(broker.host, broker.port)
@@ -353,7 +356,7 @@ def test_with_block_disconnects(broker):
     assert not m.connected
 
 
-def test_v5_roundtrip_and_will_settings(client, broker, topic):
+def test_v5_roundtrip_and_will_settings(client: ferromq.mqtt, broker: Broker, topic: str) -> None:
     client.version = 1
     client.will_topic = f"{topic}/will"
     client.will_message = "bye"
@@ -368,7 +371,7 @@ def test_v5_roundtrip_and_will_settings(client, broker, topic):
     assert ins[0].message == "five" and ins[0].qos == 2
 
 
-def test_many_messages_arrive_in_order(connected, topic):
+def test_many_messages_arrive_in_order(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     got: List[int] = []
     m.on("MessageIn", lambda e: got.append(int(e.message)))
@@ -396,7 +399,7 @@ time.sleep(0.2)
 """
 
 
-def test_exit_with_daemon_threads_inside_calls(broker, topic):
+def test_exit_with_daemon_threads_inside_calls(broker: Broker, topic: str) -> None:
     """Python < 3.14 ends daemon threads that want the GIL during shutdown with a forced
     unwind, which would abort the process inside our frames; the process must exit 0."""
     import subprocess
@@ -406,11 +409,12 @@ def test_exit_with_daemon_threads_inside_calls(broker, topic):
             [sys.executable, "-c", _EXIT_WHILE_BUSY, broker.host, str(broker.port), topic],
             capture_output=True,
             timeout=30,
+            check=False,  # the exit status is asserted below
         )
         assert r.returncode == 0, r.stderr.decode(errors="replace")
 
 
-def test_timeout_zero_publish_reports_would_block_then_ready_to_send(connected, topic):
+def test_timeout_zero_publish_reports_would_block_then_ready_to_send(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     ready: List[ferromq.ReadyToSendEvent] = []
     m.on("ReadyToSend", ready.append)
@@ -465,7 +469,7 @@ except ferromq.MQTTError as e:
 """
 
 
-def test_ctrl_c_during_a_blocking_call_is_raised_not_lost():
+def test_ctrl_c_during_a_blocking_call_is_raised_not_lost() -> None:
     """A SIGINT that arrives while the main thread waits in the engine ends the wait: the
     call is interrupted (301) and KeyboardInterrupt is raised with that MQTTError as its
     context, long before the call's Timeout (30 s). The signal is sent only once the child
@@ -495,7 +499,7 @@ def test_ctrl_c_during_a_blocking_call_is_raised_not_lost():
     assert float(words[3]) < 10, f"connect_to ended after {words[3]} s: the Timeout, not the signal"
 
 
-def test_interrupt_from_a_timer_ends_a_wait_on_the_main_thread(client, broker):
+def test_interrupt_from_a_timer_ends_a_wait_on_the_main_thread(client: ferromq.mqtt, broker: Broker) -> None:
     """The way to end a long wait early: interrupt() from another thread (here a timer)."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -522,7 +526,7 @@ def test_interrupt_from_a_timer_ends_a_wait_on_the_main_thread(client, broker):
     assert client.connected
 
 
-def test_reset_from_another_thread_ends_a_wait_and_restores_defaults(client):
+def test_reset_from_another_thread_ends_a_wait_and_restores_defaults(client: ferromq.mqtt) -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Callable, List
 
 import pytest
 
 import ferromq
-from conftest import PAYLOADS, pump_for, pump_until
+from conftest import PAYLOADS, Broker, pump_for, pump_until
 
 
-def _connect_and_close(m: ferromq.mqtt, broker) -> None:
+def _connect_and_close(m: ferromq.mqtt, broker: Broker) -> None:
     connected: List[ferromq.ConnectedEvent] = []
     disconnected: List[ferromq.DisconnectedEvent] = []
     m.on("Connected", connected.append)
@@ -27,12 +27,12 @@ def _connect_and_close(m: ferromq.mqtt, broker) -> None:
     assert disconnected[0].status_code == 0
 
 
-def scenario_connect_v311(client, broker):
+def scenario_connect_v311(client: ferromq.mqtt, broker: Broker) -> None:
     assert client.version == 0
     _connect_and_close(client, broker)
 
 
-def scenario_connect_v5(client, broker):
+def scenario_connect_v5(client: ferromq.mqtt, broker: Broker) -> None:
     client.version = 1
     _connect_and_close(client, broker)
 
@@ -67,19 +67,19 @@ def _roundtrip(m: ferromq.mqtt, topic: str, qos: int) -> None:
     assert all(a.response_code == 0 for a in acks)
 
 
-def scenario_qos0_roundtrip(connected, topic):
+def scenario_qos0_roundtrip(connected: ferromq.mqtt, topic: str) -> None:
     _roundtrip(connected, topic, 0)
 
 
-def scenario_qos1_roundtrip(connected, topic):
+def scenario_qos1_roundtrip(connected: ferromq.mqtt, topic: str) -> None:
     _roundtrip(connected, topic, 1)
 
 
-def scenario_qos2_roundtrip(connected, topic):
+def scenario_qos2_roundtrip(connected: ferromq.mqtt, topic: str) -> None:
     _roundtrip(connected, topic, 2)
 
 
-def scenario_multi_filter_subscribe(connected, topic):
+def scenario_multi_filter_subscribe(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     subscribed: List[ferromq.SubscribedEvent] = []
     ins: List[ferromq.MessageEvent] = []
@@ -98,7 +98,7 @@ def scenario_multi_filter_subscribe(connected, topic):
     assert all(e.message == e.topic for e in ins)
 
 
-def scenario_unsubscribe_stops_delivery(connected, topic):
+def scenario_unsubscribe_stops_delivery(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     ins: List[ferromq.MessageEvent] = []
     unsubscribed: List[ferromq.UnsubscribedEvent] = []
@@ -115,7 +115,7 @@ def scenario_unsubscribe_stops_delivery(connected, topic):
     assert [e.message for e in ins] == ["before"]
 
 
-def scenario_wrong_password_refused(make_client, broker):
+def scenario_wrong_password_refused(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     m = make_client()
     m.user = broker.user
     m.password = broker.password + "-wrong"
@@ -132,7 +132,7 @@ def scenario_wrong_password_refused(make_client, broker):
     assert ok.connected is True
 
 
-def scenario_closed_port_fails(client, broker):
+def scenario_closed_port_fails(client: ferromq.mqtt, broker: Broker) -> None:
     with pytest.raises(ferromq.MQTTError) as err:
         client.connect_to(broker.host, broker.closed_port)
     assert err.value.code == 10061
@@ -140,7 +140,7 @@ def scenario_closed_port_fails(client, broker):
     assert client.connected is False
 
 
-def scenario_publish_wildcard_refused(connected, topic):
+def scenario_publish_wildcard_refused(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     outs: List[ferromq.MessageEvent] = []
     m.on("MessageOut", outs.append)
@@ -154,7 +154,7 @@ def scenario_publish_wildcard_refused(connected, topic):
     assert outs[0].topic == topic
 
 
-def scenario_publish_qos3_refused(connected, topic):
+def scenario_publish_qos3_refused(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     outs: List[ferromq.MessageEvent] = []
     m.on("MessageOut", outs.append)

@@ -11,13 +11,13 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Type, Union
 
 import pytest
 
 import ferromq
 import ferromq.aio
-from conftest import GatedRelay, free_port, pump_for, pump_until, record, unique
+from conftest import Broker, GatedRelay, SilentListener, free_port, pump_for, pump_until, record, unique
 
 # ---- properties ----
 
@@ -42,17 +42,17 @@ DEFAULTS = {
 }
 
 
-def _properties(m) -> Dict[str, object]:
+def _properties(m: Union[ferromq.mqtt, ferromq.aio.mqtt]) -> Dict[str, object]:
     return {name: getattr(m, name) for name in DEFAULTS}
 
 
-def _settings(m) -> Dict[str, str]:
+def _settings(m: Union[ferromq.mqtt, ferromq.aio.mqtt]) -> Dict[str, str]:
     """Every readable config setting of the registry, by name."""
     return {s.name: m.config(s.name) for s in ferromq.config_settings()}
 
 
 @pytest.mark.parametrize("cls", [ferromq.mqtt, ferromq.aio.mqtt], ids=["mqtt", "aio.mqtt"])
-def scenario_properties_defaults(cls):
+def scenario_properties_defaults(cls: Union[Type[ferromq.mqtt], Type[ferromq.aio.mqtt]]) -> None:
     m = cls()
     got = _properties(m)
     assert got == DEFAULTS
@@ -94,7 +94,7 @@ def scenario_properties_defaults(cls):
     assert _properties(m) == DEFAULTS
 
 
-def scenario_properties_locked_while_connected(connected, broker):
+def scenario_properties_locked_while_connected(connected: ferromq.mqtt, broker: Broker) -> None:
     m = connected
     before = _properties(m)
     for name, value, code in [
@@ -135,7 +135,9 @@ def scenario_properties_locked_while_connected(connected, broker):
     assert (m.user, m.password, m.version, m.will_topic, m.will_message) == ("u", "p", 1, "wills/x", "w")
 
 
-def scenario_local_host_and_port(make_client, broker, silent_listener):
+def scenario_local_host_and_port(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, silent_listener: SilentListener
+) -> None:
     # The address really used: the listener sees where the connection comes from.
     probe = make_client()
     probe.timeout = 1
@@ -167,7 +169,7 @@ def scenario_local_host_and_port(make_client, broker, silent_listener):
     assert (auto.local_host, auto.local_port) == ("", 0)
 
 
-def scenario_connected_property(client, broker):
+def scenario_connected_property(client: ferromq.mqtt, broker: Broker) -> None:
     m = client
     r = record(m, "Connected", "Disconnected")
     m.remote_host = broker.host
@@ -181,7 +183,7 @@ def scenario_connected_property(client, broker):
     assert [(e.name, e.status_code) for e in r.events] == [("Connected", 0), ("Disconnected", 0)]
 
 
-def scenario_timeout_expires(client, silent_listener):
+def scenario_timeout_expires(client: ferromq.mqtt, silent_listener: SilentListener) -> None:
     m = client
     m.timeout = 1
     started = time.monotonic()
@@ -194,7 +196,7 @@ def scenario_timeout_expires(client, silent_listener):
     assert m.connected is False
 
 
-def scenario_timeout_zero_events(client, gated_relay, topic):
+def scenario_timeout_zero_events(client: ferromq.mqtt, gated_relay: GatedRelay, topic: str) -> None:
     # Through a relay that holds the broker's answers until the test lets them pass, so
     # "returns at once" cannot be confused with "the answer was quick".
     m = client
@@ -202,7 +204,7 @@ def scenario_timeout_zero_events(client, gated_relay, topic):
     inside_do_events = threading.local()
     fired: List[Tuple[str, bool]] = []
 
-    def note(e):
+    def note(e: Union[ferromq.ConnectedEvent, ferromq.SubscribedEvent]) -> None:
         fired.append((e.name, getattr(inside_do_events, "on", False)))
 
     m.on("Connected", note)
@@ -237,7 +239,7 @@ def scenario_timeout_zero_events(client, gated_relay, topic):
     assert fired == [("Connected", True), ("Subscribed", True)]
 
 
-def scenario_would_block_ready_to_send(connected, topic):
+def scenario_would_block_ready_to_send(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     r = record(m, "MessageIn", "MessageOut", "ReadyToSend")
     m.subscribe(topic, 1)
@@ -257,7 +259,7 @@ def scenario_would_block_ready_to_send(connected, topic):
     assert ins[0].message_b == big
 
 
-def scenario_interrupt_from_thread(client, silent_listener):
+def scenario_interrupt_from_thread(client: ferromq.mqtt, silent_listener: SilentListener) -> None:
     m = client
     m.timeout = 30
     timer = threading.Timer(0.3, m.interrupt)
@@ -272,7 +274,7 @@ def scenario_interrupt_from_thread(client, silent_listener):
     assert m.connected is False
 
 
-def scenario_interrupt_from_handler(connected, topic):
+def scenario_interrupt_from_handler(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     r = record(m, "Disconnected", "Subscribed")
     m.on("Subscribed", lambda e: m.interrupt())
@@ -286,7 +288,7 @@ def scenario_interrupt_from_handler(connected, topic):
     assert m.connected is False
 
 
-def scenario_reset_defaults(client, broker):
+def scenario_reset_defaults(client: ferromq.mqtt, broker: Broker) -> None:
     m = client
     fresh = ferromq.mqtt()
     fresh_settings = _settings(fresh)
@@ -340,22 +342,22 @@ def scenario_reset_defaults(client, broker):
 # ---- collections ----
 
 
-def scenario_collections_in_message_ack(connected, topic):
+def scenario_collections_in_message_ack(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
-    at_ack: List[Tuple[int, object]] = []
+    at_ack: List[Tuple[int, int, Optional[ferromq.MQTTMessage]]] = []
     listed_at_end: List[Tuple[str, int, List[int]]] = []
 
     @m.on("MessageAck")
-    def ack(e):
+    def ack(e: ferromq.MessageAckEvent) -> None:
         coll = m.outgoing_messages if e.direction == 0 else m.incoming_messages
         at_ack.append((e.direction, e.packet_id, coll[e.index] if 0 <= e.index < len(coll) else None))
 
     @m.on("MessageIn")
-    def message_in(e):
+    def message_in(e: ferromq.MessageEvent) -> None:
         listed_at_end.append(("in", e.packet_id, [x.packet_id for x in m.incoming_messages]))
 
     @m.on("MessageOut")
-    def message_out(e):
+    def message_out(e: ferromq.MessageEvent) -> None:
         listed_at_end.append(("out", e.packet_id, [x.packet_id for x in m.outgoing_messages]))
 
     m.subscribe(topic, 2)
@@ -364,7 +366,7 @@ def scenario_collections_in_message_ack(connected, topic):
         m.publish_message(topic, qos, text)
     pump_until(m, lambda: len(listed_at_end) == 4)
 
-    by_direction = {0: [], 1: []}
+    by_direction: Dict[int, List[int]] = {0: [], 1: []}
     for direction, packet_id, msg in at_ack:
         assert msg is not None, f"message {packet_id} (direction {direction}) not at its index"
         assert isinstance(msg, ferromq.MQTTMessage)
@@ -375,10 +377,15 @@ def scenario_collections_in_message_ack(connected, topic):
         assert msg.message_b == sent[msg.qos].encode()
         assert msg.retained is False
         # 3.1.1: the 5.0 fields are empty.
-        assert (msg.content_type, msg.correlation_data, msg.response_topic, msg.subscription_identifiers) == ("", "", "", "")
+        assert (msg.content_type, msg.correlation_data, msg.response_topic, msg.subscription_identifiers) == (
+            "",
+            "",
+            "",
+            "",
+        )
         assert (msg.message_exp_interval, msg.payload_format_indicator, msg.topic_alias) == (0, 0, 0)
         with pytest.raises(AttributeError):
-            msg.topic = "x"
+            msg.topic = "x"  # type: ignore[misc]  # on purpose: the runtime must refuse it
         by_direction[direction].append(msg.qos)
     assert sorted(by_direction[0]) == [1, 2], "MessageAck for both our messages"
     assert 2 in by_direction[1], "MessageAck for the incoming QoS 2 message"
@@ -390,7 +397,7 @@ def scenario_collections_in_message_ack(connected, topic):
 # ---- events and config ----
 
 
-def scenario_events_fields(make_client, broker):
+def scenario_events_fields(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     m = make_client()
     m.config("LogLevel=3")
     r = record(m)
@@ -419,7 +426,7 @@ def scenario_events_fields(make_client, broker):
         assert bool(logs.events) == want_logs, (level, logs.events)
 
 
-def scenario_config_walk():
+def scenario_config_walk() -> None:
     m = ferromq.mqtt()
     group = ferromq.config_settings("mqtt")
     assert group, "the registry lists the mqtt group"
@@ -435,7 +442,7 @@ def scenario_config_walk():
         if s.indexed:
             assert value == "[]" and m.config(s.name.replace("[i]", "")) == value
         elif s.kind == "bool":
-            assert value in ("True", "False"), (name, value)
+            assert value in ("True", "False"), (s.name, value)
         elif s.kind == "int":
             int(value)
 
@@ -458,7 +465,16 @@ def scenario_config_walk():
     bools = [s for s in group if s.kind == "bool" and not s.read_only]
     assert "Retain" in {s.name for s in bools}
     for s in bools:
-        for text, want in [("True", "True"), ("false", "False"), ("1", "True"), ("0", "False"), ("YES", "True"), ("no", "False"), ("tRuE", "True"), ("No", "False")]:
+        for text, want in [
+            ("True", "True"),
+            ("false", "False"),
+            ("1", "True"),
+            ("0", "False"),
+            ("YES", "True"),
+            ("no", "False"),
+            ("tRuE", "True"),
+            ("No", "False"),
+        ]:
             assert m.config(f"{s.name}={text}") == "", (s.name, text)
             assert m.config(s.name) == want, (s.name, text)
         with pytest.raises(ferromq.MQTTError) as err:
@@ -476,7 +492,7 @@ def scenario_config_walk():
     assert err.value.code == 10022 and "9" in err.value.message
 
 
-def scenario_error_codes(make_client, broker):
+def scenario_error_codes(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     m = make_client()
     m.connect_to(broker.host, broker.port)
     with pytest.raises(ferromq.MQTTError) as err:
@@ -490,7 +506,8 @@ def scenario_error_codes(make_client, broker):
     assert err.value.code == 505 and "3" in err.value.message
     assert m.connected, "refused calls leave the connection up"
     m.disconnect()
-    for call in (lambda: m.publish_message("a/b", 0, "x"), lambda: m.subscribe("a/b", 0)):
+    calls: List[Callable[[], None]] = [lambda: m.publish_message("a/b", 0, "x"), lambda: m.subscribe("a/b", 0)]
+    for call in calls:
         with pytest.raises(ferromq.MQTTError) as err:
             call()
         assert err.value.code == 1117
@@ -510,7 +527,9 @@ def scenario_error_codes(make_client, broker):
     assert first.connected is False and second.connected is True
 
 
-def scenario_client_id_generation(make_client, broker, silent_listener):
+def scenario_client_id_generation(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, silent_listener: SilentListener
+) -> None:
     ids = []
     for _ in range(2):
         m = make_client()
@@ -534,7 +553,9 @@ def scenario_client_id_generation(make_client, broker, silent_listener):
     assert m.client_id == "" and m.connected is False
 
 
-def scenario_password_without_user(make_client, broker, silent_listener):
+def scenario_password_without_user(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, silent_listener: SilentListener
+) -> None:
     m = make_client()
     m.password = "secret"
     with pytest.raises(ferromq.MQTTError) as err:
@@ -551,7 +572,7 @@ def scenario_password_without_user(make_client, broker, silent_listener):
 # ---- will, retain, duplicate ----
 
 
-def scenario_will_on_cut(make_client, broker):
+def scenario_will_on_cut(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     topic = unique("will")
     watcher = make_client()
     wills = record(watcher, "MessageIn")
@@ -571,7 +592,7 @@ def scenario_will_on_cut(make_client, broker):
     rude.will_message = "cut off"
     rude.config("WillQOS=1")
     rude.config("WillRetain=true")
-    rude.on("Connected", lambda e: rude.client_id)  # a cycle, as real handlers make
+    rude.on("Connected", lambda e: rude.client_id)  # noqa: F821 - a cycle, as real handlers make; del rude below
     rude.connect_to(broker.host, broker.port)
     ref = weakref.ref(rude)
     del rude
@@ -594,7 +615,7 @@ def scenario_will_on_cut(make_client, broker):
     watcher.publish_message(topic, 1, "")
 
 
-def scenario_retain_and_clear(make_client, broker, topic):
+def scenario_retain_and_clear(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     p = make_client()
     outs = record(p, "MessageOut")
     p.connect_to(broker.host, broker.port)
@@ -620,7 +641,7 @@ def scenario_retain_and_clear(make_client, broker, topic):
     assert none.events == [], "the empty retained message cleared it"
 
 
-def scenario_duplicate_and_packet_id(connected, topic):
+def scenario_duplicate_and_packet_id(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     outs = record(m, "MessageOut")
     assert m.config("Duplicate=true") == ""
@@ -639,7 +660,7 @@ def scenario_duplicate_and_packet_id(connected, topic):
     assert outs.events[1].packet_id == second != packet_id
 
 
-def scenario_send_custom_packet(connected):
+def scenario_send_custom_packet(connected: ferromq.mqtt) -> None:
     m = connected
     logs = record(m, "Log")
     m.config("LogLevel=3")
@@ -655,23 +676,23 @@ def scenario_send_custom_packet(connected):
 # ---- handlers and threads ----
 
 
-def scenario_reentrant_handlers(client, broker, topic):
+def scenario_reentrant_handlers(client: ferromq.mqtt, broker: Broker, topic: str) -> None:
     m = client
     echo = f"{topic}/echo"
     r = record(m, "MessageIn", "Disconnected", "Subscribed")
 
     @m.on("Connected")
-    def connected(e):
+    def connected(e: ferromq.ConnectedEvent) -> None:
         if e.status_code == 0:
             m.subscribe(f"{topic},{echo}", 1)
 
     @m.on("MessageIn")
-    def message_in(e):
+    def message_in(e: ferromq.MessageEvent) -> None:
         if e.topic == topic:
             m.publish_data(echo, 1, e.message_b)
 
     @m.on("MessageAck")
-    def message_ack(e):
+    def message_ack(e: ferromq.MessageAckEvent) -> None:
         # The echo's own acknowledgement ends the conversation.
         if e.direction == 1 and m.connected and any(x.topic == echo for x in m.incoming_messages):
             m.disconnect()
@@ -684,7 +705,7 @@ def scenario_reentrant_handlers(client, broker, topic):
     assert m.connected is False
 
 
-def scenario_threads_publish(connected, topic):
+def scenario_threads_publish(connected: ferromq.mqtt, topic: str) -> None:
     m = connected
     ins = record(m, "MessageIn")
     m.subscribe(topic, 1)
@@ -707,8 +728,8 @@ def scenario_threads_publish(connected, topic):
     pump_for(m, 0.2)
     got = [e.message for e in ins.events]
     assert len(got) == 200 and sorted(got) == sorted(f"{t}-{i}" for t in range(4) for i in range(50))
-    for t in range(4):
-        mine = [int(x.split("-")[1]) for x in got if x.startswith(f"{t}-")]
+    for n in range(4):
+        mine = [int(x.split("-")[1]) for x in got if x.startswith(f"{n}-")]
         assert mine == list(range(50)), "each thread's messages keep their order"
 
 
@@ -729,7 +750,7 @@ print("collected")
 """
 
 
-def scenario_destroy_in_flight(broker, make_client, topic):
+def scenario_destroy_in_flight(broker: Broker, make_client: Callable[[], ferromq.mqtt], topic: str) -> None:
     for qos in (1, 2):
         # Through a relay that holds the broker's acknowledgements back: the messages are
         # certainly still in flight when the client goes.
@@ -738,7 +759,7 @@ def scenario_destroy_in_flight(broker, make_client, topic):
         try:
             m = ferromq.mqtt()
             m.timeout = 10
-            m.on("MessageOut", lambda e: m.client_id)  # a cycle, as real handlers make
+            m.on("MessageOut", lambda e: m.client_id)  # noqa: B023, F821 - a cycle, as real handlers make; then del m
             m.connect_to("127.0.0.1", relay.port)
             relay.gate.clear()
             for i in range(20):
@@ -768,6 +789,7 @@ def scenario_destroy_in_flight(broker, make_client, topic):
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,  # the exit status is asserted below, with the child's stderr
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "collected" and done.stderr == ""

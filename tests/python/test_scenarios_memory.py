@@ -11,12 +11,12 @@ import gc
 import signal
 import time
 import weakref
-from typing import List
+from typing import Callable, List
 
 import pytest
 
 import ferromq
-from conftest import pump_until, record, unique
+from conftest import Broker, pump_until, record, unique
 from test_scenarios_recovery import LoneBroker, lone_broker  # noqa: F401 (a fixture)
 
 WOULD_BLOCK = 135
@@ -31,7 +31,7 @@ def bounded_publishing(b: LoneBroker, m: ferromq.mqtt, version: int) -> None:
     m.version = version
     m.config("MaxOutgoingMessages=5")
     r = record(m, "MessageOut", "ReadyToSend", "Disconnected")
-    m.connect_to("127.0.0.1", b.port)
+    m.connect_to("127.0.0.1", b.bound_port)
     topic = unique("bound")
     # A ReadyToSend comes with every connection: once it has fired, any other is the one
     # the refusal below is owed.
@@ -89,7 +89,7 @@ def bounded_publishing(b: LoneBroker, m: ferromq.mqtt, version: int) -> None:
     m.disconnect()
 
 
-def scenario_outgoing_bound(lone_broker, make_client):  # noqa: F811 (the fixture)
+def scenario_outgoing_bound(lone_broker: LoneBroker, make_client: Callable[[], ferromq.mqtt]) -> None:  # noqa: F811 (the fixture)
     fresh = make_client()
     assert fresh.config("MaxOutgoingMessages") == "1000"
     for bad in ("-1", "65001"):
@@ -184,7 +184,7 @@ def mib(n: int) -> str:
 
 
 @pytest.mark.timeout(4 * BURST_DEADLINE + 120)
-def scenario_memory_after_burst(broker):
+def scenario_memory_after_burst(broker: Broker) -> None:
     # The warm-up burst brings in what grows once per process (the engine's runtime and
     # threads, the allocator's arenas, Python's caches): the baseline then has it.
     warm = burst_client(broker.host, broker.port, "burst-warm")

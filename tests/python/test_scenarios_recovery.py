@@ -17,13 +17,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Union
 
 import pytest
 
 import ferromq
 import ferromq.aio
-from conftest import Recorder, pump_for, pump_until, record, unique
+from conftest import Broker, Recorder, SilentListener, pump_for, pump_until, record, unique
 
 HARNESS = Path(__file__).resolve().parents[2] / "tests" / "harness"
 
@@ -141,6 +141,12 @@ class LoneBroker:
     def close(self) -> None:
         self.kill()
 
+    @property
+    def bound_port(self) -> int:
+        """The port it listens on; known once start() has returned."""
+        assert self.port is not None, "the lone broker has not started"
+        return self.port
+
 
 @pytest.fixture
 def lone_broker(tmp_path: Path) -> Iterator[LoneBroker]:
@@ -153,7 +159,7 @@ def lone_broker(tmp_path: Path) -> Iterator[LoneBroker]:
 # ---- helpers ----
 
 
-def slow_counter(m) -> List[int]:
+def slow_counter(m: Union[ferromq.mqtt, ferromq.aio.mqtt]) -> List[int]:
     """A MessageIn handler that takes 1 ms per message; returns its count (a 1-list)."""
     count = [0]
 
@@ -172,7 +178,7 @@ def statuses(r: Recorder, name: str) -> List[int]:
 # ---- a flood of messages ----
 
 
-def scenario_flood_returns_control(hostile_peer, make_client):
+def scenario_flood_returns_control(hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]) -> None:
     port = hostile_peer("flood")
     m = make_client()
     count = slow_counter(m)
@@ -202,7 +208,7 @@ def scenario_flood_returns_control(hostile_peer, make_client):
     assert m.connected is True
 
 
-async def test_aio_flood_keeps_the_loop_turning(hostile_peer):
+async def test_aio_flood_keeps_the_loop_turning(hostile_peer: Callable[[str], int]) -> None:
     """flood_returns_control with the asyncio class: during the flood the loop still runs
     a timer on time, and subscribe() settles."""
     port = hostile_peer("flood")
@@ -252,7 +258,9 @@ async def test_aio_flood_keeps_the_loop_turning(hostile_peer):
         m.close()
 
 
-def scenario_flood_keepalive_survives(hostile_peer, make_client):
+def scenario_flood_keepalive_survives(
+    hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]
+) -> None:
     port = hostile_peer("flood")
     m = make_client()
     count = slow_counter(m)
@@ -273,7 +281,9 @@ def scenario_flood_keepalive_survives(hostile_peer, make_client):
 # ---- servers that lost their state ----
 
 
-def scenario_id_reuse_after_server_restart(hostile_peer, make_client):
+def scenario_id_reuse_after_server_restart(
+    hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]
+) -> None:
     port = hostile_peer("reuse-id")
     m = make_client()
     m.config("LogLevel=2")
@@ -288,7 +298,7 @@ def scenario_id_reuse_after_server_restart(hostile_peer, make_client):
     assert any(re.search(r"\b7\b", x) and "t/old" in x for x in said), "the drop is logged: " + repr(said)
 
 
-def scenario_broker_restart_recovers(lone_broker, make_client):
+def scenario_broker_restart_recovers(lone_broker: LoneBroker, make_client: Callable[[], ferromq.mqtt]) -> None:
     b = lone_broker
     m = make_client()
     m.client_id = unique("restart").replace("/", "-")
@@ -296,7 +306,7 @@ def scenario_broker_restart_recovers(lone_broker, make_client):
     for setting in ("AutoReconnect=true", "ReconnectMinDelay=100"):
         m.config(setting)
     r = record(m, "Connected", "Disconnected", "MessageIn")
-    m.connect_to("127.0.0.1", b.port)
+    m.connect_to("127.0.0.1", b.bound_port)
     topic = unique("restart")
     subscribed = time.time()
     m.subscribe(topic, 1)
@@ -311,7 +321,7 @@ def scenario_broker_restart_recovers(lone_broker, make_client):
     # Published after the restart, by another client, until it arrives: whether the broker
     # kept the subscription or the client made it again, the subscriber receives it.
     p = make_client()
-    p.connect_to("127.0.0.1", b.port)
+    p.connect_to("127.0.0.1", b.bound_port)
     deadline = time.monotonic() + 20
     while not any(e.message == "after restart" for e in r.named("MessageIn")):
         assert time.monotonic() < deadline, "nothing arrived after the restart"
@@ -324,7 +334,7 @@ def scenario_broker_restart_recovers(lone_broker, make_client):
     assert len(attempts) <= 10, f"{len(attempts)} connection attempts: {attempts}"
 
 
-def scenario_early_drop_backs_off(hostile_peer, make_client):
+def scenario_early_drop_backs_off(hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]) -> None:
     port = hostile_peer("early-drop")
     m = make_client()
     assert m.config("ReconnectStableTime") == "10000"
@@ -347,7 +357,7 @@ def scenario_early_drop_backs_off(hostile_peer, make_client):
 # ---- a server that stops answering ----
 
 
-def scenario_stall_detected_while_publishing(lone_broker, make_client):
+def scenario_stall_detected_while_publishing(lone_broker: LoneBroker, make_client: Callable[[], ferromq.mqtt]) -> None:
     b = lone_broker
     m = make_client()
     m.keep_alive_interval = 2
@@ -362,7 +372,7 @@ def scenario_stall_detected_while_publishing(lone_broker, make_client):
         codes.append(e.status_code)
 
     m.on("Disconnected", on_disconnected)
-    m.connect_to("127.0.0.1", b.port)
+    m.connect_to("127.0.0.1", b.bound_port)
     m.timeout = 0
     b.signal(signal.SIGSTOP)
     frozen = time.monotonic()
@@ -421,7 +431,7 @@ except ferromq.MQTTError as e:
 """
 
 
-def scenario_wait_check_interrupts():
+def scenario_wait_check_interrupts() -> None:
     """Ctrl-C (SIGINT from outside) while the main thread waits in connect_to."""
     child = subprocess.Popen(
         [sys.executable, "-c", _CTRL_C_CHILD],
@@ -484,7 +494,7 @@ except Stop as e:
 """
 
 
-def test_what_a_signal_handler_raises_ends_the_wait():
+def test_what_a_signal_handler_raises_ends_the_wait() -> None:
     """Not only KeyboardInterrupt: whatever the program's own signal handler raises ends
     the wait the same way, with the 301 as its context."""
     child = subprocess.Popen(
@@ -535,13 +545,17 @@ except KeyboardInterrupt as e:
 """
 
 
-def test_ctrl_c_in_a_handler_during_a_flood_ends_the_call(hostile_peer):
+def test_ctrl_c_in_a_handler_during_a_flood_ends_the_call(hostile_peer: Callable[[str], int]) -> None:
     """During a flood, Ctrl-C usually strikes while a handler's Python code runs: the
     KeyboardInterrupt comes out of the handler, and it ends the blocking call (Timeout 30)
     instead of waiting behind the rest of the flood."""
     port = hostile_peer("flood")
     r = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_IN_A_HANDLER_CHILD, str(port)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", _CTRL_C_IN_A_HANDLER_CHILD, str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,  # the child's exit status is one of the things checked below
     )
     words = r.stdout.split()
     assert words[:1] == ["KeyboardInterrupt"], r.stdout + r.stderr
@@ -551,7 +565,7 @@ def test_ctrl_c_in_a_handler_during_a_flood_ends_the_call(hostile_peer):
 # ---- limits and protocol details ----
 
 
-def scenario_inbound_size_limit(make_client, broker):
+def scenario_inbound_size_limit(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     assert make_client().config("MaxIncomingPacketSize") == "67108864"
     p = make_client()
     p.connect_to(broker.host, broker.port)
@@ -588,7 +602,9 @@ def scenario_inbound_size_limit(make_client, broker):
     assert v5.connected is True
 
 
-def scenario_connack_session_present_on_clean_start(hostile_peer, make_client):
+def scenario_connack_session_present_on_clean_start(
+    hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]
+) -> None:
     port = hostile_peer("connack-sp1")
     m = make_client()
     m.version = 1
@@ -606,7 +622,9 @@ def scenario_connack_session_present_on_clean_start(hostile_peer, make_client):
     pump_until(old, lambda: any(e.log_type == "Session" and "Session Present" in e.message for e in logs.named("Log")))
 
 
-def scenario_empty_client_id_assigned(make_client, broker, silent_listener):
+def scenario_empty_client_id_assigned(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, silent_listener: SilentListener
+) -> None:
     m = make_client()
     m.version = 1
     m.clean_session = False
@@ -630,7 +648,9 @@ def scenario_empty_client_id_assigned(make_client, broker, silent_listener):
     assert silent_listener.accepted == [], "a connection was made before the refusal"
 
 
-def scenario_non_minimal_length_v311(hostile_peer, make_client):
+def scenario_non_minimal_length_v311(
+    hostile_peer: Callable[[str], int], make_client: Callable[[], ferromq.mqtt]
+) -> None:
     port = hostile_peer("nonminimal")
     m = make_client()
     r = record(m, "MessageIn")

@@ -12,7 +12,8 @@ import asyncio
 import os
 import pathlib
 import time
-from typing import Callable, List, Sequence, Tuple
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -36,9 +37,7 @@ Client = Tuple[ferromq.mqtt, Recorder]
 def env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        pytest.fail(
-            f"{name} is not set: run with tests/harness/with-brokers (it starts tests/harness/transports)"
-        )
+        pytest.fail(f"{name} is not set: run with tests/harness/with-brokers (it starts tests/harness/transports)")
     return value
 
 
@@ -107,7 +106,7 @@ def statuses(rec: Recorder) -> List[str]:
 # ---- TLS ----
 
 
-def scenario_tls_connect(tls_client):
+def scenario_tls_connect(tls_client: Callable[[], Client]) -> None:
     for version in (0, 1):
         m, rec = tls_client()
         m.version = version
@@ -139,7 +138,7 @@ def scenario_tls_connect(tls_client):
         m.disconnect()
 
 
-def scenario_tls_refusals(tls_client, new_client):
+def scenario_tls_refusals(tls_client: Callable[[], Client], new_client: Callable[[], Client]) -> None:
     m, _ = tls_client()
     for _ in range(2):
         # Twice: a second attempt verifies again.
@@ -155,7 +154,7 @@ def scenario_tls_refusals(tls_client, new_client):
     refused(plain, "127.0.0.1", port("FERROMQ_TLS_PORT"), 10054, ["enable SSL"])
 
 
-def scenario_tls_accept_server_cert(tls_client, make_client):
+def scenario_tls_accept_server_cert(tls_client: Callable[[], Client], make_client: Callable[[], ferromq.mqtt]) -> None:
     # Exactly the untrusted server's certificate, taken from a first refused attempt.
     m, rec = tls_client()
     refused(m, "localhost", port("FERROMQ_TLS_UNTRUSTED_PORT"), TLS_CERT_VERIFY)
@@ -195,7 +194,7 @@ def scenario_tls_accept_server_cert(tls_client, make_client):
     h.disconnect()
 
 
-def test_handler_cannot_accept_what_was_not_allowed(tls_client):
+def test_handler_cannot_accept_what_was_not_allowed(tls_client: Callable[[], Client]) -> None:
     """accept = True from a handler does not take an unverified server by itself."""
     m, _ = tls_client()
     m.on("SSLServerAuthentication", lambda e: setattr(e, "accept", True))
@@ -222,7 +221,7 @@ def _client_certificates() -> List[Tuple[str, ferromq.Certificate]]:
     ]
 
 
-def scenario_tls_client_cert(tls_client, make_client):
+def scenario_tls_client_cert(tls_client: Callable[[], Client], make_client: Callable[[], ferromq.mqtt]) -> None:
     for what, cert in _client_certificates():
         assert cert.private_key_available, what
         assert cert.subject, what
@@ -258,7 +257,9 @@ def scenario_tls_client_cert(tls_client, make_client):
     assert m.ssl_cert.is_empty()
 
 
-def scenario_tls_settings_checked(tls_client, new_client, tmp_path):
+def scenario_tls_settings_checked(
+    tls_client: Callable[[], Client], new_client: Callable[[], Client], tmp_path: Path
+) -> None:
     m = ferromq.mqtt()
     for setting, words in (
         ("SSLEnabledProtocols=192", ["SSLEnabledProtocols", "192"]),
@@ -310,7 +311,7 @@ def scenario_tls_settings_checked(tls_client, new_client, tmp_path):
 # ---- WebSockets ----
 
 
-def scenario_websocket_connect(tls_client, new_client):
+def scenario_websocket_connect(tls_client: Callable[[], Client], new_client: Callable[[], Client]) -> None:
     big = bytes(i % 251 for i in range(300_000))
     for version in (0, 1):
         for url in (
@@ -335,7 +336,7 @@ def scenario_websocket_connect(tls_client, new_client):
             m.subscribe(topic, 0)
             for i in range(200):
                 m.publish_message(topic, 0, str(i))
-            pump_until(m, lambda: len(messages_in(rec, topic)) >= 200)
+            pump_until(m, lambda: len(messages_in(rec, topic)) >= 200)  # noqa: B023 - called at once, in this iteration
             assert [e.message for e in messages_in(rec, topic)] == [str(i) for i in range(200)], url
             m.disconnect()
     # A second broker implementation behind ws://.
@@ -366,7 +367,7 @@ def with_proxy(m: ferromq.mqtt, fw_type: int, port_var: str, auth: bool) -> ferr
     return fw
 
 
-def scenario_proxy_connect(tls_client, new_client):
+def scenario_proxy_connect(tls_client: Callable[[], Client], new_client: Callable[[], Client]) -> None:
     through = [
         (1, "FERROMQ_PROXY_HTTP_PORT", False),
         (1, "FERROMQ_PROXY_HTTP_AUTH_PORT", True),
@@ -412,7 +413,7 @@ def scenario_proxy_connect(tls_client, new_client):
     m.disconnect()
 
 
-def scenario_proxy_refusals(new_client):
+def scenario_proxy_refusals(new_client: Callable[[], Client]) -> None:
     plain = port("FERROMQ_PLAIN_PORT")
     m, _ = new_client()
     with_proxy(m, 1, "FERROMQ_PROXY_HTTP_AUTH_PORT", False)
@@ -439,13 +440,13 @@ def scenario_proxy_refusals(new_client):
         assert word in err.value.message, str(err.value)
         assert m.firewall == before, "a refused Firewall changes nothing"
     with pytest.raises(TypeError):
-        m.firewall = {"firewall_type": 1}
+        m.firewall = {"firewall_type": 1}  # type: ignore[assignment]  # on purpose: the runtime must refuse it
 
 
 # ---- socket settings ----
 
 
-def scenario_socket_settings(new_client):
+def scenario_socket_settings(new_client: Callable[[], Client]) -> None:
     plain = port("FERROMQ_PLAIN_PORT")
     # local_host/local_port: bound as asked, and read back while connected.
     m, rec = new_client()
@@ -511,13 +512,13 @@ def scenario_socket_settings(new_client):
     # completes, no CONNACK ever comes), well before the 10 s timeout.
     silent = SilentListener()
     try:
-        s, _ = new_client()
-        s.config("ConnectionTimeout=1")
+        q, _ = new_client()
+        q.config("ConnectionTimeout=1")
         started = time.monotonic()
-        refused(s, "127.0.0.1", silent.port, TIMEOUT)
+        refused(q, "127.0.0.1", silent.port, TIMEOUT)
         assert time.monotonic() - started < 5
-        s.config("MaxLineLength=4096")
-        assert s.config("MaxLineLength") == "4096"
+        q.config("MaxLineLength=4096")
+        assert q.config("MaxLineLength") == "4096"
     finally:
         silent.close()
 
@@ -525,7 +526,7 @@ def scenario_socket_settings(new_client):
 # ---- the value types ----
 
 
-def test_certificate_and_firewall_values():
+def test_certificate_and_firewall_values() -> None:
     empty = ferromq.Certificate()
     assert empty.is_empty()
     assert (empty.store, empty.store_b, empty.store_type, empty.subject, empty.encoded_b) == ("MY", b"MY", 0, "", b"")
@@ -536,9 +537,9 @@ def test_certificate_and_firewall_values():
         assert getattr(m, name).is_empty(), name
     assert (m.ssl_enabled, m.ssl_provider) == (False, 0)
     with pytest.raises(AttributeError, match="read-only"):
-        m.ssl_server_cert = empty
+        m.ssl_server_cert = empty  # type: ignore[misc]  # on purpose: the runtime must refuse it
     with pytest.raises(TypeError, match="Certificate"):
-        m.ssl_accept_server_cert = b"not a certificate"
+        m.ssl_accept_server_cert = b"not a certificate"  # type: ignore[assignment]  # on purpose: the runtime must refuse it
     with pytest.raises(ferromq.MQTTError) as err:
         ferromq.Certificate.from_encoded(b"not a certificate")
     assert err.value.code == TLS_CERT_NOT_FOUND
@@ -568,7 +569,7 @@ def test_certificate_and_firewall_values():
 # ---- asyncio: push mode ----
 
 
-async def test_aio_tls_connect():
+async def test_aio_tls_connect() -> None:
     async with ferromq.aio.mqtt() as m:
         m.timeout = 10
         m.ssl_enabled = True
@@ -602,10 +603,10 @@ async def test_aio_tls_connect():
     ],
     ids=["any-refused", "any-accepted", "any-no-handler", "any-raises", "strict-accept"],
 )
-async def test_aio_answers_server_authentication(accept_any, handler, connects):
+async def test_aio_answers_server_authentication(accept_any: bool, handler: Optional[str], connects: bool) -> None:
     """Push mode: the handler runs on the loop and its accept is the handshake's answer."""
     loop = asyncio.get_running_loop()
-    raised: List[BaseException] = []
+    raised: List[Optional[BaseException]] = []
     loop.set_exception_handler(lambda _l, ctx: raised.append(ctx.get("exception")))
     m = ferromq.aio.mqtt()
     try:

@@ -14,26 +14,27 @@ import re
 import time
 import uuid
 import weakref
-from typing import Callable, List, Set, Tuple
+from pathlib import Path
+from typing import Callable, List, Sequence, Set, Tuple
 
 import pytest
 
 import ferromq
 import ferromq.aio
-from conftest import PrivateBroker, pump_for, pump_until, record, unique
+from conftest import Broker, GatedRelay, PrivateBroker, pump_for, pump_until, record, unique
 from test_aio import make_aio, until  # noqa: F401 - make_aio is a fixture
 
 # ---- helpers ----
 
 
-def v5_client(make_client, broker) -> ferromq.mqtt:
+def v5_client(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> ferromq.mqtt:
     m = make_client()
     m.version = 1
     m.connect_to(broker.host, broker.port)
     return m
 
 
-def pump_all(clients, cond: Callable[[], bool], timeout: float = 30.0) -> None:
+def pump_all(clients: Sequence[ferromq.mqtt], cond: Callable[[], bool], timeout: float = 30.0) -> None:
     """Fire the events of several blocking clients in turn until cond() holds."""
     deadline = time.monotonic() + timeout
     while not cond():
@@ -87,7 +88,7 @@ def qos2_burst(publisher: ferromq.mqtt, subscriber: ferromq.mqtt, topic: str, n:
 # ---- MQTT 5.0 ----
 
 
-def scenario_v5_connack_properties(make_client, broker):
+def scenario_v5_connack_properties(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     m = make_client()
     m.version = 1
     assert m.client_id == ""
@@ -100,7 +101,7 @@ def scenario_v5_connack_properties(make_client, broker):
     m.disconnect()
 
 
-def scenario_v5_will_reason_4(make_client, broker):
+def scenario_v5_will_reason_4(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     topic = unique("will4")
     watcher = make_client()
     wills = record(watcher, "MessageIn")
@@ -121,7 +122,7 @@ def scenario_v5_will_reason_4(make_client, broker):
     assert [(e.topic, e.message) for e in wills.events] == [(topic, "asked for")]
 
 
-def scenario_v5_server_disconnect_reason(make_client, broker):
+def scenario_v5_server_disconnect_reason(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
     m = v5_client(make_client, broker)
     gone = record(m, "Disconnected")
     # A PUBLISH to "a/#" (a wildcard in a topic name), sent raw: mosquitto answers DISCONNECT.
@@ -134,7 +135,7 @@ def scenario_v5_server_disconnect_reason(make_client, broker):
     assert m.connected is False
 
 
-def scenario_v5_message_properties(make_client, broker, topic):
+def scenario_v5_message_properties(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     m = v5_client(make_client, broker)
     m.config("SubscriptionIdentifier=77")
     m.subscribe(topic, 2)
@@ -142,7 +143,7 @@ def scenario_v5_message_properties(make_client, broker, topic):
     at_ack: List[ferromq.MQTTMessage] = []
 
     @m.on("MessageAck")
-    def ack(e):
+    def ack(e: ferromq.MessageAckEvent) -> None:
         if e.direction == 1:
             at_ack.append(m.incoming_messages[e.index])
 
@@ -168,7 +169,7 @@ def scenario_v5_message_properties(make_client, broker, topic):
     assert m.config("IncomingUserPropValue[0]") == "me"
 
 
-def scenario_v5_subscription_options(make_client, broker, topic):
+def scenario_v5_subscription_options(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     m = v5_client(make_client, broker)
     other = v5_client(make_client, broker)
     ins = record(m, "MessageIn")
@@ -201,7 +202,7 @@ def scenario_v5_subscription_options(make_client, broker, topic):
         pump_until(m, lambda: len(outs.events) == 3)
 
 
-def scenario_v5_topic_alias(make_client, broker, topic):
+def scenario_v5_topic_alias(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     m = v5_client(make_client, broker)
     sub = v5_client(make_client, broker)
     got = record(sub, "MessageIn")
@@ -210,7 +211,7 @@ def scenario_v5_topic_alias(make_client, broker, topic):
     aliases: List[Tuple[str, int]] = []
 
     @m.on("MessageAck")
-    def ack(e):
+    def ack(e: ferromq.MessageAckEvent) -> None:
         msg = m.outgoing_messages[e.index]
         aliases.append((msg.topic, msg.topic_alias))
 
@@ -224,7 +225,7 @@ def scenario_v5_topic_alias(make_client, broker, topic):
     assert m.connected
 
 
-def scenario_v5_receive_maximum(make_client, broker, topic):
+def scenario_v5_receive_maximum(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     p = v5_client(make_client, broker)
     s = v5_client(make_client, broker)
     receive_maximum = int(json.loads(p.config("ConnAckProperties"))["ReceiveMaximum"])
@@ -235,7 +236,7 @@ def scenario_v5_receive_maximum(make_client, broker, topic):
     assert 0 < window.most <= receive_maximum, (window.most, receive_maximum)
 
 
-def scenario_v5_maximum_packet_size(make_client, broker, topic):
+def scenario_v5_maximum_packet_size(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     c = make_client()
     c.version = 1
     c.config('ConnectProperties={"MaximumPacketSize":"1000"}')
@@ -254,7 +255,7 @@ def scenario_v5_maximum_packet_size(make_client, broker, topic):
     assert c.connected
 
 
-async def scenario_shared_subscription(make_aio, broker):
+async def scenario_shared_subscription(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:  # noqa: F811 (the fixture)
     group = f"g{uuid.uuid4().hex[:8]}"
     topic = unique("shared")
     members = [make_aio(), make_aio()]
@@ -276,7 +277,7 @@ async def scenario_shared_subscription(make_aio, broker):
     assert got[0] and got[1], f"each member gets some: {len(got[0])} / {len(got[1])}"
 
 
-def scenario_qos2_burst_311(make_client, broker, topic):
+def scenario_qos2_burst_311(make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str) -> None:
     p = make_client()
     s = make_client()
     p.connect_to(broker.host, broker.port)
@@ -314,7 +315,9 @@ def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file
 
 
 @pytest.mark.parametrize("qos", [1, 2])
-def scenario_session_save_restore(private_broker, make_client, tmp_path, qos):
+def scenario_session_save_restore(
+    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], tmp_path: Path, qos: int
+) -> None:
     b = private_broker
     topic = unique("session")
     client_id = f"py-session-{uuid.uuid4().hex[:10]}"
@@ -336,7 +339,8 @@ def scenario_session_save_restore(private_broker, make_client, tmp_path, qos):
     again.client_id = client_id
     again.config(f"SessionStateFile={file}")
     assert again.clean_session is True
-    assert again.restore_session("") is None  # the file is read; the text is ignored
+    # The file is read; the text is ignored. (The stub declares None: checked at runtime here.)
+    assert again.restore_session("") is None  # type: ignore[func-returns-value]
     assert again.clean_session is False
     assert [(x.message, x.qos) for x in again.outgoing_messages] == [(f"m{i}", qos) for i in range(5)]
     again.connect_to("127.0.0.1", b.port)
@@ -347,7 +351,9 @@ def scenario_session_save_restore(private_broker, make_client, tmp_path, qos):
     assert sorted(e.message for e in got.events) == [f"m{i}" for i in range(5)]
 
 
-def scenario_session_auto_save(private_broker, make_client, broker, tmp_path):
+def scenario_session_auto_save(
+    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], broker: Broker, tmp_path: Path
+) -> None:
     m = make_client()
     with pytest.raises(ferromq.MQTTError) as err:
         m.config("SessionAutoSave=3")
@@ -405,7 +411,9 @@ def scenario_session_auto_save(private_broker, make_client, broker, tmp_path):
         os.remove(f)
 
 
-def scenario_session_errors(make_client, broker, gated_relay, tmp_path, topic):
+def scenario_session_errors(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, gated_relay: GatedRelay, tmp_path: Path, topic: str
+) -> None:
     # A real session with two unacknowledged messages: the relay holds the broker's PUBACKs.
     src = make_client()
     gated_relay.gate.set()
@@ -450,7 +458,10 @@ def scenario_session_errors(make_client, broker, gated_relay, tmp_path, topic):
     assert c.connected
 
 
-async def test_aio_session_methods_are_plain_and_restore_from_text(private_broker, make_aio):
+async def test_aio_session_methods_are_plain_and_restore_from_text(
+    private_broker: PrivateBroker,
+    make_aio: Callable[[], ferromq.aio.mqtt],  # noqa: F811 (the fixture)
+) -> None:
     """On the asyncio class save_session() and restore_session() are plain methods; the
     session travels as text (no SessionStateFile)."""
     b = private_broker
@@ -480,7 +491,7 @@ async def test_aio_session_methods_are_plain_and_restore_from_text(private_broke
 
     again = make_aio()
     again.client_id = client_id
-    assert again.restore_session(text) is None
+    assert again.restore_session(text) is None  # type: ignore[func-returns-value]  # checked at runtime
     assert again.clean_session is False
     assert [x.message for x in again.outgoing_messages] == ["t0", "t1", "t2"]
     await again.connect_to("127.0.0.1", b.port)
@@ -495,7 +506,7 @@ async def test_aio_session_methods_are_plain_and_restore_from_text(private_broke
 # ---- AutoReconnect ----
 
 
-def scenario_auto_reconnect(private_broker, make_client):
+def scenario_auto_reconnect(private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt]) -> None:
     b = private_broker
     m = make_client()
     r = record(m, "Connected", "Disconnected", "Log", "Subscribed", "MessageIn", "Error")
@@ -543,7 +554,7 @@ def scenario_auto_reconnect(private_broker, make_client):
     assert m.connected is False
 
 
-async def test_aio_auto_reconnect(private_broker, make_aio):
+async def test_aio_auto_reconnect(private_broker: PrivateBroker, make_aio: Callable[[], ferromq.aio.mqtt]) -> None:  # noqa: F811 (the fixture)
     """AutoReconnect with the asyncio class: the events reach the loop across the outage and
     a publish awaited while disconnected goes out once the connection is back."""
     b = private_broker

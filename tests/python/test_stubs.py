@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
-from typing import Dict, Set, Tuple
+from typing import Dict, Iterator, Set, Tuple
 
 import pytest
 
@@ -69,13 +69,13 @@ NATIVE = _stub_classes(_stub("_native.pyi"))
 AIO = _stub_classes(_stub("aio.pyi"))
 
 
-def test_module_names_match():
+def test_module_names_match() -> None:
     stub = _stub_module_names(_stub("_native.pyi"))
     runtime = {n for n in vars(ferromq._native) if not n.startswith("_") or n == "__version__"}
     assert stub == runtime
 
 
-def _cases():
+def _cases() -> Iterator[object]:
     for name, members in NATIVE.items():
         yield pytest.param(getattr(ferromq._native, name), members, id=f"_native.{name}")
     for name, members in AIO.items():
@@ -83,7 +83,7 @@ def _cases():
 
 
 @pytest.mark.parametrize("cls, members", list(_cases()))
-def test_class_members_match(cls, members):
+def test_class_members_match(cls: type, members: Tuple[Set[str], Set[str], Set[str]]) -> None:
     methods, read_only, writable = members
     stub = methods | read_only | writable
     runtime = _runtime_members(cls)
@@ -93,13 +93,15 @@ def test_class_members_match(cls, members):
     assert not missing, f"in the stub, not in the runtime: {missing}"
 
 
-def _instances():
+def _instances() -> Iterator[Tuple[object, str, Dict[str, Tuple[Set[str], Set[str], Set[str]]]]]:
     yield ferromq.mqtt(), "mqtt", NATIVE
     yield ferromq.aio.mqtt(), "mqtt", AIO
 
 
 @pytest.mark.parametrize("obj, name, stubs", list(_instances()), ids=["mqtt", "aio.mqtt"])
-def test_read_only_exactly_where_the_stub_says(obj, name, stubs):
+def test_read_only_exactly_where_the_stub_says(
+    obj: object, name: str, stubs: Dict[str, Tuple[Set[str], Set[str], Set[str]]]
+) -> None:
     # Walk the class and its bases: a member's nearest stub decides.
     decided: Dict[str, bool] = {}
     for klass in type(obj).__mro__:
@@ -125,7 +127,7 @@ def test_read_only_exactly_where_the_stub_says(obj, name, stubs):
             assert getattr(obj, attr) == value
 
 
-def test_stub_methods_have_the_runtime_parameters():
+def test_stub_methods_have_the_runtime_parameters() -> None:
     """Parameter names of the public methods agree (where the runtime exposes them)."""
     tree = _stub("_native.pyi")
     for node in tree.body:
