@@ -26,3 +26,10 @@ fn build(env: &Env, err: &ferromq::Error) -> napi::Result<JsUnknown> {
     obj.set_named_property("code", env.create_int32(err.code)?)?;
     Ok(obj.into_unknown())
 }
+
+/// The 301 a call still waiting ends with when `interrupt()` ends it, with the core's text
+/// (`what`: what the call was doing, e.g. "connecting"); index.js rejects with it.
+#[napi_derive::napi(js_name = "interruptedError")]
+pub fn interrupted_error(env: Env, what: String) -> napi::Result<JsUnknown> {
+    crate::guard::guarded(|| build(&env, &ferromq::Error::interrupted(&what)))
+}
