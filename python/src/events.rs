@@ -89,7 +89,10 @@ fn value(py: Python<'_>, v: &Stored, bytes_form: bool) -> PyResult<Py<PyAny>> {
     Ok(match v {
         Stored::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
         Stored::Long(i) => i.into_pyobject(py)?.into_any().unbind(),
-        Stored::Bool(b) => pyo3::types::PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Stored::Bool(b) => pyo3::types::PyBool::new(py, *b)
+            .to_owned()
+            .into_any()
+            .unbind(),
         Stored::Answer(b) => pyo3::types::PyBool::new(py, b.load(Ordering::SeqCst))
             .to_owned()
             .into_any()
@@ -253,7 +256,10 @@ pub fn to_py<'py>(py: Python<'py>, ev: &Event) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// The Python object for one entry of IncomingMessages / OutgoingMessages.
-pub fn message_to_py<'py>(py: Python<'py>, m: &ferromq::MqttMessage) -> PyResult<Bound<'py, PyAny>> {
+pub fn message_to_py<'py>(
+    py: Python<'py>,
+    m: &ferromq::MqttMessage,
+) -> PyResult<Bound<'py, PyAny>> {
     let mut values = Collect(Vec::with_capacity(MESSAGE_FIELDS.len()));
     let Ok(()) = ferromq::Described::visit(m, &mut values);
     let base = Described {
