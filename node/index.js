@@ -29,32 +29,28 @@ function loadAddon() {
   }
 }
 
+// The core's description of events, MQTTMessage fields and error codes (docs/description.md):
+// event names and kind numbers, field names and order, and error numbers all come from it.
+const DESCRIPTION = addon.description();
+
 /** The documented event names, in the order the engine numbers them. */
-const EVENT_NAMES = Object.freeze([
-  'Connected',
-  'ConnectionStatus',
-  'Disconnected',
-  'Error',
-  'Log',
-  'MessageAck',
-  'MessageIn',
-  'MessageOut',
-  'ReadyToSend',
-  'SSLServerAuthentication',
-  'SSLStatus',
-  'Subscribed',
-  'Unsubscribed',
-]);
+const EVENT_NAMES = Object.freeze(DESCRIPTION.events.map((k) => k.name));
 
 /** An event's kind: its index in EVENT_NAMES, the engine's numbering. */
 const kindOf = (name) => EVENT_NAMES.indexOf(name);
 
+/** The documented error number called `name` in the core's table. */
+function errorCode(name) {
+  const found = DESCRIPTION.errors.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`ferromq: the addon describes no error ${name}`);
+  return found.code;
+}
+
 const MQTTVersions = Object.freeze({ mvV3: 0, mvV5: 1 });
 
 // Documented numbers used by the checks made here, before the engine sees a value.
-const INVALID_QOS = 505;
-const INVALID_ARGUMENT = 10022;
-const INTERRUPTED = 301;
+const INVALID_QOS = errorCode('INVALID_QOS');
+const INVALID_ARGUMENT = errorCode('INVALID_ARGUMENT');
 
 const EVENT_BATCH = 512;
 
@@ -538,25 +534,6 @@ class mqtt extends EventEmitter {
 // Options of ClientState.call for publishes: no drain, and "what" for an interrupt.
 const PUBLISHING = { settle: false, what: 'publishing' };
 
-// The documented MQTTMessage fields, in the order the addon flattens them.
-const MESSAGE_FIELDS = [
-  'packetId',
-  'topic',
-  'QoS',
-  'message',
-  'messageB',
-  'retained',
-  'duplicate',
-  'state',
-  'contentType',
-  'correlationData',
-  'messageExpInterval',
-  'payloadFormatIndicator',
-  'responseTopic',
-  'subscriptionIdentifiers',
-  'topicAlias',
-];
-
 // Log, MessageAck, MessageIn, MessageOut: the kinds `fire` does nothing with but emit, so
 // they may be left out when nobody listens (see ClientState.unheard).
 const SKIPPABLE_KINDS = ['Log', 'MessageAck', 'MessageIn', 'MessageOut'].map(kindOf);
@@ -565,36 +542,64 @@ const SKIPPABLE_KINDS = ['Log', 'MessageAck', 'MessageIn', 'MessageOut'].map(kin
 // read: most handlers read one form or the other, and decoding (invalid UTF-8 becomes
 // U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
 // bytes. A small payload's text (under 256 bytes) comes made: a getter would cost more
-// than the string.
-/** @this {object} a message event */
-function setText(text) {
-  Object.defineProperty(this, 'message', { value: text, writable: true, enumerable: true, configurable: true });
-}
-
-/** @this {{ messageB: Buffer }} a message event */
-function lazyText() {
-  const text = this.messageB.toString('utf8');
-  setText.call(this, text);
-  return text;
-}
-
-function messageEvent(packetId, topic, QOS, message, messageB, retained, duplicate) {
-  const e = { packetId, topic, QOS, message, messageB, retained, duplicate };
-  if (message === null) {
-    Object.defineProperty(e, 'message', { get: lazyText, set: setText, enumerable: true, configurable: true });
+// than the string. One property descriptor per payload field, shared by every event.
+function lazyText(name, bytesName) {
+  function set(text) {
+    Object.defineProperty(this, name, { value: text, writable: true, enumerable: true, configurable: true });
   }
-  return e;
+  function get() {
+    const text = this[bytesName].toString('utf8');
+    set.call(this, text);
+    return text;
+  }
+  return { get, set, enumerable: true, configurable: true };
 }
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+// A decoder for one described field list: `decode(a, i)` builds the object from the flat
+// array `a` at `i` (the addon writes the fields in the described order: one slot per field,
+// two for a payload, text then bytes) and `width` says how many slots it read. The decoder
+// is compiled from the field list once, at load time, into one object literal, so every
+// object of a kind has the same shape and building one costs what the hand-written code
+// did. Bytes arrive as null when empty (napi-rs cannot make an empty Buffer): they become
+// an empty Buffer. `lazy`: a payload's text may arrive as null, to be made on first read.
+function compileDecoder(fields, lazy) {
+  const props = [];
+  const lazies = [];
+  const fixes = [];
+  let slot = 0;
+  const at = () => `a[i + ${slot++}]`;
+  for (const f of fields) {
+    if (!IDENTIFIER.test(f.name)) throw new Error(`ferromq: bad field name ${f.name} from the addon`);
+    const key = JSON.stringify(f.name);
+    if (f.kind === 'payload') {
+      const bytesName = `${f.name}B`;
+      props.push(`${key}: ${at()}`, `${JSON.stringify(bytesName)}: ${at()} ?? Buffer.alloc(0)`);
+      if (lazy) {
+        fixes.push(`if (e[${key}] === null) Object.defineProperty(e, ${key}, lazies[${lazies.length}]);`);
+        lazies.push(lazyText(f.name, bytesName));
+      }
+    } else if (f.kind === 'bytes') {
+      props.push(`${key}: ${at()} ?? Buffer.alloc(0)`);
+    } else {
+      props.push(`${key}: ${at()}`);
+    }
+  }
+  const body = `return function decode(a, i) {\n  const e = { ${props.join(', ')} };\n  ${fixes.join('\n  ')}\n  return e;\n};`;
+  const decode = new Function('Buffer', 'lazies', body)(Buffer, lazies);
+  const answer = fields.find((f) => f.answer);
+  return { decode, width: slot, answer: answer === undefined ? null : answer.name };
+}
+
+// Per kind (EVENT_NAMES index): its decoder.
+const EVENT_DECODERS = DESCRIPTION.events.map((k) => compileDecoder(k.fields, true));
+const MESSAGE_DECODER = compileDecoder(DESCRIPTION.messageFields, false);
 
 function decodeMessages(flat) {
-  const n = MESSAGE_FIELDS.length;
+  const { decode, width } = MESSAGE_DECODER;
   const out = [];
-  for (let i = 0; i < flat.length; i += n) {
-    const m = {};
-    for (let f = 0; f < n; f++) m[MESSAGE_FIELDS[f]] = flat[i + f];
-    if (m.messageB == null) m.messageB = Buffer.alloc(0);
-    out.push(Object.freeze(m));
-  }
+  for (let i = 0; i < flat.length; i += width) out.push(Object.freeze(decode(flat, i)));
   return Object.freeze(out);
 }
 
@@ -723,7 +728,6 @@ const SLICE_MS = 20;
 // The kinds (EVENT_NAMES indexes) the face itself looks at.
 const CONNECTED = kindOf('Connected');
 const DISCONNECTED = kindOf('Disconnected');
-const SSL_SERVER_AUTHENTICATION = kindOf('SSLServerAuthentication');
 const SUBSCRIBED = kindOf('Subscribed');
 const UNSUBSCRIBED = kindOf('Unsubscribed');
 
@@ -839,7 +843,7 @@ class ClientState {
   interruptAll() {
     const calls = [...this.waiting];
     this.waiting.clear();
-    for (const c of calls) c.reject(mqttError(INTERRUPTED, `interrupted while ${c.what}`));
+    for (const c of calls) c.reject(addon.interruptedError(c.what));
   }
 
   // Native methods return null when they finished at once, or a Promise. For calls whose
@@ -992,68 +996,12 @@ class ClientState {
     const client = this.client;
     while (i < a.length) {
       const kind = a[i++];
-      let e;
-      switch (kind) {
-        case CONNECTED:
-          e = { statusCode: a[i], description: a[i + 1] };
-          i += 2;
-          this.onConnected(e.statusCode);
-          break;
-        case 1: // ConnectionStatus
-          e = { connectionEvent: a[i], statusCode: a[i + 1], description: a[i + 2] };
-          i += 3;
-          break;
-        case DISCONNECTED:
-          e = { statusCode: a[i], description: a[i + 1] };
-          i += 2;
-          this.onDisconnected();
-          break;
-        case 3: // Error
-          e = { errorCode: a[i], description: a[i + 1] };
-          i += 2;
-          break;
-        case 4: // Log
-          e = { logLevel: a[i], message: a[i + 1], logType: a[i + 2] };
-          i += 3;
-          break;
-        case 5: // MessageAck
-          e = { packetId: a[i], direction: a[i + 1], index: a[i + 2], responseCode: a[i + 3] };
-          i += 4;
-          break;
-        case 6: // MessageIn
-        case 7: // MessageOut
-          e = messageEvent(a[i], a[i + 1], a[i + 2], a[i + 3], a[i + 4] ?? Buffer.alloc(0), a[i + 5], a[i + 6]);
-          i += 7;
-          break;
-        case 8: // ReadyToSend
-          e = {};
-          break;
-        case SSL_SERVER_AUTHENTICATION:
-          e = {
-            certEncoded: a[i],
-            certEncodedB: a[i + 1] ?? Buffer.alloc(0),
-            certSubject: a[i + 2],
-            certIssuer: a[i + 3],
-            status: a[i + 4],
-            accept: a[i + 5],
-          };
-          i += 6;
-          break;
-        case 10: // SSLStatus
-          e = { message: a[i] };
-          i += 1;
-          break;
-        case SUBSCRIBED:
-          e = { topicFilter: a[i], QOS: a[i + 1], responseCode: a[i + 2] };
-          i += 3;
-          break;
-        case UNSUBSCRIBED:
-          e = { topicFilters: a[i], responseCode: a[i + 1] };
-          i += 2;
-          break;
-        default:
-          throw new Error(`ferromq: unknown event kind ${kind} from the addon`);
-      }
+      const d = EVENT_DECODERS[kind];
+      if (d === undefined) throw new Error(`ferromq: unknown event kind ${kind} from the addon`);
+      const e = d.decode(a, i);
+      i += d.width;
+      if (kind === CONNECTED) this.onConnected(e.statusCode);
+      else if (kind === DISCONNECTED) this.onDisconnected();
       try {
         client.emit(EVENT_NAMES[kind], e);
       } catch (err) {
@@ -1065,10 +1013,11 @@ class ClientState {
       }
       this.fired[kind]++;
       this.firedTotal++;
-      // The TLS handshake waits for this answer: `accept` as the listeners left it (what
-      // the engine proposed when nobody listens, or when a listener threw before changing
-      // it). Only `true` accepts, and the engine only takes a server its settings allowed.
-      if (kind === SSL_SERVER_AUTHENTICATION) this.native.answerServerAuthentication(e.accept === true);
+      // The TLS handshake waits for this answer (SSLServerAuthentication's `accept`, the
+      // kind's described answer) as the listeners left it: what the engine proposed when
+      // nobody listens, or when a listener threw before changing it. Only `true` accepts,
+      // and the engine only takes a server its settings allowed.
+      if (d.answer !== null) this.native.answerServerAuthentication(e[d.answer] === true);
       if (Date.now() >= deadline) break;
     }
     return i;

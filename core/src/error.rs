@@ -3,63 +3,109 @@
 
 use std::fmt;
 
-/// The documented error numbers. Names are ours; the numbers are the reference's.
-pub mod code {
+/// Declares the documented error codes once: the `code` constants and [`ERROR_CODES`] (each
+/// code's name, documentation and, where the core always words it the same way, its text)
+/// come from this list, and so do the faces' constants and checks.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $name:ident = $code:literal $($text:literal)?, )*) => {
+        /// The documented error numbers. Names are ours; the numbers are the reference's.
+        pub mod code {
+            $( $(#[doc = $doc])* pub const $name: i32 = $code; )*
+        }
+
+        /// Every documented error code, described.
+        pub static ERROR_CODES: &[ErrorCode] = &[
+            $(
+                ErrorCode {
+                    code: $code,
+                    name: stringify!($name),
+                    doc: concat!($($doc),*),
+                    text: concat!($($text)?),
+                },
+            )*
+        ];
+    };
+}
+
+/// One documented error code.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: i32,
+    /// The constant's name ("INTERRUPTED"); C prefixes it with `MQTT_ERR_`.
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// The message's form where the core always words it the same way (`{what}` stands for
+    /// what was going on), else empty: the message then names the value at fault.
+    pub text: &'static str,
+}
+
+impl ErrorCode {
+    pub fn find(code: i32) -> Option<&'static ErrorCode> {
+        ERROR_CODES.iter().find(|c| c.code == code)
+    }
+}
+
+error_codes! {
     /// MQTT protocol error (the message says which rule was broken).
-    pub const PROTOCOL: i32 = 500;
+    PROTOCOL = 500,
     /// No packet identifier left: 65 535 packets are in flight.
-    pub const PACKET_ID_EXHAUSTED: i32 = 501;
+    PACKET_ID_EXHAUSTED = 501,
     /// A topic name that may not be published to (wildcards, U+0000, empty, too long).
-    pub const INVALID_TOPIC: i32 = 502;
+    INVALID_TOPIC = 502,
     /// A topic filter that may not be subscribed to.
-    pub const INVALID_TOPIC_FILTER: i32 = 503;
+    INVALID_TOPIC_FILTER = 503,
     /// Bytes that are not a well-formed MQTT packet, or a value that does not fit one.
-    pub const MALFORMED: i32 = 504;
+    MALFORMED = 504,
     /// A QoS other than 0, 1 or 2.
-    pub const INVALID_QOS: i32 = 505;
+    INVALID_QOS = 505,
 
-    pub const WS_TRANSMIT: i32 = 4001;
-    pub const WS_CLOSE: i32 = 4002;
-    pub const WS_PROTOCOL: i32 = 4003;
+    WS_TRANSMIT = 4001,
+    WS_CLOSE = 4002,
+    WS_PROTOCOL = 4003,
 
-    pub const FIREWALL: i32 = 118;
-    pub const BUSY: i32 = 143;
-    pub const INTERRUPTED: i32 = 301;
+    FIREWALL = 118,
+    BUSY = 143,
+    /// A wait ended by Interrupt (or Reset, or a wait check); see [`Error::interrupted`].
+    INTERRUPTED = 301 "interrupted while {what}",
     /// A file could not be opened, read or written (SessionStateFile).
-    pub const FILE: i32 = 302;
+    FILE = 302,
 
-    pub const REMOTE_PORT_LOCKED: i32 = 100;
-    pub const REMOTE_HOST_LOCKED: i32 = 101;
-    pub const INVALID_ADDRESS: i32 = 102;
-    pub const ALREADY_CONNECTED: i32 = 104;
-    pub const LOCAL_PORT_LOCKED: i32 = 106;
-    pub const LOCAL_HOST_LOCKED: i32 = 107;
+    REMOTE_PORT_LOCKED = 100,
+    REMOTE_HOST_LOCKED = 101,
+    INVALID_ADDRESS = 102,
+    ALREADY_CONNECTED = 104,
+    LOCAL_PORT_LOCKED = 106,
+    LOCAL_HOST_LOCKED = 107,
     /// MaxLineLength cannot change while a connection exists.
-    pub const MAX_LINE_LENGTH_LOCKED: i32 = 112;
-    pub const REMOTE_PORT_ZERO: i32 = 116;
-    pub const WOULD_BLOCK: i32 = 135;
-    pub const TIMEOUT: i32 = 201;
-    pub const BAD_STATE: i32 = 211;
-    pub const NOT_CONNECTED: i32 = 212;
-    pub const ALREADY_CONNECTING: i32 = 1105;
-    pub const CONNECT_FIRST: i32 = 1117;
-    pub const DROPPED: i32 = 1120;
+    MAX_LINE_LENGTH_LOCKED = 112,
+    REMOTE_PORT_ZERO = 116,
+    WOULD_BLOCK = 135,
+    TIMEOUT = 201,
+    BAD_STATE = 211,
+    NOT_CONNECTED = 212,
+    ALREADY_CONNECTING = 1105,
+    CONNECT_FIRST = 1117,
+    DROPPED = 1120,
 
-    pub const TLS_LIBRARY: i32 = 270;
-    pub const TLS_STORE: i32 = 271;
-    pub const TLS_CERT_NOT_FOUND: i32 = 272;
-    pub const TLS_CREDENTIALS: i32 = 273;
-    pub const TLS_CHAIN_NOT_FOUND: i32 = 274;
-    pub const TLS_CHAIN_VERIFY: i32 = 275;
-    pub const TLS_HANDSHAKE: i32 = 276;
-    pub const TLS_CERT_VERIFY: i32 = 280;
+    TLS_LIBRARY = 270,
+    TLS_STORE = 271,
+    TLS_CERT_NOT_FOUND = 272,
+    TLS_CREDENTIALS = 273,
+    TLS_CHAIN_NOT_FOUND = 274,
+    TLS_CHAIN_VERIFY = 275,
+    TLS_HANDSHAKE = 276,
+    TLS_CERT_VERIFY = 280,
 
     /// A value given to a property, a config setting or a method argument is out of its
     /// range or of the wrong type. The reference has no single number for this; we use the
     /// "invalid argument" number of its TCP/IP table.
-    pub const INVALID_ARGUMENT: i32 = 10022;
-    pub const CONNECTION_REFUSED: i32 = 10061;
-    pub const HOST_NOT_FOUND: i32 = 11001;
+    INVALID_ARGUMENT = 10022,
+    /// The peer reset the connection.
+    CONNECTION_RESET = 10054,
+    /// The TCP connection attempt timed out.
+    CONNECTION_TIMED_OUT = 10060,
+    CONNECTION_REFUSED = 10061,
+    HOST_NOT_FOUND = 11001,
 }
 
 /// An error with a documented code. `message` is written for the person reading a log:
@@ -80,6 +126,12 @@ impl Error {
         }
     }
 
+    /// The 301 a wait ends with when Interrupt (or Reset) ended it; `what` says what the
+    /// call was doing ("connecting", "waiting for SUBACK"). Every face takes this text.
+    pub fn interrupted(what: &str) -> Self {
+        Error::new(code::INTERRUPTED, format!("interrupted while {what}"))
+    }
+
     pub fn code(&self) -> i32 {
         self.code
     }
@@ -93,16 +145,16 @@ impl Error {
     pub fn from_io(err: &std::io::Error, context: &str) -> Self {
         use std::io::ErrorKind as K;
         let code = match err.kind() {
-            K::ConnectionRefused => 10061,
-            K::ConnectionReset => 10054,
+            K::ConnectionRefused => code::CONNECTION_REFUSED,
+            K::ConnectionReset => code::CONNECTION_RESET,
             K::ConnectionAborted => 10053,
             K::NotConnected => 10057,
             K::AddrInUse => 10048,
             K::AddrNotAvailable => 10049,
-            K::TimedOut => 10060,
+            K::TimedOut => code::CONNECTION_TIMED_OUT,
             K::WouldBlock => 10035,
             K::PermissionDenied => 10013,
-            K::InvalidInput => 10022,
+            K::InvalidInput => code::INVALID_ARGUMENT,
             K::BrokenPipe => 10058,
             K::UnexpectedEof => code::DROPPED,
             K::Interrupted => 10004,

@@ -21,6 +21,7 @@ pub mod transport;
 
 pub use component::certificate::Certificate;
 pub use component::event::*;
+pub use component::fire::Fired;
 pub use component::firewall::Firewall;
 pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WaitCheck, WeakMqtt};
-pub use error::{code, Error, Result};
+pub use error::{code, Error, ErrorCode, Result, ERROR_CODES};

@@ -489,20 +489,10 @@ impl Dispatch {
         let Ok(_turn) = self.push_turn.try_lock() else {
             return;
         };
-        loop {
-            let batch = client.take_events(256);
-            if batch.is_empty() {
-                return;
-            }
-            for mut ev in batch {
-                self.fire(&mut ev);
-                // The handshake waits for this answer (push mode opts in below): the
-                // callback's `accept`, or the engine's proposal when none is registered.
-                if let Event::SslServerAuthentication(a) = &ev {
-                    client.answer_server_authentication(a.accept);
-                }
-            }
-        }
+        // The core's loop: every pending event, one at a time, and each
+        // SSLServerAuthentication answered with the callback's `accept` (or the engine's
+        // proposal when none is registered); push mode opts in to answering below.
+        client.fire_events(usize::MAX, None, |ev| self.fire(ev));
     }
 
     pub(crate) fn push_mode(&self) -> bool {

@@ -26,3 +26,12 @@ fn build(env: &Env, err: &ferromq::Error) -> napi::Result<JsUnknown> {
     obj.set_named_property("code", env.create_int32(err.code)?)?;
     Ok(obj.into_unknown())
 }
+
+/// The 301 a call still waiting ends with when `interrupt()` ends it, with the core's text
+/// (`what`: what the call was doing, e.g. "connecting"); index.js rejects with it.
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+#[napi_derive::napi(js_name = "interruptedError")]
+pub fn interrupted_error(env: Env, what: String) -> napi::Result<JsUnknown> {
+    crate::guard::guarded(|| build(&env, &ferromq::Error::interrupted(&what)))
+}

@@ -1,13 +1,20 @@
 //! Events cross into JavaScript in batches, as one flat array per batch:
 //! `[taken, kind, field, field, ..., kind, field, ...]`, where `kind` indexes
-//! `ferromq::EVENT_NAMES` and each kind has a fixed field list (the order `index.js`
-//! reads them back in). JavaScript then builds the documented event objects itself,
-//! which keeps their shapes stable and costs far fewer napi calls than setting
-//! properties from here.
+//! `ferromq::EVENT_NAMES` and the fields follow in the order the core describes them
+//! (`ferromq::EVENT_KINDS`, walked with `Event::visit`). `index.js` builds one decoder per
+//! kind from the same description (`description()` below) at load time, which keeps the
+//! event objects' shapes stable and costs far fewer napi calls than setting properties
+//! from here.
 
 use bytes::Bytes;
-use ferromq::Event;
+use ferromq::{
+    Described, Event, EventKind, FieldDesc, FieldVisitor, Value, ERROR_CODES, EVENT_KINDS,
+    MESSAGE_FIELDS,
+};
 use napi::{Env, JsObject};
+use napi_derive::napi;
+
+use crate::guard::guarded;
 
 /// Payloads at least this large are handed to JavaScript without a copy (an external
 /// Buffer over the engine's own bytes); smaller ones are cheaper to copy than to track.
@@ -23,6 +30,8 @@ pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObj
         env,
         arr: env.create_empty_array()?,
         len: 0,
+        lazy_text: true,
+        lend: false,
     };
     // First how many events were taken, so that a batch left empty by `unheard` is not
     // mistaken for the end of the queue.
@@ -31,114 +40,152 @@ pub fn encode(env: &Env, events: Vec<Event>, unheard: u32) -> napi::Result<JsObj
         if unheard & (1 << ev.index()) != 0 {
             continue;
         }
-        match ev {
-            Event::Connected(e) => {
-                out.kind(0)?;
-                out.int(e.status_code)?;
-                out.str(&e.description)?;
-            }
-            Event::ConnectionStatus(e) => {
-                out.kind(1)?;
-                out.str(&e.connection_event)?;
-                out.int(e.status_code)?;
-                out.str(&e.description)?;
-            }
-            Event::Disconnected(e) => {
-                out.kind(2)?;
-                out.int(e.status_code)?;
-                out.str(&e.description)?;
-            }
-            Event::Error(e) => {
-                out.kind(3)?;
-                out.int(e.error_code)?;
-                out.str(&e.description)?;
-            }
-            Event::Log(e) => {
-                out.kind(4)?;
-                out.int(e.log_level)?;
-                out.str(&e.message)?;
-                out.str(&e.log_type)?;
-            }
-            Event::MessageAck(e) => {
-                out.kind(5)?;
-                out.int(e.packet_id)?;
-                out.int(e.direction)?;
-                out.int(e.index)?;
-                out.int(e.response_code)?;
-            }
-            Event::MessageIn(m) => {
-                out.kind(6)?;
-                out.message(m, true)?;
-            }
-            Event::MessageOut(m) => {
-                out.kind(7)?;
-                out.message(m, false)?;
-            }
-            Event::ReadyToSend => out.kind(8)?,
-            Event::SslServerAuthentication(e) => {
-                out.kind(9)?;
-                out.str(&e.cert_encoded)?;
-                out.bytes(e.cert_encoded_b, false)?;
-                out.str(&e.cert_subject)?;
-                out.str(&e.cert_issuer)?;
-                out.str(&e.status)?;
-                out.boolean(e.accept)?;
-            }
-            Event::SslStatus(e) => {
-                out.kind(10)?;
-                out.str(&e.message)?;
-            }
-            Event::Subscribed(e) => {
-                out.kind(11)?;
-                out.str(&e.topic_filter)?;
-                out.int(e.qos)?;
-                out.int(e.response_code)?;
-            }
-            Event::Unsubscribed(e) => {
-                out.kind(12)?;
-                out.str(&e.topic_filters)?;
-                out.int(e.response_code)?;
-            }
-        }
+        out.kind(ev.index() as u32)?;
+        // Only a received payload may back its Buffer (see `Flat::bytes`).
+        out.lend = ev.kind() == EventKind::MessageIn;
+        ev.visit(&mut out)?;
     }
     Ok(out.arr)
 }
 
-/// IncomingMessages / OutgoingMessages as one flat array, 15 values per message in the
-/// order `index.js` (`MESSAGE_FIELDS`) reads them. Payloads are always copied: these
+/// IncomingMessages / OutgoingMessages as one flat array, the described MqttMessage fields
+/// of each message in turn (a payload as text and bytes). Payloads are always copied: these
 /// bytes are still the engine's (it may send them again, or hand them to MessageIn later).
+/// The text is always made here: index.js freezes these objects, so no lazy getter.
 pub fn encode_messages(env: &Env, messages: Vec<ferromq::MqttMessage>) -> napi::Result<JsObject> {
     let mut out = Flat {
         env,
         arr: env.create_empty_array()?,
         len: 0,
+        lazy_text: false,
+        lend: false,
     };
     for m in messages {
-        out.int(m.packet_id)?;
-        out.str(&m.topic)?;
-        out.int(m.qos)?;
-        out.str(&String::from_utf8_lossy(&m.message))?;
-        out.bytes(m.message, false)?;
-        out.boolean(m.retained)?;
-        out.boolean(m.duplicate)?;
-        out.int(m.state)?;
-        out.str(&m.content_type)?;
-        out.str(&m.correlation_data)?;
-        // Up to 2^32 - 1 seconds: exact as a JS number.
-        let v = env.create_double(m.message_exp_interval as f64)?;
-        out.push(v)?;
-        out.int(m.payload_format_indicator)?;
-        out.str(&m.response_topic)?;
-        out.str(&m.subscription_identifiers)?;
-        out.int(m.topic_alias)?;
+        m.visit(&mut out)?;
     }
     Ok(out.arr)
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+/// One described field, as index.js reads it.
+#[napi(object)]
+pub struct FieldDescription {
+    /// The JavaScript name; a payload gives two properties, `name` (text) and `name + "B"`.
+    pub name: String,
+    /// "int", "long", "bool", "text", "bytes" or "payload".
+    pub kind: String,
+    /// The field a listener may change, which the engine reads back once listeners ran.
+    pub answer: bool,
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+/// One event kind: its number is its place in `events`.
+#[napi(object)]
+pub struct KindDescription {
+    pub name: String,
+    /// The documented type of the event object ("MessageEvent").
+    pub type_name: String,
+    pub fields: Vec<FieldDescription>,
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+/// One documented error code.
+#[napi(object)]
+pub struct ErrorDescription {
+    pub code: i32,
+    pub name: String,
+    /// The message's form where the core always words it the same way, else "".
+    pub text: String,
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+/// The core's description of events, MQTTMessage fields and error codes.
+#[napi(object)]
+pub struct Description {
+    pub events: Vec<KindDescription>,
+    pub message_fields: Vec<FieldDescription>,
+    pub errors: Vec<ErrorDescription>,
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+fn fields(list: &[FieldDesc]) -> Vec<FieldDescription> {
+    list.iter()
+        .map(|f| FieldDescription {
+            name: f.js.to_string(),
+            kind: f.kind.name().to_string(),
+            answer: f.answer,
+        })
+        .collect()
+}
+
+// Reached only through napi's registration, which a test build leaves out.
+#[cfg_attr(test, allow(dead_code))]
+#[napi(js_name = "description")]
+pub fn description() -> napi::Result<Description> {
+    guarded(|| {
+        Ok(Description {
+            events: EVENT_KINDS
+                .iter()
+                .map(|k| KindDescription {
+                    name: k.name.to_string(),
+                    type_name: k.type_name.to_string(),
+                    fields: fields(k.fields),
+                })
+                .collect(),
+            message_fields: fields(MESSAGE_FIELDS),
+            errors: ERROR_CODES
+                .iter()
+                .map(|c| ErrorDescription {
+                    code: c.code,
+                    name: c.name.to_string(),
+                    text: c.text.to_string(),
+                })
+                .collect(),
+        })
+    })
 }
 
 struct Flat<'a> {
     env: &'a Env,
     arr: JsObject,
     len: u32,
+    /// A large payload's text form is left to index.js, which makes it from the bytes if a
+    /// listener reads it; a small one costs less made here than deferred there.
+    lazy_text: bool,
+    /// Payload bytes may back their Buffer (see `bytes`).
+    lend: bool,
+}
+
+impl FieldVisitor for Flat<'_> {
+    type Error = napi::Error;
+
+    fn field(&mut self, _desc: &'static FieldDesc, value: Value<'_>) -> napi::Result<()> {
+        match value {
+            Value::Int(v) => self.int(v),
+            // Up to 2^32 - 1 seconds (MessageExpInterval): exact as a JS number.
+            Value::Long(v) => {
+                let v = self.env.create_double(v as f64)?;
+                self.push(v)
+            }
+            Value::Bool(v) => self.boolean(v),
+            Value::Text(v) => self.str(v),
+            Value::Bytes(v) => self.bytes(v.clone(), false),
+            Value::Payload(v) => {
+                if self.lazy_text && v.len() >= LAZY_TEXT_MIN {
+                    let null = self.env.get_null()?;
+                    self.push(null)?;
+                } else {
+                    self.str(&String::from_utf8_lossy(v))?;
+                }
+                self.bytes(v.clone(), self.lend)
+            }
+        }
+    }
 }
 
 impl Flat<'_> {
@@ -160,23 +207,6 @@ impl Flat<'_> {
     fn boolean(&mut self, b: bool) -> napi::Result<()> {
         let v = self.env.get_boolean(b)?;
         self.push(v)
-    }
-
-    fn message(&mut self, m: ferromq::MessageEvent, incoming: bool) -> napi::Result<()> {
-        self.int(m.packet_id)?;
-        self.str(&m.topic)?;
-        self.int(m.qos)?;
-        // A large payload's text form is left to index.js, which makes it from the bytes if
-        // a listener reads it; a small one costs less made here than deferred there.
-        if m.message.len() < LAZY_TEXT_MIN {
-            self.str(&String::from_utf8_lossy(&m.message))?;
-        } else {
-            let v = self.env.get_null()?;
-            self.push(v)?;
-        }
-        self.bytes(m.message, incoming)?;
-        self.boolean(m.retained)?;
-        self.boolean(m.duplicate)
     }
 
     /// `lend`: the bytes may back the Buffer directly. Only for incoming payloads: they

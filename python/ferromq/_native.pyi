@@ -1,15 +1,24 @@
 """Type stubs for ferromq._native, the Rust extension behind ferromq.mqtt and ferromq.aio.mqtt."""
 
 import os
-from typing import Any, Awaitable, Callable, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
+from typing import Any, Awaitable, Callable, Dict, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
 
 from typing_extensions import Self
+
+from ._error import MQTTError
 
 __version__: str
 EVENT_NAMES: List[_EventName]
 """The documented event names, as on() takes them."""
 CONFIG_SETTINGS: List[str]
 """The name of every setting config() answers (see config_settings() for the details)."""
+
+def _description() -> Dict[str, Any]:
+    """The core's description of events, MQTTMessage fields and error codes, from which the
+    event classes are built (tests check this stub against it)."""
+
+def _interrupted_error(what: str) -> MQTTError:
+    """The MQTTError 301 of a call that interrupt() ended, with the core's text."""
 
 @final
 class ConfigSetting:

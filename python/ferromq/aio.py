@@ -19,8 +19,7 @@ import socket
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from ._error import MQTTError
-from ._native import _AioClient
+from ._native import _AioClient, _interrupted_error
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -176,7 +175,7 @@ class mqtt(_AioClient):
     def _fail_pending(self, pending: "list[tuple[asyncio.Future[None], str]]") -> None:
         for fut, what in pending:
             if not fut.done():
-                fut.set_exception(MQTTError(301, f"interrupted while waiting for {what}"))
+                fut.set_exception(_interrupted_error(what))
 
     def _end_pending(self) -> None:
         """Fail the futures of the calls running now with 301, on the loop's thread."""
@@ -229,31 +228,31 @@ class mqtt(_AioClient):
 
     def connect(self) -> "asyncio.Future[None]":
         """Connect to ``remote_host``:``remote_port``; completes at CONNACK."""
-        return self._call("connect", self._connect)
+        return self._call("connecting", self._connect)
 
     def connect_to(self, host: str, port: int) -> "asyncio.Future[None]":
         """Set ``remote_host`` and ``remote_port``, then connect."""
-        return self._call("connect_to", self._connect_to, host, port)
+        return self._call("connecting", self._connect_to, host, port)
 
     def disconnect(self) -> "asyncio.Future[None]":
         """Close the connection; completes once the socket is closed."""
-        return self._call("disconnect", self._disconnect)
+        return self._call("disconnecting", self._disconnect)
 
     def subscribe(self, topic_filter: str, qos: int) -> "asyncio.Future[None]":
         """Subscribe to one or more filters (separated by TopicDelimiter); completes at SUBACK."""
-        return self._call("subscribe", self._subscribe, topic_filter, qos)
+        return self._call("waiting for SUBACK", self._subscribe, topic_filter, qos)
 
     def unsubscribe(self, topic_filter: str) -> "asyncio.Future[None]":
         """Unsubscribe from filters given as to subscribe(); completes at UNSUBACK."""
-        return self._call("unsubscribe", self._unsubscribe, topic_filter)
+        return self._call("waiting for UNSUBACK", self._unsubscribe, topic_filter)
 
     def publish_message(self, topic: str, qos: int, message: str) -> "asyncio.Future[None]":
         """Publish text (UTF-8); completes once the message is in the send buffer."""
-        return self._call("publish_message", self._publish_message, topic, qos, message)
+        return self._call("publishing", self._publish_message, topic, qos, message)
 
     def publish_data(self, topic: str, qos: int, data: Payload) -> "asyncio.Future[None]":
         """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
-        return self._call("publish_data", self._publish_data, topic, qos, data)
+        return self._call("publishing", self._publish_data, topic, qos, data)
 
     async def __aenter__(self) -> Self:
         return self

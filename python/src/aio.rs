@@ -151,15 +151,14 @@ impl AioClient {
         self.link.pending.store(false, Ordering::SeqCst);
         let mut errors = Vec::new();
         let mut awaitables = Vec::new();
-        let mut fired = 0;
-        let started = Instant::now();
         let slice = Duration::try_from_secs_f64(max_seconds).unwrap_or(Duration::ZERO);
-        let mut more = false;
-        // One event at a time: one taken is one fired (taking moves the in-flight
-        // collections along), and the slice is looked at after each handler.
-        while let Some(mut ev) = self.inner.take_events(1).pop() {
-            fired += 1;
-            for outcome in self.handlers.fire(py, &mut ev) {
+        let until = Instant::now().checked_add(slice);
+        // One event at a time (one taken is one fired: taking moves the in-flight
+        // collections along), the slice looked at after each handler, and every
+        // SSLServerAuthentication answered with the `accept` its handlers left (what the
+        // engine proposed when none is registered, or when one raised before changing it).
+        let fired = self.inner.fire_events(max_events, until, |ev| {
+            for outcome in self.handlers.fire(py, ev) {
                 let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
                 match awaitable {
                     Ok((true, r)) => awaitables.push(r.unbind()),
@@ -167,17 +166,8 @@ impl AioClient {
                     Err(e) => errors.push(e.into_value(py).into_any()),
                 }
             }
-            // The handshake waits for this answer: the event's `accept` as the handlers
-            // left it (what the engine proposed when none is registered, or when one
-            // raised before changing it).
-            if let ferromq::Event::SslServerAuthentication(a) = &ev {
-                self.inner.answer_server_authentication(a.accept);
-            }
-            if fired >= max_events || started.elapsed() >= slice {
-                more = true;
-                break;
-            }
-        }
+        });
+        let more = fired.more;
         // Every finished call gets its answer even if one of them cannot be delivered.
         let finished = std::mem::take(&mut *self.link.finished.lock());
         for (fut, r) in finished {

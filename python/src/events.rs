@@ -1,329 +1,383 @@
-//! The documented events as Python objects: one frozen class per event shape, fields in
-//! snake_case (`packet_id`, `message_b`, ...), plus `name` (the documented event name) so
-//! one handler can serve several events.
+//! The documented events (and MQTTMessage) as Python objects, built from the core's
+//! description (docs/description.md): one frozen class per documented type, whose fields
+//! are the described ones in snake_case (`packet_id`, `message_b`, ...), plus `name` (the
+//! documented event name) on events so one handler can serve several.
+//!
+//! An object holds its values in the described order ([`Described`]); each class gets one
+//! descriptor per field ([`Field`]) when the module is set up, from the description. So a
+//! field added to the core appears here with nothing written for it.
 
 use bytes::Bytes;
-use ferromq::Event;
+use ferromq::{Event, FieldDesc, FieldVisitor, Value, EVENT_KINDS, MESSAGE_FIELDS};
+use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
+use pyo3::PyClassInitializer;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A class whose fields are plain values (ints, strings, bools) copied out of the core's
-/// event.
-macro_rules! plain_event {
-    ($(#[$doc:meta])* $rust:ident, $py:literal { $($field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[pyclass(frozen, module = "ferromq", name = $py)]
-        pub struct $rust {
-            name: &'static str,
-            $(#[pyo3(get)] pub $field: $ty,)*
+/// One field's value, as an object holds it until a getter asks.
+enum Stored {
+    Int(i32),
+    Long(i64),
+    Bool(bool),
+    Text(String),
+    Bytes(Bytes),
+    /// A reference count on the engine's payload, not a copy.
+    Payload(Bytes),
+    /// The handler's answer: frozen objects are shared between threads without a borrow
+    /// flag, so the one writable field is atomic.
+    Answer(AtomicBool),
+}
+
+struct Collect(Vec<Stored>);
+
+impl FieldVisitor for Collect {
+    type Error = Infallible;
+
+    fn field(&mut self, desc: &'static FieldDesc, value: Value<'_>) -> Result<(), Infallible> {
+        self.0.push(match value {
+            Value::Bool(v) if desc.answer => Stored::Answer(AtomicBool::new(v)),
+            Value::Int(v) => Stored::Int(v),
+            Value::Long(v) => Stored::Long(v),
+            Value::Bool(v) => Stored::Bool(v),
+            Value::Text(v) => Stored::Text(v.to_string()),
+            Value::Bytes(v) => Stored::Bytes(v.clone()),
+            Value::Payload(v) => Stored::Payload(v.clone()),
+        });
+        Ok(())
+    }
+}
+
+/// The base of every event class and of MQTTMessage: the values, in the described order.
+#[pyclass(frozen, subclass, module = "ferromq._native", name = "_Described")]
+pub struct Described {
+    /// The documented event name; None for MQTTMessage.
+    name: Option<&'static str>,
+    fields: &'static [FieldDesc],
+    values: Box<[Stored]>,
+}
+
+#[pymethods]
+impl Described {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let me = slf.get();
+        let mut s = format!("<{}", slf.get_type().name()?);
+        if let Some(name) = me.name {
+            s.push(' ');
+            s.push_str(name);
+        }
+        for (desc, v) in me.fields.iter().zip(me.values.iter()) {
+            match v {
+                // The bytes are in the repr of neither form: only how many there are.
+                Stored::Payload(p) => s.push_str(&format!(" len={}", p.len())),
+                Stored::Bytes(_) => {}
+                _ => {
+                    let shown = value(py, v, false)?.bind(py).repr()?.to_string();
+                    s.push_str(&format!(" {}={}", desc.name, shown));
+                }
+            }
+        }
+        s.push('>');
+        Ok(s)
+    }
+}
+
+/// A stored value as a Python object; `bytes_form` picks a payload's bytes over its text.
+fn value(py: Python<'_>, v: &Stored, bytes_form: bool) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        Stored::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Stored::Long(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Stored::Bool(b) => pyo3::types::PyBool::new(py, *b)
+            .to_owned()
+            .into_any()
+            .unbind(),
+        Stored::Answer(b) => pyo3::types::PyBool::new(py, b.load(Ordering::SeqCst))
+            .to_owned()
+            .into_any()
+            .unbind(),
+        Stored::Text(t) => PyString::new(py, t).into_any().unbind(),
+        Stored::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
+        Stored::Payload(p) if bytes_form => PyBytes::new(py, p).into_any().unbind(),
+        Stored::Payload(p) => PyString::new(py, &String::from_utf8_lossy(p))
+            .into_any()
+            .unbind(),
+    })
+}
+
+#[derive(Clone, Copy)]
+enum View {
+    /// The event's documented name.
+    Name,
+    /// The value (a payload's text form).
+    Value(usize),
+    /// A payload's bytes.
+    PayloadBytes(usize),
+}
+
+/// The descriptor of one field of one class: reads the object's value, and writes it for
+/// the answer field only.
+#[pyclass(frozen, module = "ferromq._native", name = "_Field")]
+struct Field {
+    view: View,
+    /// What the attribute is called, for error messages.
+    attr: String,
+}
+
+#[pymethods]
+impl Field {
+    fn __get__(
+        slf: &Bound<'_, Self>,
+        obj: Option<&Bound<'_, PyAny>>,
+        _owner: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        // Read on the class itself: the descriptor (as for a property).
+        let Some(obj) = obj.filter(|o| !o.is_none()) else {
+            return Ok(slf.clone().into_any().unbind());
+        };
+        let d = obj.cast::<Described>()?.get();
+        match slf.get().view {
+            View::Name => Ok(PyString::new(py, d.name.unwrap_or_default())
+                .into_any()
+                .unbind()),
+            View::Value(i) => value(py, &d.values[i], false),
+            View::PayloadBytes(i) => value(py, &d.values[i], true),
+        }
+    }
+
+    fn __set__(&self, obj: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let d = obj.cast::<Described>()?.get();
+        if let View::Value(i) = self.view {
+            if let Stored::Answer(a) = &d.values[i] {
+                let v: bool = value.extract().map_err(|_| {
+                    PyTypeError::new_err(format!("{} must be True or False", self.attr))
+                })?;
+                a.store(v, Ordering::SeqCst);
+                return Ok(());
+            }
+        }
+        Err(PyAttributeError::new_err(format!(
+            "attribute '{}' of '{}' objects is not writable",
+            self.attr,
+            obj.get_type().name()?
+        )))
+    }
+}
+
+/// Declares the Python classes (their names are the description's type names) and what
+/// makes an object of each.
+macro_rules! classes {
+    ($( $(#[doc = $doc:literal])* $rust:ident $py:literal, )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[pyclass(frozen, extends = Described, module = "ferromq", name = $py)]
+            pub struct $rust;
+        )*
+
+        /// The class object of the documented type `type_name`.
+        fn class_of<'py>(py: Python<'py>, type_name: &str) -> Option<Bound<'py, PyType>> {
+            match type_name {
+                $( $py => Some(py.get_type::<$rust>()), )*
+                _ => None,
+            }
         }
 
-        #[pymethods]
-        impl $rust {
-            /// The documented event name ("Connected", "MessageIn", ...).
-            #[getter]
-            fn name(&self) -> &'static str {
-                self.name
+        /// A new object of the documented type `type_name` around `base`.
+        fn make<'py>(py: Python<'py>, type_name: &str, base: Described) -> PyResult<Bound<'py, PyAny>> {
+            let init = PyClassInitializer::from(base);
+            match type_name {
+                $( $py => Ok(Bound::new(py, init.add_subclass($rust))?.into_any()), )*
+                other => Err(PyRuntimeError::new_err(format!("ferromq: no Python class for {other}"))),
             }
+        }
 
-            fn __repr__(&self) -> String {
-                #[allow(unused_mut)]
-                let mut s = format!("<{} {}", $py, self.name);
-                $(s.push_str(&format!(" {}={:?}", stringify!($field), self.$field));)*
-                s.push('>');
-                s
-            }
+        fn add_classes(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            $( m.add_class::<$rust>()?; )*
+            Ok(())
         }
     };
 }
 
-plain_event!(
+classes! {
     /// Connected: the outcome of a connection attempt (status_code 0 = success).
-    ConnectedEvent, "ConnectedEvent" { status_code: i32, description: String }
-);
-plain_event!(
+    ConnectedEvent "ConnectedEvent",
     /// ConnectionStatus: progress of the connection (resolving, connecting, ...).
-    ConnectionStatusEvent, "ConnectionStatusEvent" {
-        connection_event: String, status_code: i32, description: String
-    }
-);
-plain_event!(
+    ConnectionStatusEvent "ConnectionStatusEvent",
     /// Disconnected: the connection ended (status_code 0 = a normal close).
-    DisconnectedEvent, "DisconnectedEvent" { status_code: i32, description: String }
-);
-plain_event!(
+    DisconnectedEvent "DisconnectedEvent",
     /// Error: something failed outside any method call.
-    ErrorEvent, "ErrorEvent" { error_code: i32, description: String }
-);
-plain_event!(
+    ErrorEvent "ErrorEvent",
     /// Log: one line of the engine's log, as chosen by config("LogLevel=...").
-    LogEvent, "LogEvent" { log_level: i32, message: String, log_type: String }
-);
-plain_event!(
+    LogEvent "LogEvent",
     /// MessageAck: a QoS 1/2 message finished its acknowledgement flow
     /// (direction 0 = one we sent, 1 = one the server sent).
-    MessageAckEvent, "MessageAckEvent" {
-        packet_id: i32, direction: i32, index: i32, response_code: i32
-    }
-);
-plain_event!(
+    MessageAckEvent "MessageAckEvent",
+    /// MessageIn and MessageOut. The payload stays the engine's buffer until a field asks
+    /// for it: `message_b` gives the bytes, `message` the text (invalid UTF-8 replaced by
+    /// U+FFFD).
+    MessageEvent "MessageEvent",
     /// ReadyToSend: the send buffer has drained; publishing may continue.
-    ReadyToSendEvent, "ReadyToSendEvent" {}
-);
-plain_event!(
+    ReadyToSendEvent "ReadyToSendEvent",
+    /// SSLServerAuthentication: the server's certificate, during the TLS handshake. `accept`
+    /// starts as the engine's verdict; the value the handlers leave decides whether the
+    /// handshake goes on. Setting it False refuses any server (error 280); setting it True
+    /// only helps a certificate whose failure was allowed beforehand (SSLAcceptAnyServerCert,
+    /// ssl_accept_server_cert). Set it in the handler itself: an awaitable a handler returns
+    /// runs too late to change the answer.
+    SslServerAuthenticationEvent "SSLServerAuthenticationEvent",
     /// SSLStatus: progress of the TLS handshake.
-    SslStatusEvent, "SSLStatusEvent" { message: String }
-);
-plain_event!(
+    SslStatusEvent "SSLStatusEvent",
     /// Subscribed: one per filter of a Subscribe call (qos -1 = refused by the server).
-    SubscribedEvent, "SubscribedEvent" { topic_filter: String, qos: i32, response_code: i32 }
-);
-plain_event!(
+    SubscribedEvent "SubscribedEvent",
     /// Unsubscribed: one per Unsubscribe call, with the filters as they were given.
-    UnsubscribedEvent, "UnsubscribedEvent" { topic_filters: String, response_code: i32 }
-);
-
-/// MessageIn and MessageOut. The payload stays the engine's buffer until a field asks for
-/// it: `message_b` gives the bytes, `message` the text (invalid UTF-8 replaced by U+FFFD).
-#[pyclass(frozen, module = "ferromq", name = "MessageEvent")]
-pub struct MessageEvent {
-    name: &'static str,
-    #[pyo3(get)]
-    pub packet_id: i32,
-    #[pyo3(get)]
-    pub topic: String,
-    #[pyo3(get)]
-    pub qos: i32,
-    #[pyo3(get)]
-    pub retained: bool,
-    #[pyo3(get)]
-    pub duplicate: bool,
-    payload: Bytes,
+    UnsubscribedEvent "UnsubscribedEvent",
+    /// One QoS 1/2 message that has not finished its acknowledgement flow: an entry of
+    /// `incoming_messages` or `outgoing_messages`. Every field is read-only; the object is a
+    /// snapshot taken when the collection was read.
+    MqttMessage "MQTTMessage",
 }
 
-#[pymethods]
-impl MessageEvent {
-    #[getter]
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    /// The payload as text.
-    #[getter]
-    fn message(&self) -> String {
-        String::from_utf8_lossy(&self.payload).into_owned()
-    }
-    /// The payload as bytes, exactly as it was sent.
-    #[getter]
-    fn message_b<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.payload)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "<MessageEvent {} packet_id={} topic={:?} qos={} len={} retained={} duplicate={}>",
-            self.name,
-            self.packet_id,
-            self.topic,
-            self.qos,
-            self.payload.len(),
-            self.retained,
-            self.duplicate
-        )
-    }
-}
-
-/// SSLServerAuthentication: the server's certificate, during the TLS handshake. `accept`
-/// starts as the engine's verdict; the value the handlers leave decides whether the
-/// handshake goes on. Setting it False refuses any server (error 280); setting it True
-/// only helps a certificate whose failure was allowed beforehand (SSLAcceptAnyServerCert,
-/// ssl_accept_server_cert). Set it in the handler itself: an awaitable a handler returns
-/// runs too late to change the answer.
-#[pyclass(frozen, module = "ferromq", name = "SSLServerAuthenticationEvent")]
-pub struct SslServerAuthenticationEvent {
-    #[pyo3(get)]
-    pub cert_encoded: String,
-    cert_encoded_b: Bytes,
-    #[pyo3(get)]
-    pub cert_subject: String,
-    #[pyo3(get)]
-    pub cert_issuer: String,
-    #[pyo3(get)]
-    pub status: String,
-    // Frozen classes are shared between threads without a borrow flag; the one writable
-    // field is atomic instead.
-    accept: AtomicBool,
-}
-
-#[pymethods]
-impl SslServerAuthenticationEvent {
-    #[getter]
-    fn name(&self) -> &'static str {
-        "SSLServerAuthentication"
-    }
-    #[getter]
-    fn cert_encoded_b<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.cert_encoded_b)
-    }
-    #[getter]
-    fn accept(&self) -> bool {
-        self.accept.load(Ordering::SeqCst)
-    }
-    #[setter]
-    fn set_accept(&self, v: bool) {
-        self.accept.store(v, Ordering::SeqCst)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "<SSLServerAuthenticationEvent subject={:?} issuer={:?} status={:?} accept={}>",
-            self.cert_subject,
-            self.cert_issuer,
-            self.status,
-            self.accept()
-        )
-    }
-}
+/// The documented type of MqttMessage in Python.
+const MESSAGE_TYPE: &str = "MQTTMessage";
 
 /// The Python object for one core event.
 pub fn to_py<'py>(py: Python<'py>, ev: &Event) -> PyResult<Bound<'py, PyAny>> {
-    let name = ev.name();
-    let obj = match ev {
-        Event::Connected(e) => Bound::new(
-            py,
-            ConnectedEvent {
-                name,
-                status_code: e.status_code,
-                description: e.description.clone(),
-            },
-        )?
-        .into_any(),
-        Event::ConnectionStatus(e) => Bound::new(
-            py,
-            ConnectionStatusEvent {
-                name,
-                connection_event: e.connection_event.clone(),
-                status_code: e.status_code,
-                description: e.description.clone(),
-            },
-        )?
-        .into_any(),
-        Event::Disconnected(e) => Bound::new(
-            py,
-            DisconnectedEvent {
-                name,
-                status_code: e.status_code,
-                description: e.description.clone(),
-            },
-        )?
-        .into_any(),
-        Event::Error(e) => Bound::new(
-            py,
-            ErrorEvent {
-                name,
-                error_code: e.error_code,
-                description: e.description.clone(),
-            },
-        )?
-        .into_any(),
-        Event::Log(e) => Bound::new(
-            py,
-            LogEvent {
-                name,
-                log_level: e.log_level,
-                message: e.message.clone(),
-                log_type: e.log_type.clone(),
-            },
-        )?
-        .into_any(),
-        Event::MessageAck(e) => Bound::new(
-            py,
-            MessageAckEvent {
-                name,
-                packet_id: e.packet_id,
-                direction: e.direction,
-                index: e.index,
-                response_code: e.response_code,
-            },
-        )?
-        .into_any(),
-        Event::MessageIn(e) | Event::MessageOut(e) => Bound::new(
-            py,
-            MessageEvent {
-                name,
-                packet_id: e.packet_id,
-                topic: e.topic.clone(),
-                qos: e.qos,
-                retained: e.retained,
-                duplicate: e.duplicate,
-                // A reference count, not a copy of the payload.
-                payload: e.message.clone(),
-            },
-        )?
-        .into_any(),
-        Event::ReadyToSend => Bound::new(py, ReadyToSendEvent { name })?.into_any(),
-        Event::SslServerAuthentication(e) => Bound::new(
-            py,
-            SslServerAuthenticationEvent {
-                cert_encoded: e.cert_encoded.clone(),
-                cert_encoded_b: e.cert_encoded_b.clone(),
-                cert_subject: e.cert_subject.clone(),
-                cert_issuer: e.cert_issuer.clone(),
-                status: e.status.clone(),
-                accept: AtomicBool::new(e.accept),
-            },
-        )?
-        .into_any(),
-        Event::SslStatus(e) => Bound::new(
-            py,
-            SslStatusEvent {
-                name,
-                message: e.message.clone(),
-            },
-        )?
-        .into_any(),
-        Event::Subscribed(e) => Bound::new(
-            py,
-            SubscribedEvent {
-                name,
-                topic_filter: e.topic_filter.clone(),
-                qos: e.qos,
-                response_code: e.response_code,
-            },
-        )?
-        .into_any(),
-        Event::Unsubscribed(e) => Bound::new(
-            py,
-            UnsubscribedEvent {
-                name,
-                topic_filters: e.topic_filters.clone(),
-                response_code: e.response_code,
-            },
-        )?
-        .into_any(),
+    let desc = ev.description();
+    let mut values = Collect(Vec::with_capacity(desc.fields.len()));
+    let Ok(()) = ev.visit(&mut values);
+    let base = Described {
+        name: Some(desc.name),
+        fields: desc.fields,
+        values: values.0.into_boxed_slice(),
     };
-    Ok(obj)
+    make(py, desc.type_name, base)
 }
 
-/// Carry what handlers may change back into the core's event (only `accept` today).
+/// The Python object for one entry of IncomingMessages / OutgoingMessages.
+pub fn message_to_py<'py>(
+    py: Python<'py>,
+    m: &ferromq::MqttMessage,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut values = Collect(Vec::with_capacity(MESSAGE_FIELDS.len()));
+    let Ok(()) = ferromq::Described::visit(m, &mut values);
+    let base = Described {
+        name: None,
+        fields: MESSAGE_FIELDS,
+        values: values.0.into_boxed_slice(),
+    };
+    make(py, MESSAGE_TYPE, base)
+}
+
+/// Carry what handlers may change (the described answer) back into the core's event.
 pub fn write_back(ev: &mut Event, obj: &Bound<'_, PyAny>) {
-    if let Event::SslServerAuthentication(e) = ev {
-        if let Ok(py_ev) = obj.cast::<SslServerAuthenticationEvent>() {
-            e.accept = py_ev.get().accept();
+    let Some(slot) = ev.answer_mut() else { return };
+    if let Ok(d) = obj.cast::<Described>() {
+        for v in d.get().values.iter() {
+            if let Stored::Answer(a) = v {
+                *slot = a.load(Ordering::SeqCst);
+            }
         }
     }
 }
 
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<ConnectedEvent>()?;
-    m.add_class::<ConnectionStatusEvent>()?;
-    m.add_class::<DisconnectedEvent>()?;
-    m.add_class::<ErrorEvent>()?;
-    m.add_class::<LogEvent>()?;
-    m.add_class::<MessageAckEvent>()?;
-    m.add_class::<MessageEvent>()?;
-    m.add_class::<ReadyToSendEvent>()?;
-    m.add_class::<SslServerAuthenticationEvent>()?;
-    m.add_class::<SslStatusEvent>()?;
-    m.add_class::<SubscribedEvent>()?;
-    m.add_class::<UnsubscribedEvent>()?;
+/// Give `cls` a descriptor per described field (two for a payload), and `name` if asked.
+fn add_fields(cls: &Bound<'_, PyType>, fields: &[FieldDesc], named: bool) -> PyResult<()> {
+    let py = cls.py();
+    let set = |attr: &str, view: View| {
+        let f = Bound::new(
+            py,
+            Field {
+                view,
+                attr: attr.to_string(),
+            },
+        )?;
+        cls.setattr(attr, f)
+    };
+    if named {
+        set("name", View::Name)?;
+    }
+    for (i, f) in fields.iter().enumerate() {
+        let (name, bytes_name) = f.py_names();
+        set(name, View::Value(i))?;
+        if let Some(b) = bytes_name {
+            set(&b, View::PayloadBytes(i))?;
+        }
+    }
     Ok(())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    add_classes(m)?;
+    let mut done: Vec<&str> = Vec::new();
+    for k in EVENT_KINDS.iter() {
+        let cls = class_of(py, k.type_name).ok_or_else(|| {
+            PyRuntimeError::new_err(format!("ferromq: no Python class for {}", k.type_name))
+        })?;
+        // MessageIn and MessageOut share one class.
+        if !done.contains(&k.type_name) {
+            add_fields(&cls, k.fields, true)?;
+            done.push(k.type_name);
+        }
+    }
+    if let Some(cls) = class_of(py, MESSAGE_TYPE) {
+        add_fields(&cls, MESSAGE_FIELDS, false)?;
+    }
+    m.add_function(wrap_pyfunction!(_description, m)?)?;
+    m.add_function(wrap_pyfunction!(_interrupted_error, m)?)?;
+    Ok(())
+}
+
+fn describe_fields<'py>(py: Python<'py>, fields: &[FieldDesc]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for f in fields {
+        let d = PyDict::new(py);
+        d.set_item("name", f.name)?;
+        d.set_item("kind", f.kind.name())?;
+        d.set_item("answer", f.answer)?;
+        let (_, bytes_name) = f.py_names();
+        d.set_item("bytes_name", bytes_name)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+/// The core's description: {"events": [{name, type_name, fields}], "message_fields":
+/// [...], "message_type": "MQTTMessage", "errors": [{code, name, text}]}; each field is
+/// {name, kind, answer, bytes_name} (bytes_name: a payload's bytes attribute, else None).
+#[pyfunction]
+fn _description(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    let events = PyList::empty(py);
+    for k in EVENT_KINDS.iter() {
+        let d = PyDict::new(py);
+        d.set_item("name", k.name)?;
+        d.set_item("type_name", k.type_name)?;
+        d.set_item("fields", describe_fields(py, k.fields)?)?;
+        events.append(d)?;
+    }
+    out.set_item("events", events)?;
+    out.set_item("message_fields", describe_fields(py, MESSAGE_FIELDS)?)?;
+    out.set_item("message_type", MESSAGE_TYPE)?;
+    let errors = PyList::empty(py);
+    for c in ferromq::ERROR_CODES {
+        let d = PyDict::new(py);
+        d.set_item("code", c.code)?;
+        d.set_item("name", c.name)?;
+        d.set_item("text", c.text)?;
+        errors.append(d)?;
+    }
+    out.set_item("errors", errors)?;
+    Ok(out)
+}
+
+/// The MQTTError 301 a call ends with when interrupt() ends it, with the core's text
+/// (`what`: what the call was doing, e.g. "connecting").
+#[pyfunction]
+fn _interrupted_error(py: Python<'_>, what: &str) -> Py<PyAny> {
+    crate::error::to_py_err(py, ferromq::Error::interrupted(what))
+        .into_value(py)
+        .into_any()
 }

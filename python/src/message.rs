@@ -1,99 +1,20 @@
-//! The documented MQTTMessage (what `incoming_messages` / `outgoing_messages` hold) and the
-//! config registry's listing, as read-only Python objects.
+//! The documented MQTTMessage (what `incoming_messages` / `outgoing_messages` hold; its class
+//! is built from the core's description in events.rs) and the config registry's listing, as
+//! read-only Python objects.
 
-use bytes::Bytes;
 use ferromq::component::config::Setting;
 use ferromq::MqttMessage;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::PyTuple;
 
-/// One QoS 1/2 message that has not finished its acknowledgement flow: an entry of
-/// `incoming_messages` or `outgoing_messages`. Every field is read-only; the object is a
-/// snapshot taken when the collection was read.
-#[pyclass(frozen, module = "ferromq", name = "MQTTMessage")]
-pub struct PyMqttMessage {
-    #[pyo3(get)]
-    packet_id: i32,
-    #[pyo3(get)]
-    topic: String,
-    #[pyo3(get)]
-    qos: i32,
-    payload: Bytes,
-    #[pyo3(get)]
-    retained: bool,
-    #[pyo3(get)]
-    duplicate: bool,
-    #[pyo3(get)]
-    state: i32,
-    #[pyo3(get)]
-    content_type: String,
-    #[pyo3(get)]
-    correlation_data: String,
-    #[pyo3(get)]
-    message_exp_interval: i64,
-    #[pyo3(get)]
-    payload_format_indicator: i32,
-    #[pyo3(get)]
-    response_topic: String,
-    #[pyo3(get)]
-    subscription_identifiers: String,
-    #[pyo3(get)]
-    topic_alias: i32,
-}
-
-impl From<MqttMessage> for PyMqttMessage {
-    fn from(m: MqttMessage) -> Self {
-        PyMqttMessage {
-            packet_id: m.packet_id,
-            topic: m.topic,
-            qos: m.qos,
-            // A reference count, not a copy of the payload.
-            payload: m.message,
-            retained: m.retained,
-            duplicate: m.duplicate,
-            state: m.state,
-            content_type: m.content_type,
-            correlation_data: m.correlation_data,
-            message_exp_interval: m.message_exp_interval,
-            payload_format_indicator: m.payload_format_indicator,
-            response_topic: m.response_topic,
-            subscription_identifiers: m.subscription_identifiers,
-            topic_alias: m.topic_alias,
-        }
-    }
-}
-
-#[pymethods]
-impl PyMqttMessage {
-    /// The payload as text (invalid UTF-8 replaced by U+FFFD).
-    #[getter]
-    fn message(&self) -> String {
-        String::from_utf8_lossy(&self.payload).into_owned()
-    }
-    /// The payload, byte for byte.
-    #[getter]
-    fn message_b<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.payload)
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "<MQTTMessage packet_id={} topic={:?} qos={} state={} len={} retained={} duplicate={}>",
-            self.packet_id,
-            self.topic,
-            self.qos,
-            self.state,
-            self.payload.len(),
-            if self.retained { "True" } else { "False" },
-            if self.duplicate { "True" } else { "False" },
-        )
-    }
-}
+/// MQTTMessage: built from the core's description like the events (see events.rs).
+pub type PyMqttMessage = crate::events::MqttMessage;
 
 /// A collection of the core as a tuple: read-only, and a snapshot of this moment.
 pub fn collection(py: Python<'_>, list: Vec<MqttMessage>) -> PyResult<Bound<'_, PyTuple>> {
     let items = list
-        .into_iter()
-        .map(|m| Bound::new(py, PyMqttMessage::from(m)))
+        .iter()
+        .map(|m| crate::events::message_to_py(py, m))
         .collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
 }

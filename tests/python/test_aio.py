@@ -417,7 +417,7 @@ async def test_aio_scenario_interrupt_from_thread(
         await m.connect_to("127.0.0.1", silent_listener.port)
     timer.join()
     assert err.value.code == 301, err.value
-    assert "connect_to" in err.value.message
+    assert err.value.message == "interrupted while connecting"  # the core's text, as in every face
     assert loop.time() - started < 2.5
     await until(lambda: not m.connected)
 
@@ -435,7 +435,7 @@ async def test_aio_interrupt_on_the_loop_fails_every_pending_call(
     await asyncio.sleep(0.2)
     assert not sub.done() and not unsub.done()
     m.interrupt()
-    for fut, what in ((sub, "subscribe"), (unsub, "unsubscribe")):
+    for fut, what in ((sub, "waiting for SUBACK"), (unsub, "waiting for UNSUBACK")):
         with pytest.raises(ferromq.MQTTError) as err:
             await fut
         assert err.value.code == 301 and what in err.value.message

@@ -143,3 +143,56 @@ def test_stub_methods_have_the_runtime_parameters() -> None:
                 continue
             want = [a.arg for a in item.args.args]
             assert list(sig.parameters) == want, (node.name, item.name)
+
+
+# The event map and the event classes against the core's description (docs/description.md).
+
+DESCRIPTION = ferromq._native._description()
+
+
+def _py_names(fields) -> Tuple[Set[str], Set[str]]:
+    """(read-only attributes, writable attributes) of a described field list."""
+    read_only, writable = set(), set()
+    for f in fields:
+        (writable if f["answer"] else read_only).add(f["name"])
+        if f["bytes_name"]:
+            read_only.add(f["bytes_name"])
+    return read_only, writable
+
+
+def _module_assignment(tree: ast.Module, name: str) -> ast.expr:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return node.value
+    raise AssertionError(f"{name} is not in the stub")
+
+
+def test_stub_event_map_is_the_description():
+    tree = _stub("_native.pyi")
+    names = _module_assignment(tree, "_EventName")
+    assert isinstance(names, ast.Subscript)
+    assert [ast.literal_eval(e) for e in names.slice.elts] == [k["name"] for k in DESCRIPTION["events"]]
+    assert list(ferromq.EVENT_NAMES) == [k["name"] for k in DESCRIPTION["events"]]
+    union = _module_assignment(tree, "_Event")
+    assert isinstance(union, ast.Subscript)
+    types = list(dict.fromkeys(k["type_name"] for k in DESCRIPTION["events"]))
+    assert [ast.unparse(e) for e in union.slice.elts] == types
+
+
+@pytest.mark.parametrize("kind", DESCRIPTION["events"], ids=lambda k: k["name"])
+def test_stub_event_class_is_the_description(kind):
+    read_only, writable = _py_names(kind["fields"])
+    methods, stub_read_only, stub_writable = NATIVE[kind["type_name"]]
+    assert stub_read_only == read_only | {"name"}
+    assert stub_writable == writable
+    assert not methods
+    runtime = getattr(ferromq._native, kind["type_name"])
+    assert _runtime_members(runtime) == read_only | writable | {"name"}
+
+
+def test_stub_message_class_is_the_description():
+    read_only, writable = _py_names(DESCRIPTION["message_fields"])
+    assert not writable
+    methods, stub_read_only, stub_writable = NATIVE[DESCRIPTION["message_type"]]
+    assert (stub_read_only, stub_writable, methods) == (read_only, set(), set())
+    assert _runtime_members(getattr(ferromq._native, DESCRIPTION["message_type"])) == read_only

@@ -9,6 +9,7 @@ pub mod certificate;
 mod completion;
 pub mod config;
 pub mod event;
+pub mod fire;
 pub mod firewall;
 mod items;
 mod message;
