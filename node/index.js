@@ -543,10 +543,16 @@ const SKIPPABLE_KINDS = ['Log', 'MessageAck', 'MessageIn', 'MessageOut'].map(kin
 // U+FFFD, as the engine's own text form does) costs as much as the copy that delivered the
 // bytes. A small payload's text (under 256 bytes) comes made: a getter would cost more
 // than the string. One property descriptor per payload field, shared by every event.
+/**
+ * @param {string} name
+ * @param {string} bytesName
+ */
 function lazyText(name, bytesName) {
+  /** @this {Record<string, any>} */
   function set(text) {
     Object.defineProperty(this, name, { value: text, writable: true, enumerable: true, configurable: true });
   }
+  /** @this {Record<string, any>} */
   function get() {
     const text = this[bytesName].toString('utf8');
     set.call(this, text);

@@ -5,12 +5,11 @@ and the 301 of an interrupted call has the core's text."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import ferromq
 import ferromq._native
-
-from conftest import pump_until
+from conftest import Broker, SilentListener, pump_until
 
 DESCRIPTION = ferromq._native._description()
 KINDS = {k["name"]: k for k in DESCRIPTION["events"]}
@@ -32,7 +31,9 @@ def _check(obj: Any, fields: List[Dict[str, Any]], type_name: str) -> None:
     assert public - {"name"} == want
 
 
-def scenario_event_description(make_client, broker, topic, silent_listener):
+def scenario_event_description(
+    make_client: Callable[[], ferromq.mqtt], broker: Broker, topic: str, silent_listener: SilentListener
+) -> None:
     m = make_client()
     seen: List[Any] = []
     listed: List[Any] = []

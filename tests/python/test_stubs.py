@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
-from typing import Dict, Iterator, Set, Tuple
+from typing import Any, Dict, Iterator, List, Set, Tuple
 
 import pytest
 
@@ -150,9 +150,10 @@ def test_stub_methods_have_the_runtime_parameters() -> None:
 DESCRIPTION = ferromq._native._description()
 
 
-def _py_names(fields) -> Tuple[Set[str], Set[str]]:
+def _py_names(fields: List[Dict[str, Any]]) -> Tuple[Set[str], Set[str]]:
     """(read-only attributes, writable attributes) of a described field list."""
-    read_only, writable = set(), set()
+    read_only: Set[str] = set()
+    writable: Set[str] = set()
     for f in fields:
         (writable if f["answer"] else read_only).add(f["name"])
         if f["bytes_name"]:
@@ -167,20 +168,20 @@ def _module_assignment(tree: ast.Module, name: str) -> ast.expr:
     raise AssertionError(f"{name} is not in the stub")
 
 
-def test_stub_event_map_is_the_description():
+def test_stub_event_map_is_the_description() -> None:
     tree = _stub("_native.pyi")
     names = _module_assignment(tree, "_EventName")
-    assert isinstance(names, ast.Subscript)
+    assert isinstance(names, ast.Subscript) and isinstance(names.slice, ast.Tuple)
     assert [ast.literal_eval(e) for e in names.slice.elts] == [k["name"] for k in DESCRIPTION["events"]]
     assert list(ferromq.EVENT_NAMES) == [k["name"] for k in DESCRIPTION["events"]]
     union = _module_assignment(tree, "_Event")
-    assert isinstance(union, ast.Subscript)
+    assert isinstance(union, ast.Subscript) and isinstance(union.slice, ast.Tuple)
     types = list(dict.fromkeys(k["type_name"] for k in DESCRIPTION["events"]))
     assert [ast.unparse(e) for e in union.slice.elts] == types
 
 
 @pytest.mark.parametrize("kind", DESCRIPTION["events"], ids=lambda k: k["name"])
-def test_stub_event_class_is_the_description(kind):
+def test_stub_event_class_is_the_description(kind: Dict[str, Any]) -> None:
     read_only, writable = _py_names(kind["fields"])
     methods, stub_read_only, stub_writable = NATIVE[kind["type_name"]]
     assert stub_read_only == read_only | {"name"}
@@ -190,7 +191,7 @@ def test_stub_event_class_is_the_description(kind):
     assert _runtime_members(runtime) == read_only | writable | {"name"}
 
 
-def test_stub_message_class_is_the_description():
+def test_stub_message_class_is_the_description() -> None:
     read_only, writable = _py_names(DESCRIPTION["message_fields"])
     assert not writable
     methods, stub_read_only, stub_writable = NATIVE[DESCRIPTION["message_type"]]
