@@ -43,9 +43,10 @@ if [ "$(.venv/bin/ruff --version 2>/dev/null)" != "ruff 0.17.6" ] ||
   .venv/bin/pip install -q --disable-pip-version-check "${lint_py[@]}"
 fi
 
-if ! command -v cbindgen >/dev/null && [ ! -x "$HOME/.cargo/bin/cbindgen" ]; then
-  echo "setup: cargo install cbindgen"
-  cargo install -q cbindgen --version '^0.27' --locked
+# The version is pinned in ffi-c/gen-header, which says what it found when it differs.
+if ! ffi-c/gen-header --has-cbindgen; then
+  echo "setup: cargo install cbindgen $(ffi-c/gen-header --cbindgen-version)"
+  cargo install -q cbindgen --version "=$(ffi-c/gen-header --cbindgen-version)" --locked --force
 fi
 
 # node/ builds its addon with cargo (node/build-addon.js); --ignore-scripts keeps npm from

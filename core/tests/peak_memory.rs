@@ -5,6 +5,9 @@
 //!
 //!   tests/harness/with-brokers cargo test --release -p ferromq --test peak_memory -- --ignored --nocapture
 
+// A binary of its own (not in it/): the peak RSS is the whole process's, and any other test
+// that ran in it before would have set the high-water mark already.
+#[path = "it/common/mod.rs"]
 mod common;
 
 use common::{broker, status_kib, unique, Client};

@@ -5,12 +5,13 @@
 //!
 //! SOAK_MESSAGES (default 1,000,000) and SOAK_CYCLES (default 10,000) set the sizes.
 
+// A binary of its own (not in it/): RSS and open descriptors are the whole process's, and
+// `make soak` runs it alone (`--test soak`).
+#[path = "it/common/mod.rs"]
 mod common;
-#[path = "common/private_broker.rs"]
-mod private_broker;
 
+use common::private_broker::PrivateBroker;
 use ferromq::{Event, Mqtt};
-use private_broker::PrivateBroker;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -304,7 +304,7 @@ impl AsyncWrite for WsIo {
 #[cfg(test)]
 mod tests {
     //! The adapter against a scripted WebSocket peer: pings, a text message (which MQTT
-    //! forbids) and Close. Real servers are in core/tests/transport_ws.rs.
+    //! forbids) and Close. Real servers are in core/tests/it/transport_ws.rs.
     use super::*;
     use futures_util::{SinkExt, StreamExt};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
