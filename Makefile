@@ -15,7 +15,7 @@ LANGS := rust c python node
 
 # make lint runs every linter: each kind of check is a lint-<what> target named in LINTS, so
 # a new linter is one target and one word here.
-LINTS := lint-rust lint-header
+LINTS := lint-rust lint-header lint-faces
 
 # Every target is a command, none a file (bench/ and fuzz/ are folders of the same name).
 .PHONY: setup build lint $(LINTS) header fuzz demo test soak bench
@@ -39,6 +39,9 @@ lint-rust: setup
 # The committed include/mqtt.h is what cbindgen makes of ffi-c/src.
 lint-header: setup
 	ffi-c/gen-header --check
+
+# Python (ruff, mypy --strict) and Node (eslint, tsc --checkJs): scripts/lint-faces.
+lint-faces: setup
 	scripts/lint-faces
 
 header: setup

@@ -17,6 +17,7 @@ mod codec_malformed;
 mod codec_roundtrip;
 mod codec_stream;
 mod codec_vectors;
+mod property_table;
 mod topic;
 
 // The sans-IO protocol state machine, on virtual time.
@@ -41,6 +42,7 @@ mod transport_ws;
 mod class;
 mod config_registry;
 mod direct_write;
+mod event_description;
 mod hostile;
 mod members;
 mod reconnect;

@@ -1,7 +1,7 @@
 //! The description of events, message fields and error codes (component/event, error.rs)
 //! agrees with the values the engine hands out, and fire_events answers the certificate check.
 
-mod common;
+use crate::common;
 
 use common::{unique, Client};
 use ferromq::{
