@@ -18,6 +18,7 @@ pub use decode::{decode, DecodeError};
 pub use encode::{encode, encoded_len, EncodeError};
 pub use packet::*;
 pub(crate) use properties::{FieldMut, FieldRef};
-pub use properties::{Properties, PropertyId};
+pub use properties::{Properties, PropertyId, PropertyType, PropertyValue};
+pub use propwire::Ctx as PropertyPlace;
 pub(crate) use propwire::{is_allowed, Check, Ctx};
 pub use wire::{frame_len, MAX_VARINT as MAX_REMAINING_LENGTH};

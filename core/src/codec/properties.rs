@@ -43,15 +43,67 @@ pub(crate) enum FieldMut<'a> {
     Pairs(&'a mut Vec<(String, String)>),
 }
 
+/// The data type of a property's values (MQTT 5.0 section 1.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PropertyType {
+    Byte,
+    TwoByteInteger,
+    FourByteInteger,
+    /// Repeatable, except where [`PropertyId::repeatable_in`] says otherwise.
+    VariableByteInteger,
+    Utf8String,
+    BinaryData,
+    /// Repeatable; order is kept and names may repeat.
+    Utf8StringPair,
+}
+
+/// One value of a property, for [`Properties::add`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PropertyValue {
+    Byte(u8),
+    TwoByteInteger(u16),
+    FourByteInteger(u32),
+    VariableByteInteger(u32),
+    Utf8String(String),
+    BinaryData(Bytes),
+    Utf8StringPair(String, String),
+}
+
+impl PropertyValue {
+    /// The value as an integer, for the integer types.
+    pub fn integer(&self) -> Option<u32> {
+        match *self {
+            PropertyValue::Byte(v) => Some(v.into()),
+            PropertyValue::TwoByteInteger(v) => Some(v.into()),
+            PropertyValue::FourByteInteger(v) | PropertyValue::VariableByteInteger(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn data_type(&self) -> PropertyType {
+        match self {
+            PropertyValue::Byte(_) => PropertyType::Byte,
+            PropertyValue::TwoByteInteger(_) => PropertyType::TwoByteInteger,
+            PropertyValue::FourByteInteger(_) => PropertyType::FourByteInteger,
+            PropertyValue::VariableByteInteger(_) => PropertyType::VariableByteInteger,
+            PropertyValue::Utf8String(_) => PropertyType::Utf8String,
+            PropertyValue::BinaryData(_) => PropertyType::BinaryData,
+            PropertyValue::Utf8StringPair(..) => PropertyType::Utf8StringPair,
+        }
+    }
+}
+
 /// The types a property's field may have.
 trait Field {
+    const TYPE: PropertyType;
     fn view(&self) -> FieldRef<'_>;
     fn view_mut(&mut self) -> FieldMut<'_>;
 }
 
 macro_rules! field_types {
-    ($($ty:ty => $variant:ident),* $(,)?) => {$(
+    ($($ty:ty => $variant:ident $data_type:ident),* $(,)?) => {$(
         impl Field for $ty {
+            const TYPE: PropertyType = PropertyType::$data_type;
             #[inline]
             fn view(&self) -> FieldRef<'_> {
                 FieldRef::$variant(self)
@@ -65,13 +117,13 @@ macro_rules! field_types {
 }
 
 field_types! {
-    Option<u8> => Byte,
-    Option<u16> => Two,
-    Option<u32> => Four,
-    Vec<u32> => VarInts,
-    Option<String> => Text,
-    Option<Bytes> => Binary,
-    Vec<(String, String)> => Pairs,
+    Option<u8> => Byte Byte,
+    Option<u16> => Two TwoByteInteger,
+    Option<u32> => Four FourByteInteger,
+    Vec<u32> => VarInts VariableByteInteger,
+    Option<String> => Text Utf8String,
+    Option<Bytes> => Binary BinaryData,
+    Vec<(String, String)> => Pairs Utf8StringPair,
 }
 
 macro_rules! some {
@@ -123,6 +175,13 @@ macro_rules! define_properties {
             pub fn name(self) -> &'static str {
                 match self {
                     $(PropertyId::$variant => $name,)*
+                }
+            }
+
+            /// The data type of its values, which gives its wire form and its field's type.
+            pub fn data_type(self) -> PropertyType {
+                match self {
+                    $(PropertyId::$variant => <$ty as Field>::TYPE,)*
                 }
             }
 
@@ -201,5 +260,47 @@ mqtt5_properties!(define_properties);
 impl Properties {
     pub fn is_empty(&self) -> bool {
         *self == Properties::default()
+    }
+
+    /// Sets property `id` to `value`, or adds `value` to it for a repeatable one. Gives the
+    /// value back when it is not of the property's data type. Where the property may appear
+    /// and which values it may take are checked by the encoder, not here.
+    pub fn add(&mut self, id: PropertyId, value: PropertyValue) -> Result<(), PropertyValue> {
+        match (self.field_mut(id), value) {
+            (FieldMut::Byte(s), PropertyValue::Byte(v)) => *s = Some(v),
+            (FieldMut::Two(s), PropertyValue::TwoByteInteger(v)) => *s = Some(v),
+            (FieldMut::Four(s), PropertyValue::FourByteInteger(v)) => *s = Some(v),
+            (FieldMut::VarInts(l), PropertyValue::VariableByteInteger(v)) => l.push(v),
+            (FieldMut::Text(s), PropertyValue::Utf8String(v)) => *s = Some(v),
+            (FieldMut::Binary(s), PropertyValue::BinaryData(v)) => *s = Some(v),
+            (FieldMut::Pairs(l), PropertyValue::Utf8StringPair(k, v)) => l.push((k, v)),
+            (_, value) => return Err(value),
+        }
+        Ok(())
+    }
+
+    /// The values property `id` holds: none, one, or for a repeatable one several, in order.
+    pub fn values(&self, id: PropertyId) -> Vec<PropertyValue> {
+        match self.field(id) {
+            FieldRef::Byte(v) => v.iter().map(|&v| PropertyValue::Byte(v)).collect(),
+            FieldRef::Two(v) => v
+                .iter()
+                .map(|&v| PropertyValue::TwoByteInteger(v))
+                .collect(),
+            FieldRef::Four(v) => v
+                .iter()
+                .map(|&v| PropertyValue::FourByteInteger(v))
+                .collect(),
+            FieldRef::VarInts(v) => v
+                .iter()
+                .map(|&v| PropertyValue::VariableByteInteger(v))
+                .collect(),
+            FieldRef::Text(v) => v.iter().cloned().map(PropertyValue::Utf8String).collect(),
+            FieldRef::Binary(v) => v.iter().cloned().map(PropertyValue::BinaryData).collect(),
+            FieldRef::Pairs(v) => v
+                .iter()
+                .map(|(k, v)| PropertyValue::Utf8StringPair(k.clone(), v.clone()))
+                .collect(),
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! packet may carry which and the value checks, the decoder's reading and the encoder's
 //! length and write halves (codec/propwire.rs), the keys of the JSON settings
 //! (component/config/json.rs), the properties of the session file
-//! (component/session_json.rs), and the tables in docs/config.md and docs/protocol.md (a test
-//! in json.rs compares them).
+//! (component/session_json.rs), the tables in docs/config.md and docs/protocol.md (a test
+//! in json.rs compares them), and the codec tests' packet generator (core/tests/it/codec_gen,
+//! through `PropertyId::allowed_in`, `data_type`, `value_range` and `Properties::add`).
 //!
 //! In the manner of quinn-proto's transport parameters: `mqtt5_properties!(m)` hands the
 //! whole table to the macro `m`, which makes what it needs from it.

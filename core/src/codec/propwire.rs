@@ -3,16 +3,17 @@
 
 use super::decode::DecodeError;
 use super::encode::EncodeError;
-use super::properties::{FieldMut, FieldRef, Properties, PropertyId};
+use super::properties::{FieldMut, FieldRef, Properties, PropertyId, PropertyType};
 use super::reason;
 use super::wire::{
     binary_len, encode_error, put_binary, put_varint, string_len, varint_len, Reader, MAX_VARINT,
 };
 use bytes::{BufMut, BytesMut};
 
-/// Where a property list sits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ctx {
+/// Where a property list sits: a packet, or the will inside CONNECT. Public as
+/// `codec::PropertyPlace`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ctx {
     Connect,
     Will,
     ConnAck,
@@ -41,8 +42,8 @@ impl Ctx {
         }
     }
 
-    /// Every place, for a property any packet may carry.
-    pub(crate) const ALL: [Ctx; 14] = [
+    /// Every place (the table's `Ctx::ALL` for a property any packet may carry).
+    pub const ALL: [Ctx; 14] = [
         Ctx::Connect,
         Ctx::Will,
         Ctx::ConnAck,
@@ -95,6 +96,40 @@ pub(crate) const fn mask(ctxs: &[Ctx]) -> u16 {
 /// Whether `id` may appear in a property list at `ctx`.
 pub(crate) fn is_allowed(id: PropertyId, ctx: Ctx) -> bool {
     id.packets() & ctx.bit() != 0
+}
+
+impl PropertyId {
+    /// Whether the property may appear at `place` (MQTT 5.0 section 2.2.2.2).
+    pub fn allowed_in(self, place: Ctx) -> bool {
+        is_allowed(self, place)
+    }
+
+    /// Whether it may appear more than once at `place`: the list types may, but SUBSCRIBE
+    /// carries one Subscription Identifier for all its filters.
+    pub fn repeatable_in(self, place: Ctx) -> bool {
+        self.allowed_in(place)
+            && match self.data_type() {
+                PropertyType::VariableByteInteger => place != Ctx::Subscribe,
+                PropertyType::Utf8StringPair => true,
+                _ => false,
+            }
+    }
+
+    /// The values an integer property may take (its type's range narrowed by its rule);
+    /// `None` for strings, binary data and pairs.
+    pub fn value_range(self) -> Option<std::ops::RangeInclusive<u32>> {
+        let max = match self.data_type() {
+            PropertyType::Byte => u8::MAX.into(),
+            PropertyType::TwoByteInteger => u16::MAX.into(),
+            PropertyType::FourByteInteger => u32::MAX,
+            PropertyType::VariableByteInteger => MAX_VARINT,
+            PropertyType::Utf8String | PropertyType::BinaryData | PropertyType::Utf8StringPair => {
+                return None
+            }
+        };
+        let (min, max) = self.check().range(max);
+        Some(min..=max)
+    }
 }
 
 /// The rule a property's values follow, beyond what its type holds.
@@ -204,8 +239,7 @@ pub(crate) fn decode_properties(r: &mut Reader, ctx: Ctx) -> Result<Properties, 
             FieldMut::VarInts(list) => {
                 let v = p.varint(name)?;
                 check_value(&p, id, v)?;
-                // SUBSCRIBE carries one subscription identifier for all its filters.
-                if ctx == Ctx::Subscribe && !list.is_empty() {
+                if !id.repeatable_in(ctx) && !list.is_empty() {
                     return Err(duplicate(&p, id));
                 }
                 list.push(v);
@@ -309,10 +343,10 @@ pub(crate) fn properties_len(
     let mut len = 0usize;
     props.try_for_each_field(|id, field| {
         if let FieldRef::VarInts(list) = field {
-            if ctx == Ctx::Subscribe && list.len() > 1 {
+            if list.len() > 1 && id.allowed_in(ctx) && !id.repeatable_in(ctx) {
                 return Err(encode_error(
                     packet,
-                    format_args!("SUBSCRIBE may carry at most one {}", id.name()),
+                    format_args!("{packet} may carry at most one {}", id.name()),
                 ));
             }
         }

@@ -9,81 +9,6 @@ use proptest::option::weighted;
 use proptest::prelude::*;
 use proptest::sample::select;
 
-/// Where a property list sits (our own copy of MQTT 5.0 section 2.2.2.2's table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
-    Connect,
-    Will,
-    ConnAck,
-    Publish,
-    PubResp,
-    Subscribe,
-    SubAck,
-    Unsubscribe,
-    UnsubAck,
-    Disconnect,
-    Auth,
-}
-
-/// Clears every property that may not appear at `place`.
-pub fn restrict(mut p: Properties, place: Place) -> Properties {
-    use Place::*;
-    if !matches!(place, Publish | Will) {
-        p.payload_format_indicator = None;
-        p.message_expiry_interval = None;
-        p.content_type = None;
-        p.response_topic = None;
-        p.correlation_data = None;
-    }
-    match place {
-        Publish => {}
-        Subscribe => p.subscription_identifiers.truncate(1),
-        _ => p.subscription_identifiers.clear(),
-    }
-    if !matches!(place, Connect | ConnAck | Disconnect) {
-        p.session_expiry_interval = None;
-    }
-    if place != ConnAck {
-        p.assigned_client_identifier = None;
-        p.server_keep_alive = None;
-        p.response_information = None;
-        p.maximum_qos = None;
-        p.retain_available = None;
-        p.wildcard_subscription_available = None;
-        p.subscription_identifier_available = None;
-        p.shared_subscription_available = None;
-    }
-    if !matches!(place, Connect | ConnAck | Auth) {
-        p.authentication_method = None;
-        p.authentication_data = None;
-    }
-    if place != Connect {
-        p.request_problem_information = None;
-        p.request_response_information = None;
-    }
-    if place != Will {
-        p.will_delay_interval = None;
-    }
-    if !matches!(place, ConnAck | Disconnect) {
-        p.server_reference = None;
-    }
-    if !matches!(
-        place,
-        ConnAck | PubResp | SubAck | UnsubAck | Disconnect | Auth
-    ) {
-        p.reason_string = None;
-    }
-    if !matches!(place, Connect | ConnAck) {
-        p.receive_maximum = None;
-        p.topic_alias_maximum = None;
-        p.maximum_packet_size = None;
-    }
-    if place != Publish {
-        p.topic_alias = None;
-    }
-    p
-}
-
 /// An MQTT string: any characters but U+0000.
 pub fn string() -> impl Strategy<Value = String> {
     "[^\\x00]{0,8}"
@@ -102,72 +27,60 @@ fn o<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = O
     weighted(0.25, s)
 }
 
-/// Any property values (each valid on its own), before `restrict`.
-pub fn any_properties() -> impl Strategy<Value = Properties> {
-    let a = (
-        o(0u8..=1),
-        o(any::<u32>()),
-        o(string()),
-        o(string()),
-        o(bytes(8)),
-        vec(1u32..=268_435_455, 0..3),
-        o(any::<u32>()),
-        o(string()),
-        o(any::<u16>()),
-        o(string()),
-        o(bytes(8)),
-        o(0u8..=1),
-    );
-    let b = (
-        o(any::<u32>()),
-        o(0u8..=1),
-        o(string()),
-        o(string()),
-        o(string()),
-        o(1u16..),
-        o(any::<u16>()),
-        o(1u16..),
-        o(0u8..=1),
-        o(0u8..=1),
-        vec((string(), string()), 0..3),
-        o(1u32..),
-    );
-    let c = (o(0u8..=1), o(0u8..=1), o(0u8..=1));
-    (a, b, c).prop_map(|(a, b, c)| Properties {
-        payload_format_indicator: a.0,
-        message_expiry_interval: a.1,
-        content_type: a.2,
-        response_topic: a.3,
-        correlation_data: a.4,
-        subscription_identifiers: a.5,
-        session_expiry_interval: a.6,
-        assigned_client_identifier: a.7,
-        server_keep_alive: a.8,
-        authentication_method: a.9,
-        authentication_data: a.10,
-        request_problem_information: a.11,
-        will_delay_interval: b.0,
-        request_response_information: b.1,
-        response_information: b.2,
-        server_reference: b.3,
-        reason_string: b.4,
-        receive_maximum: b.5,
-        topic_alias_maximum: b.6,
-        topic_alias: b.7,
-        maximum_qos: b.8,
-        retain_available: b.9,
-        user_properties: b.10,
-        maximum_packet_size: b.11,
-        wildcard_subscription_available: c.0,
-        subscription_identifier_available: c.1,
-        shared_subscription_available: c.2,
+/// A value of property `id` that its rule allows (from the property table, through
+/// `PropertyId::data_type` and `value_range`).
+pub fn value(id: PropertyId) -> BoxedStrategy<PropertyValue> {
+    let int = || id.value_range().expect("an integer property has a range");
+    match id.data_type() {
+        PropertyType::Byte => int().prop_map(|v| PropertyValue::Byte(v as u8)).boxed(),
+        PropertyType::TwoByteInteger => int()
+            .prop_map(|v| PropertyValue::TwoByteInteger(v as u16))
+            .boxed(),
+        PropertyType::FourByteInteger => int().prop_map(PropertyValue::FourByteInteger).boxed(),
+        PropertyType::VariableByteInteger => {
+            int().prop_map(PropertyValue::VariableByteInteger).boxed()
+        }
+        PropertyType::Utf8String => string().prop_map(PropertyValue::Utf8String).boxed(),
+        PropertyType::BinaryData => bytes(8).prop_map(PropertyValue::BinaryData).boxed(),
+        PropertyType::Utf8StringPair => (string(), string())
+            .prop_map(|(k, v)| PropertyValue::Utf8StringPair(k, v))
+            .boxed(),
+    }
+}
+
+/// The values of property `id` in one list at `place`: up to two for a repeatable one,
+/// otherwise none or one.
+fn values(id: PropertyId, place: PropertyPlace) -> BoxedStrategy<Vec<PropertyValue>> {
+    if id.repeatable_in(place) {
+        vec(value(id), 0..3).boxed()
+    } else {
+        o(value(id)).prop_map(|v| v.into_iter().collect()).boxed()
+    }
+}
+
+/// Properties that may appear at `place`: each property the table allows there, with
+/// values its rule allows.
+pub fn any_properties(place: PropertyPlace) -> impl Strategy<Value = Properties> {
+    let ids: Vec<PropertyId> = PropertyId::ALL
+        .into_iter()
+        .filter(|id| id.allowed_in(place))
+        .collect();
+    let drawn: Vec<_> = ids.iter().map(|&id| values(id, place)).collect();
+    drawn.prop_map(move |drawn| {
+        let mut p = Properties::default();
+        for (&id, vs) in ids.iter().zip(drawn) {
+            for v in vs {
+                p.add(id, v).expect("a value of the property's type");
+            }
+        }
+        p
     })
 }
 
-pub fn props(place: Place) -> impl Strategy<Value = Properties> {
+pub fn props(place: PropertyPlace) -> impl Strategy<Value = Properties> {
     prop_oneof![
         1 => Just(Properties::default()),
-        3 => any_properties().prop_map(move |p| restrict(p, place)),
+        3 => any_properties(place),
     ]
 }
 
@@ -183,27 +96,30 @@ fn reason_for(ty: u8) -> impl Strategy<Value = u8> {
     select(valid_reasons(ty).to_vec())
 }
 
-fn pub_resp(ty: u8) -> impl Strategy<Value = PubResp> {
-    (1u16.., reason_for(ty), props(Place::PubResp)).prop_map(|(packet_id, reason, properties)| {
-        PubResp {
-            packet_id,
-            reason,
-            properties,
-        }
+fn pub_resp(ty: u8, place: PropertyPlace) -> impl Strategy<Value = PubResp> {
+    (1u16.., reason_for(ty), props(place)).prop_map(|(packet_id, reason, properties)| PubResp {
+        packet_id,
+        reason,
+        properties,
     })
 }
 
 /// Valid MQTT 5.0 packets.
 pub fn packet_v5() -> impl Strategy<Value = Packet> {
-    let will = (topic(), bytes(16), qos(), any::<bool>(), props(Place::Will)).prop_map(
-        |(topic, payload, qos, retain, properties)| Will {
+    let will = (
+        topic(),
+        bytes(16),
+        qos(),
+        any::<bool>(),
+        props(PropertyPlace::Will),
+    )
+        .prop_map(|(topic, payload, qos, retain, properties)| Will {
             topic,
             payload,
             qos,
             retain,
             properties,
-        },
-    );
+        });
     let connect = (
         any::<bool>(),
         any::<u16>(),
@@ -211,7 +127,7 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
         o(will),
         o(string()),
         o(bytes(8)),
-        props(Place::Connect),
+        props(PropertyPlace::Connect),
     )
         .prop_map(
             |(clean_start, keep_alive, client_id, will, username, password, properties)| {
@@ -228,12 +144,12 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
             },
         );
     let connack = prop_oneof![
-        (any::<bool>(), props(Place::ConnAck)).prop_map(|(sp, properties)| ConnAck {
+        (any::<bool>(), props(PropertyPlace::ConnAck)).prop_map(|(sp, properties)| ConnAck {
             session_present: sp,
             code: 0,
             properties
         }),
-        (reason_for(2), props(Place::ConnAck)).prop_map(|(code, properties)| ConnAck {
+        (reason_for(2), props(PropertyPlace::ConnAck)).prop_map(|(code, properties)| ConnAck {
             session_present: false,
             code,
             properties
@@ -253,7 +169,7 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
         prop_oneof![3 => topic(), 1 => Just(String::new())],
         1u16..,
         bytes(64),
-        props(Place::Publish),
+        props(PropertyPlace::Publish),
         1u16..,
     )
         .prop_map(
@@ -281,7 +197,7 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
             retain_handling,
         },
     );
-    let subscribe = (1u16.., vec(filter, 1..4), props(Place::Subscribe)).prop_map(
+    let subscribe = (1u16.., vec(filter, 1..4), props(PropertyPlace::Subscribe)).prop_map(
         |(packet_id, filters, properties)| {
             Packet::Subscribe(Subscribe {
                 packet_id,
@@ -290,45 +206,54 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
             })
         },
     );
-    let suback = (1u16.., vec(reason_for(9), 1..5), props(Place::SubAck)).prop_map(
-        |(packet_id, codes, properties)| {
+    let suback = (
+        1u16..,
+        vec(reason_for(9), 1..5),
+        props(PropertyPlace::SubAck),
+    )
+        .prop_map(|(packet_id, codes, properties)| {
             Packet::SubAck(SubAck {
                 packet_id,
                 codes,
                 properties,
             })
-        },
-    );
-    let unsubscribe = (1u16.., vec(string(), 1..4), props(Place::Unsubscribe)).prop_map(
-        |(packet_id, filters, properties)| {
+        });
+    let unsubscribe = (
+        1u16..,
+        vec(string(), 1..4),
+        props(PropertyPlace::Unsubscribe),
+    )
+        .prop_map(|(packet_id, filters, properties)| {
             Packet::Unsubscribe(Unsubscribe {
                 packet_id,
                 filters,
                 properties,
             })
-        },
-    );
-    let unsuback = (1u16.., vec(reason_for(11), 1..5), props(Place::UnsubAck)).prop_map(
-        |(packet_id, codes, properties)| {
+        });
+    let unsuback = (
+        1u16..,
+        vec(reason_for(11), 1..5),
+        props(PropertyPlace::UnsubAck),
+    )
+        .prop_map(|(packet_id, codes, properties)| {
             Packet::UnsubAck(UnsubAck {
                 packet_id,
                 codes,
                 properties,
             })
-        },
-    );
-    let disconnect = (reason_for(14), props(Place::Disconnect))
+        });
+    let disconnect = (reason_for(14), props(PropertyPlace::Disconnect))
         .prop_map(|(reason, properties)| Packet::Disconnect(Disconnect { reason, properties }));
-    let auth = (reason_for(15), props(Place::Auth))
+    let auth = (reason_for(15), props(PropertyPlace::Auth))
         .prop_map(|(reason, properties)| Packet::Auth(Auth { reason, properties }));
     prop_oneof![
         connect,
         connack,
         publish,
-        pub_resp(4).prop_map(Packet::PubAck),
-        pub_resp(5).prop_map(Packet::PubRec),
-        pub_resp(6).prop_map(Packet::PubRel),
-        pub_resp(7).prop_map(Packet::PubComp),
+        pub_resp(4, PropertyPlace::PubAck).prop_map(Packet::PubAck),
+        pub_resp(5, PropertyPlace::PubRec).prop_map(Packet::PubRec),
+        pub_resp(6, PropertyPlace::PubRel).prop_map(Packet::PubRel),
+        pub_resp(7, PropertyPlace::PubComp).prop_map(Packet::PubComp),
         subscribe,
         suback,
         unsubscribe,
@@ -338,6 +263,31 @@ pub fn packet_v5() -> impl Strategy<Value = Packet> {
         disconnect,
         auth,
     ]
+}
+
+/// The property lists of a packet, each with its place.
+pub fn property_lists(p: &Packet) -> Vec<(PropertyPlace, &Properties)> {
+    use PropertyPlace as P;
+    match p {
+        Packet::Connect(c) => {
+            let mut v = vec![(P::Connect, &c.properties)];
+            v.extend(c.will.iter().map(|w| (P::Will, &w.properties)));
+            v
+        }
+        Packet::ConnAck(a) => vec![(P::ConnAck, &a.properties)],
+        Packet::Publish(p) => vec![(P::Publish, &p.properties)],
+        Packet::PubAck(r) => vec![(P::PubAck, &r.properties)],
+        Packet::PubRec(r) => vec![(P::PubRec, &r.properties)],
+        Packet::PubRel(r) => vec![(P::PubRel, &r.properties)],
+        Packet::PubComp(r) => vec![(P::PubComp, &r.properties)],
+        Packet::Subscribe(s) => vec![(P::Subscribe, &s.properties)],
+        Packet::SubAck(s) => vec![(P::SubAck, &s.properties)],
+        Packet::Unsubscribe(u) => vec![(P::Unsubscribe, &u.properties)],
+        Packet::UnsubAck(u) => vec![(P::UnsubAck, &u.properties)],
+        Packet::Disconnect(d) => vec![(P::Disconnect, &d.properties)],
+        Packet::Auth(a) => vec![(P::Auth, &a.properties)],
+        Packet::PingReq | Packet::PingResp => Vec::new(),
+    }
 }
 
 /// What is left of a valid 5.0 packet in MQTT 3.1.1: no properties, no reason codes on
