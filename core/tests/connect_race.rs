@@ -69,7 +69,10 @@ fn round(b: &common::Broker, i: usize) -> (String, String) {
         if let Some(id) = sent.lock().unwrap().clone() {
             break id;
         }
-        assert!(Instant::now() < deadline, "no Log event announced the CONNECT");
+        assert!(
+            Instant::now() < deadline,
+            "no Log event announced the CONNECT"
+        );
         mqtt.do_events().unwrap();
     };
     mqtt.disconnect().unwrap();
