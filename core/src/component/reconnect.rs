@@ -214,6 +214,17 @@ impl Mqtt {
         };
         let qos = qos_from(qos)?;
         let mut st = sh.state.lock();
+        // The caller found no connection, but one may be up again by now (a blocking publish
+        // that waited for room sees the old connection end and the new one come). Once
+        // AutoReconnect has sent its queue (`after_reconnect`), nothing would send what is
+        // queued now: publish on the connection instead. A queue not sent yet is joined,
+        // so the order stays.
+        if st.connected() && st.reconnect.offline.is_empty() {
+            if let Some((engine, sink)) = st.link.conn.clone() {
+                drop(st);
+                return self.publish_or_keep(&engine, &sink, topic, qos, data);
+            }
+        }
         let r = &mut st.reconnect;
         if !(auto && r.armed) {
             return Err(not_connected);
