@@ -6,7 +6,6 @@ use super::items::Item;
 use super::shared::Shared;
 use crate::transport::{Decision, ServerAuthentication, TransportObserver};
 use bytes::Bytes;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 pub(crate) struct Observer {
@@ -47,11 +46,14 @@ impl TransportObserver for Observer {
         // consumer that said it answers (`set_push_answers_server_authentication`). Anyone
         // else sees the event and the default decision stands, so a handshake never hangs
         // on a consumer that stays silent.
-        let push = sh.notifier.read().is_some();
+        let (push, has_handler) = {
+            let hooks = sh.hooks.read();
+            (hooks.notifier.is_some(), hooks.handler.is_some())
+        };
         let answered_by_dispatch = if push {
-            sh.push_answers_auth.load(Ordering::SeqCst)
+            sh.state.lock().auth.push_answers
         } else {
-            sh.handler.read().is_some()
+            has_handler
         };
         // A refusal stands whatever the answer (only an allowed certificate can be
         // accepted), so the handshake does not wait for one.
@@ -61,8 +63,12 @@ impl TransportObserver for Observer {
             return Box::pin(std::future::ready(auth.accept));
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let seq = sh.auth_issued.fetch_add(1, Ordering::SeqCst) + 1;
-        *sh.auth_answer.lock() = Some((seq, tx));
+        let seq = {
+            let mut st = sh.state.lock();
+            st.auth.issued += 1;
+            st.auth.waiting = Some((st.auth.issued, tx));
+            st.auth.issued
+        };
         sh.queue.push(Item::Auth(seq, event));
         // A push consumer is told as for every other event; without it the event waited
         // for whatever came next, and the handshake with it.

@@ -1,46 +1,21 @@
-//! AutoReconnect: after a connection error, connect again with exponential backoff and
-//! jitter, restore the subscriptions when the server kept no session, and send what the
-//! application published meanwhile.
+//! AutoReconnect, all of it: after a connection error, connect again with exponential
+//! backoff and jitter, subscribe again when the server kept no session, and send what the
+//! application published meanwhile (up to OfflineQueueLimit).
 //!
-//! What is remembered lives in `Reconnect` (one per client, in `Shared`): the subscriptions
-//! as they were sent, the publishes made while reconnecting (bounded), and the attempt count.
+//! What it remembers (`Reconnect`) is kept in the client's `State`, under the one lock
+//! with the connection it follows; this file holds what it does. It is started from one
+//! place, the end of a connection (`Shared::connection_ended`), and stopped by the
+//! application's Disconnect, Interrupt or Reset.
 
+use super::event::{ErrorEvent, Event};
 use super::shared::Shared;
-use crate::codec::{Properties, QoS, SubscribeFilter};
+use super::state::{OfflinePublish, Reconnect, State, SubscribeRecord};
+use super::{qos_from, Mqtt};
+use crate::driver;
+use crate::error::{code, Error, Result};
 use bytes::Bytes;
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// One SUBSCRIBE as it was sent, kept to be sent again on a session the server lost.
-#[derive(Clone, Debug)]
-pub(crate) struct SubscribeRecord {
-    pub filters: Vec<SubscribeFilter>,
-    pub properties: Properties,
-}
-
-/// A publish made while the connection was being re-established.
-pub(crate) struct OfflinePublish {
-    pub topic: String,
-    pub qos: QoS,
-    pub data: Bytes,
-}
-
-#[derive(Default)]
-pub(crate) struct Reconnect {
-    /// True from the first successful CONNACK until the application disconnects,
-    /// interrupts or resets: only then is a lost connection re-established.
-    pub armed: bool,
-    /// Attempts since the connection was last recovered (see `connected_at`).
-    pub attempt: u32,
-    /// When the current connection's CONNACK arrived. Its loss resets `attempt` only when
-    /// it had stayed up for ReconnectStableTime: a server that accepts and drops us at
-    /// once must meet a growing backoff, not the first delay again and again.
-    pub connected_at: Option<std::time::Instant>,
-    /// True while a reconnect is scheduled or in progress.
-    pub pending: bool,
-    pub subscriptions: Vec<SubscribeRecord>,
-    pub offline: VecDeque<OfflinePublish>,
-}
 
 impl Reconnect {
     /// Remember a SUBSCRIBE (a filter subscribed again replaces its earlier options).
@@ -85,8 +60,8 @@ pub(crate) fn delay(attempt: u32, min_ms: u64, max_ms: u64) -> Duration {
 }
 
 /// Whether a connection that just ended (with `code`) is to be re-established.
-pub(crate) fn wanted(sh: &Shared, code: i32) -> bool {
-    if code == 0 || sh.dropped.load(std::sync::atomic::Ordering::SeqCst) {
+pub(crate) fn wanted(sh: &Shared, st: &mut State, code: i32) -> bool {
+    if code == 0 || st.dropped {
         return false;
     }
     let (auto, max_attempts, stable) = {
@@ -97,7 +72,7 @@ pub(crate) fn wanted(sh: &Shared, code: i32) -> bool {
             Duration::from_millis(p.cfg.reconnect_stable_ms),
         )
     };
-    let mut r = sh.reconnect.lock();
+    let r = &mut st.reconnect;
     if let Some(up) = r.connected_at.take() {
         let lasted = up.elapsed();
         if lasted >= stable {
@@ -115,6 +90,231 @@ pub(crate) fn wanted(sh: &Shared, code: i32) -> bool {
         }
     }
     auto && r.armed && (max_attempts == 0 || r.attempt < max_attempts)
+}
+
+/// Start the next attempt after its backoff delay (called when a connection ended with an
+/// error and reconnecting is wanted).
+pub(crate) fn schedule(sh: &Arc<Shared>) {
+    let (min, max) = {
+        let p = sh.props.lock();
+        (p.cfg.reconnect_min_ms, p.cfg.reconnect_max_ms)
+    };
+    let attempt = {
+        let mut st = sh.state.lock();
+        let r = &mut st.reconnect;
+        if r.pending {
+            return;
+        }
+        r.pending = true;
+        r.attempt += 1;
+        r.attempt
+    };
+    let wait = delay(attempt, min, max);
+    sh.log(
+        1,
+        "Reconnect",
+        format!(
+            "reconnecting in {} ms (attempt {attempt})",
+            wait.as_millis()
+        ),
+    );
+    sh.announce();
+    let weak = Arc::downgrade(sh);
+    driver::runtime().spawn(async move {
+        tokio::time::sleep(wait).await;
+        let Some(sh) = weak.upgrade() else {
+            return;
+        };
+        {
+            let mut st = sh.state.lock();
+            st.reconnect.pending = false;
+            if !st.reconnect.armed || st.dropped {
+                return;
+            }
+        }
+        let client = Mqtt::borrowed(sh.clone());
+        match client.start_connect() {
+            // A failed attempt ends in `Shared::connection_ended`, which schedules the next.
+            Ok(done) => {
+                if done.await.is_ok() {
+                    client.after_reconnect();
+                }
+            }
+            // The application connected by itself meanwhile: nothing to do.
+            Err(e) if e.code == code::ALREADY_CONNECTED || e.code == code::ALREADY_CONNECTING => {}
+            Err(e) => {
+                sh.log(1, "Reconnect", format!("cannot reconnect: {}", e.message));
+                let again = wanted(&sh, &mut sh.state.lock(), e.code);
+                if again {
+                    schedule(&sh);
+                } else {
+                    // Always an event: a push face waiting to learn that reconnecting is
+                    // over (Node's hold of its process) must be woken even at LogLevel 0.
+                    sh.push_event(Event::Error(ErrorEvent {
+                        error_code: e.code,
+                        description: format!("reconnecting gave up: {}", e.message),
+                    }));
+                    sh.stop_reconnecting(e.code, "reconnecting gave up");
+                }
+                sh.announce();
+            }
+        }
+    });
+}
+
+impl Shared {
+    /// End AutoReconnect's work; publishes it was keeping are reported as not sent (with
+    /// `code` and `why`), never dropped silently.
+    pub fn stop_reconnecting(&self, code: i32, why: &str) {
+        let dropped = self.state.lock().reconnect.disarm();
+        self.report_unsent(dropped, code, why);
+    }
+
+    /// The Error event for publishes that were waiting for a reconnection that will not come.
+    pub fn report_unsent(&self, dropped: usize, code: i32, why: &str) {
+        if dropped > 0 {
+            self.push_event(Event::Error(ErrorEvent {
+                error_code: code,
+                description: format!(
+                    "{dropped} message(s) published while reconnecting were not sent: {why}"
+                ),
+            }));
+        }
+    }
+}
+
+impl Mqtt {
+    /// True while AutoReconnect is re-establishing a lost connection (waiting out its delay
+    /// or attempting): the client will connect again by itself. Settled before the event
+    /// that reports the loss (Disconnected, or a failed Connected of an attempt) is queued,
+    /// so a face that asks while handling that event gets the final answer; false again once
+    /// connected, or when reconnecting ends (gave up, Disconnect, Interrupt, Reset).
+    pub fn reconnecting(&self) -> bool {
+        let st = self.sh().state.lock();
+        st.reconnect.armed && !st.connected()
+    }
+
+    /// A publish while not connected: kept for the next connection when AutoReconnect is
+    /// re-establishing one (up to OfflineQueueLimit), otherwise refused with `not_connected`.
+    pub(super) fn publish_offline(
+        &self,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+        not_connected: Error,
+    ) -> Result<()> {
+        let sh = self.sh();
+        let (auto, limit, saving) = {
+            let p = sh.props.lock();
+            (
+                p.cfg.auto_reconnect,
+                p.cfg.offline_queue_limit,
+                p.cfg.session_auto_save > 0,
+            )
+        };
+        let qos = qos_from(qos)?;
+        let mut st = sh.state.lock();
+        // The caller found no connection, but one may be up again by now (a blocking publish
+        // that waited for room sees the old connection end and the new one come). Once
+        // AutoReconnect has sent its queue (`after_reconnect`), nothing would send what is
+        // queued now: publish on the connection instead. A queue not sent yet is joined,
+        // so the order stays.
+        if st.connected() && st.reconnect.offline.is_empty() {
+            if let Some((engine, sink)) = st.link.conn.clone() {
+                drop(st);
+                return self.publish_or_keep(&engine, &sink, topic, qos, data);
+            }
+        }
+        let r = &mut st.reconnect;
+        if !(auto && r.armed) {
+            return Err(not_connected);
+        }
+        if saving {
+            // The reconnection queue lives in memory only; accepting into it would break
+            // the promise that an accepted message is in SessionStateFile.
+            return Err(Error::new(
+                not_connected.code,
+                "not connected, and SessionAutoSave is on: a message is accepted only once it is saved with the session, which happens when the reconnection is up; publish again after the Connected event",
+            ));
+        }
+        if r.offline.len() >= limit {
+            return Err(Error::new(
+                code::NOT_CONNECTED,
+                format!(
+                    "not connected and {} message(s) already wait for the reconnection (OfflineQueueLimit {limit}): this one was not accepted",
+                    r.offline.len()
+                ),
+            ));
+        }
+        r.offline.push_back(OfflinePublish {
+            topic: topic.to_string(),
+            qos,
+            data,
+        });
+        Ok(())
+    }
+
+    /// A reconnection succeeded: subscribe again when the server kept no session, then send
+    /// what was published while disconnected, in order.
+    fn after_reconnect(&self) {
+        let sh = self.sh();
+        let present = sh.props.lock().cfg.session_present;
+        let Ok((engine, sink)) = self.connected_link() else {
+            return;
+        };
+        let subs = if present {
+            Vec::new()
+        } else {
+            sh.state.lock().reconnect.subscriptions.clone()
+        };
+        let filters: usize = subs.iter().map(|r| r.filters.len()).sum();
+        sh.log(
+            1,
+            "Reconnect",
+            if present {
+                "reconnected; the server kept the session".to_string()
+            } else {
+                format!("reconnected without a session; subscribing again to {filters} filter(s)")
+            },
+        );
+        for rec in subs {
+            let sent = engine.with(&*sink, |c, now| {
+                c.subscribe(now, rec.filters, rec.properties)
+            });
+            if let Err(e) = sent {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: e.code,
+                    description: format!(
+                        "subscribing again after reconnecting failed: {}",
+                        e.message
+                    ),
+                }));
+            }
+        }
+        let queued = std::mem::take(&mut sh.state.lock().reconnect.offline);
+        if !queued.is_empty() {
+            sh.log(
+                1,
+                "Reconnect",
+                format!(
+                    "sending {} message(s) published while reconnecting",
+                    queued.len()
+                ),
+            );
+        }
+        for m in queued {
+            if let Err(e) = self.enqueue_publish(&engine, &sink, &m.topic, m.qos, m.data) {
+                sh.push_event(Event::Error(ErrorEvent {
+                    error_code: e.code,
+                    description: format!(
+                        "a message published while reconnecting to \"{}\" could not be sent: {}",
+                        m.topic, e.message
+                    ),
+                }));
+            }
+        }
+        sh.announce();
+    }
 }
 
 #[cfg(test)]
