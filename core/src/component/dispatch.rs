@@ -46,10 +46,7 @@ impl Mqtt {
                 // connection stays as it is (a program catching Ctrl-C in its event loop
                 // decides itself whether to disconnect).
                 if check.is_some_and(|c| c()) {
-                    return Err(Error::new(
-                        code::INTERRUPTED,
-                        "interrupted while waiting for events",
-                    ));
+                    return Err(Error::interrupted("waiting for events"));
                 }
                 if Instant::now() >= until
                     || !sh.queue.is_empty()
@@ -157,22 +154,13 @@ impl Mqtt {
             return 0;
         };
         let handler = sh.hooks.read().handler.clone();
-        let mut fired = 0;
         let until = Instant::now() + DISPATCH_SLICE;
-        while fired == 0 || Instant::now() < until {
-            let Some(item) = sh.queue.pop() else { break };
-            let ev = sh.convert(item);
-            if let Some(mut ev) = ev {
-                fired += 1;
-                if let Some(h) = &handler {
-                    h(&mut ev);
-                }
-                if let Event::SslServerAuthentication(a) = &ev {
-                    self.answer_server_authentication(a.accept);
-                }
+        self.fire_events(usize::MAX, Some(until), |ev| {
+            if let Some(h) = &handler {
+                h(ev);
             }
-        }
-        fired
+        })
+        .count
     }
 
     /// Wait up to `timeout` seconds for `done`, firing events meanwhile.
@@ -196,10 +184,7 @@ impl Mqtt {
                 self.interrupt()?;
             }
             if interrupted() {
-                return Err(Error::new(
-                    code::INTERRUPTED,
-                    format!("interrupted while {what}"),
-                ));
+                return Err(Error::interrupted(what));
             }
             if done() {
                 self.dispatch_pending();

@@ -262,10 +262,7 @@ impl Mqtt {
             waited = task => match waited {
                 // Interrupt closes the connection, which can end the wait first: the
                 // failure is then the interrupt's.
-                Ok(Err(_)) | Ok(Ok(Err(_))) if interrupted_now() => Err(Error::new(
-                    code::INTERRUPTED,
-                    format!("interrupted while {what}"),
-                )),
+                Ok(Err(_)) | Ok(Ok(Err(_))) if interrupted_now() => Err(Error::interrupted(what)),
                 Ok(Ok(r)) => r,
                 Ok(Err(_)) => Err(Error::new(
                     code::TIMEOUT,

@@ -6,7 +6,7 @@ use super::props::Props;
 use super::queue::EventQueue;
 use super::state::State;
 use super::{EventHandler, EventNotifier, WaitCheck};
-use crate::error::{code, Error};
+use crate::error::Error;
 use parking_lot::{Mutex, ReentrantMutex, RwLock};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -83,7 +83,7 @@ impl Shared {
         loop {
             let wake = self.interrupt_notify.notified();
             if self.interrupts.load(Ordering::SeqCst) != epoch {
-                return Error::new(code::INTERRUPTED, format!("interrupted while {what}"));
+                return Error::interrupted(what);
             }
             wake.await;
         }

@@ -41,6 +41,7 @@ mod transport_ws;
 // The mqtt class against real brokers.
 mod class;
 mod config_registry;
+mod connect_race;
 mod direct_write;
 mod event_description;
 mod hostile;

@@ -2,7 +2,7 @@
 //! the documented 211, or the connection carries the value it set. Never both a success and
 //! a CONNECT made with the old value.
 
-mod common;
+use crate::common;
 
 use common::broker;
 use ferromq::{code, Event, Mqtt};
