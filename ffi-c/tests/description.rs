@@ -127,3 +127,39 @@ fn header_error_constants_are_the_cores() {
     }
     assert!(seen > 20, "only {seen} MQTT_ERR_ constants found");
 }
+
+/// "SSLServerAuthentication" → "ssl_server_authentication": a break before an upper-case
+/// letter that follows a lower-case one or starts a word after an acronym.
+fn snake(name: &str) -> String {
+    let c: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &ch) in c.iter().enumerate() {
+        let after_lower = i > 0 && c[i - 1].is_lowercase();
+        let ends_acronym =
+            i > 0 && c[i - 1].is_uppercase() && c.get(i + 1).is_some_and(|n| n.is_lowercase());
+        if ch.is_uppercase() && (after_lower || ends_acronym) {
+            out.push('_');
+        }
+        out.extend(ch.to_lowercase());
+    }
+    out
+}
+
+/// A kind without its registration function would compile and pass every other check, and
+/// C programs could never hear it.
+#[test]
+fn header_registers_a_callback_for_every_kind() {
+    let h = header();
+    for k in EVENT_KINDS.iter() {
+        let decl = format!("int mqtt_on_{}(struct mqtt_t *mqtt, ", snake(k.name));
+        assert!(
+            h.contains(&decl),
+            "include/mqtt.h does not declare {decl}...) for {}",
+            k.name
+        );
+    }
+    assert_eq!(
+        snake("SSLServerAuthentication"),
+        "ssl_server_authentication"
+    );
+}
