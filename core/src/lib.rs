@@ -23,5 +23,7 @@ pub use component::certificate::Certificate;
 pub use component::event::*;
 pub use component::fire::Fired;
 pub use component::firewall::Firewall;
+/// The session file's format tag and version (component/session_json.rs).
+pub use component::session_json::{SESSION_FORMAT, SESSION_VERSION};
 pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WaitCheck, WeakMqtt};
 pub use error::{code, Error, ErrorCode, Result, ERROR_CODES};

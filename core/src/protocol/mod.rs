@@ -14,7 +14,7 @@ mod session;
 
 pub use connection::{Connection, ConnectionConfig, ServerLimits};
 pub use message::{Direction, Message, MessageState};
-pub use session::{SessionState, SESSION_FORMAT, SESSION_VERSION};
+pub use session::SessionState;
 
 use crate::codec::ConnAck;
 use std::time::Instant;

@@ -13,9 +13,6 @@
 use super::Message;
 use crate::codec::QoS;
 
-/// Kept here so `ferromq::protocol::SESSION_FORMAT` still names them.
-pub use crate::component::session_json::{SESSION_FORMAT, SESSION_VERSION};
-
 /// The client-side session state. Obtained from [`Connection::session`] /
 /// [`Connection::take_session`] or [`SessionState::from_text`]; loaded with
 /// [`Connection::restore`].

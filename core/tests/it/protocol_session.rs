@@ -4,12 +4,11 @@
 use crate::protocol_harness as harness;
 
 use bytes::Bytes;
-use ferromq::code;
 use ferromq::codec::{ConnAck, Packet, Properties, Protocol, Publish, QoS};
 use ferromq::protocol::{
     Connection, ConnectionConfig, Direction, MessageState, ProtocolEvent, SessionState,
-    SESSION_FORMAT,
 };
+use ferromq::{code, SESSION_FORMAT};
 use harness::*;
 use std::time::Duration;
 
