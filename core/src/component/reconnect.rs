@@ -218,11 +218,16 @@ impl Mqtt {
         // that waited for room sees the old connection end and the new one come). Once
         // AutoReconnect has sent its queue (`after_reconnect`), nothing would send what is
         // queued now: publish on the connection instead. A queue not sent yet is joined,
-        // so the order stays.
+        // so the order stays. Tried once: a connection whose end is not reported yet
+        // refuses with CONNECT_FIRST again, and the message then waits in the queue for
+        // the reconnection that end starts (never a retry loop against it).
         if st.connected() && st.reconnect.offline.is_empty() {
             if let Some((engine, sink)) = st.link.conn.clone() {
                 drop(st);
-                return self.publish_or_keep(&engine, &sink, topic, qos, data);
+                match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
+                    Err(e) if e.code == code::CONNECT_FIRST => st = sh.state.lock(),
+                    done => return done.map(|_over| ()),
+                }
             }
         }
         let r = &mut st.reconnect;
