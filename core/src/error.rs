@@ -58,6 +58,10 @@ error_codes! {
     MALFORMED = 504,
     /// A QoS other than 0, 1 or 2.
     INVALID_QOS = 505,
+    /// Ours: the server refused a message that was waited for (an acknowledged publish, a
+    /// request): its PUBACK, PUBREC or PUBCOMP carried a reason code of 0x80 or above, which
+    /// the message names.
+    SERVER_REFUSED = 506,
 
     WS_TRANSMIT = 4001,
     WS_CLOSE = 4002,

@@ -25,5 +25,8 @@ pub use component::fire::Fired;
 pub use component::firewall::Firewall;
 /// The session file's format tag and version (component/session_json.rs).
 pub use component::session_json::{SESSION_FORMAT, SESSION_VERSION};
-pub use component::{EventHandler, EventNotifier, Mqtt, MqttMessage, WaitCheck, WeakMqtt};
+pub use component::{
+    Delivered, Delivery, EventHandler, EventNotifier, Mqtt, MqttMessage, PublishOptions, WaitCheck,
+    WeakMqtt,
+};
 pub use error::{code, Error, ErrorCode, Result, ERROR_CODES};

@@ -185,8 +185,9 @@ macro_rules! define_properties {
                 }
             }
 
-            /// The name of its field in `Properties` (and in the session file).
-            pub(crate) fn field_name(self) -> &'static str {
+            /// The name of its field in `Properties` (and in the session file), which is
+            /// also its name in the C and Python faces.
+            pub fn field_name(self) -> &'static str {
                 match self {
                     $(PropertyId::$variant => stringify!($field),)*
                 }
@@ -256,6 +257,34 @@ macro_rules! define_properties {
 }
 
 mqtt5_properties!(define_properties);
+
+impl PropertyId {
+    /// The properties a PUBLISH may carry, in identifier order: what a message's
+    /// properties hold (received), and what a publish may be given (all but the
+    /// Subscription Identifier, which only a server sends).
+    pub fn message_properties() -> impl Iterator<Item = PropertyId> {
+        PropertyId::ALL
+            .into_iter()
+            .filter(|p| p.allowed_in(Ctx::Publish))
+    }
+
+    /// Its name in JavaScript: the field name in camelCase (`messageExpiryInterval`).
+    pub fn js_name(self) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in self.field_name().chars() {
+            match c {
+                '_' => upper = true,
+                c if upper => {
+                    out.push(c.to_ascii_uppercase());
+                    upper = false;
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
 
 impl Properties {
     pub fn is_empty(&self) -> bool {

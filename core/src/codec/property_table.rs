@@ -185,7 +185,7 @@ macro_rules! mqtt5_properties {
                 field: user_properties: Vec<(String, String)>,
                 check: Any,
                 packets: Ctx::ALL,
-                json: [OutgoingMessageProperties 6 "UserProperty"],
+                json: [OutgoingMessageProperties 6 "UserProperty", WillProperties 6 "UserProperty"],
             }
             MaximumPacketSize = 0x27 "Maximum Packet Size" {
                 field: maximum_packet_size: Option<u32>,

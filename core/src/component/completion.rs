@@ -8,24 +8,43 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-#[derive(Clone, Default)]
-pub(crate) struct Completion {
-    inner: Arc<Mutex<Slot>>,
+/// `T` is what a success carries: nothing for most waits, the acknowledgement for a
+/// publish that is waited for ([`super::delivery::Delivered`]).
+pub(crate) struct Completion<T = ()> {
+    inner: Arc<Mutex<Slot<T>>>,
 }
 
-#[derive(Default)]
-struct Slot {
-    result: Option<Result<()>>,
+impl<T> Clone for Completion<T> {
+    fn clone(&self) -> Self {
+        Completion {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Default for Completion<T> {
+    fn default() -> Self {
+        Completion {
+            inner: Arc::new(Mutex::new(Slot {
+                result: None,
+                waker: None,
+            })),
+        }
+    }
+}
+
+struct Slot<T> {
+    result: Option<Result<T>>,
     waker: Option<Waker>,
 }
 
-impl Completion {
+impl<T: Clone> Completion<T> {
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The first result wins; later ones are ignored.
-    pub fn complete(&self, result: Result<()>) {
+    pub fn complete(&self, result: Result<T>) {
         let waker = {
             let mut s = self.inner.lock();
             if s.result.is_some() {
@@ -43,15 +62,15 @@ impl Completion {
         self.inner.lock().result.is_some()
     }
 
-    pub fn peek(&self) -> Option<Result<()>> {
+    pub fn peek(&self) -> Option<Result<T>> {
         self.inner.lock().result.clone()
     }
 }
 
-impl Future for Completion {
-    type Output = Result<()>;
+impl<T: Clone> Future for Completion<T> {
+    type Output = Result<T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let mut s = self.inner.lock();
         match &s.result {
             Some(r) => Poll::Ready(r.clone()),

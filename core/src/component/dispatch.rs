@@ -171,6 +171,22 @@ impl Mqtt {
         done: impl Fn() -> bool,
     ) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(timeout.max(0) as u64);
+        self.block_until_deadline(deadline, what, done)
+            .map_err(|e| match e.code {
+                code::TIMEOUT => {
+                    Error::new(code::TIMEOUT, format!("timed out after {timeout} s {what}"))
+                }
+                _ => e,
+            })
+    }
+
+    /// `block_until` with a deadline instead of a number of seconds.
+    pub(super) fn block_until_deadline(
+        &self,
+        deadline: Instant,
+        what: &str,
+        done: impl Fn() -> bool,
+    ) -> Result<()> {
         let sh = self.sh();
         // Interrupt counts up; a change since this call began (from another thread, or from a
         // handler this call fired) ends the wait.
@@ -192,10 +208,7 @@ impl Mqtt {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(Error::new(
-                    code::TIMEOUT,
-                    format!("timed out after {timeout} s {what}"),
-                ));
+                return Err(Error::new(code::TIMEOUT, format!("timed out {what}")));
             }
             // When another thread is firing events we only wait for our own result, and
             // look again shortly in case that thread has moved on.
@@ -221,14 +234,30 @@ impl Mqtt {
         what: &str,
         abort_on_timeout: bool,
     ) -> Result<()> {
-        let timeout = self.timeout();
-        if timeout == 0 {
+        if self.timeout() == 0 {
             // Non-blocking: the outcome, and anything else pending, fires from DoEvents.
             return Ok(());
         }
+        self.wait_blocking(done, what, abort_on_timeout)
+    }
+
+    /// Wait for `done` on this thread, firing events meanwhile, bounded by Timeout (without
+    /// a bound when Timeout is 0: the caller asked for this very result).
+    pub(super) fn wait_blocking<T: Clone + Send + 'static>(
+        &self,
+        done: &Completion<T>,
+        what: &str,
+        abort_on_timeout: bool,
+    ) -> Result<T> {
+        let timeout = match self.timeout() {
+            0 => i32::MAX,
+            t => t,
+        };
         let d = done.clone();
         match self.block_until(timeout, what, move || d.is_done()) {
-            Ok(()) => done.peek().unwrap_or(Ok(())),
+            Ok(()) => done
+                .peek()
+                .unwrap_or_else(|| Err(Error::new(code::BAD_STATE, format!("{what}: no outcome")))),
             Err(e) => {
                 if abort_on_timeout {
                     self.abort_connection();
@@ -241,12 +270,12 @@ impl Mqtt {
     // ---- async methods ----
 
     /// Await `done` on the shared runtime, bounded by Timeout when it is set.
-    pub(super) fn finish_async(
+    pub(super) fn finish_async<T: Clone + Send + 'static>(
         &self,
-        started: Result<Completion>,
+        started: Result<Completion<T>>,
         what: &'static str,
         abort_on_timeout: bool,
-    ) -> impl Future<Output = Result<()>> + Send + 'static {
+    ) -> impl Future<Output = Result<T>> + Send + 'static {
         let timeout = self.timeout();
         let me = self.downgrade();
         let shared = self.sh().clone();

@@ -114,6 +114,7 @@ impl Shared {
             }));
         }
         st.link.release(Error::new(o.failure, o.text));
+        self.awaiting.store(0, std::sync::atomic::Ordering::SeqCst);
         self.props.lock().cfg.bound = None;
         drop(st);
         if again {

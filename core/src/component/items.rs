@@ -149,7 +149,7 @@ pub(crate) fn to_event(
     }
 }
 
-fn message_event(m: Message) -> MessageEvent {
+pub(crate) fn message_event(m: Message) -> MessageEvent {
     MessageEvent {
         packet_id: if m.qos as u8 == 0 {
             -1
@@ -161,5 +161,6 @@ fn message_event(m: Message) -> MessageEvent {
         message: m.payload,
         retained: m.retain,
         duplicate: m.dup,
+        properties: m.properties,
     }
 }

@@ -1,8 +1,14 @@
-//! PublishMessage and PublishData, blocking and async: the send buffer's and
-//! MaxOutgoingMessages' bounds, "would block", and the order of async publishes. A publish
-//! while not connected goes to AutoReconnect's queue (reconnect.rs).
+//! Publishing, blocking and async, in the class's form (PublishMessage, PublishData: the
+//! client-wide Retain, Duplicate and OutgoingMessageProperties) and per message
+//! (`publish_with`: options given with the call, and the acknowledgement awaited): the send
+//! buffer's and MaxOutgoingMessages' bounds, "would block", and the order of async
+//! publishes. A publish while not connected goes to AutoReconnect's queue (reconnect.rs).
 
+use super::completion::Completion;
+use super::delivery::{Delivered, Delivery};
+use super::publish_options::{check_message_properties, PublishOptions};
 use super::sink::ConnSink;
+use super::state::PublishSpec;
 use super::{config, qos_from, Mqtt};
 use crate::codec::{Properties, QoS};
 use crate::driver::{self, Engine};
@@ -18,6 +24,49 @@ use std::time::Duration;
 impl Mqtt {
     // ---- publishing ----
 
+    /// How a class-form publish is sent: the client-wide settings as they are now, at the
+    /// call (a message waiting for room or for a reconnection keeps them).
+    fn class_spec(&self, qos: i32) -> PublishSpec {
+        let p = self.sh().props.lock();
+        PublishSpec {
+            retain: p.cfg.retain,
+            dup: p.cfg.duplicate && qos != 0,
+            properties: if p.version == 1 {
+                config::publish_properties(&p.cfg)
+            } else {
+                Properties::default()
+            },
+            delivery: None,
+        }
+    }
+
+    /// How a `publish_with` is sent, after checking its options (before anything is sent).
+    fn options_spec(
+        &self,
+        options: &PublishOptions,
+    ) -> Result<(PublishSpec, Completion<Delivered>)> {
+        qos_from(options.qos)?;
+        if !options.properties.is_empty() {
+            if self.sh().props.lock().version != 1 {
+                return Err(Error::new(
+                    code::INVALID_ARGUMENT,
+                    "publish properties need MQTT 5.0 (Version 5.0); this client speaks 3.1.1",
+                ));
+            }
+            check_message_properties(&options.properties)?;
+        }
+        let done = Completion::new();
+        Ok((
+            PublishSpec {
+                retain: options.retain,
+                dup: false,
+                properties: options.properties.clone(),
+                delivery: Some(done.clone()),
+            },
+            done,
+        ))
+    }
+
     /// `enqueue_publish`, falling back to the reconnection queue when the connection ended
     /// between looking it up and publishing on it.
     pub(super) fn publish_or_keep(
@@ -27,18 +76,20 @@ impl Mqtt {
         topic: &str,
         qos: QoS,
         data: Bytes,
+        spec: PublishSpec,
     ) -> Result<()> {
-        match self.enqueue_publish(engine, sink, topic, qos, data.clone()) {
+        match self.enqueue_publish(engine, sink, topic, qos, data.clone(), &spec) {
             Ok(_) => Ok(()),
             Err(e) if e.code == code::CONNECT_FIRST => {
-                self.publish_offline(topic, qos as i32, data, e)
+                self.publish_offline(topic, qos as i32, data, spec, e)
             }
             Err(e) => Err(e),
         }
     }
 
     /// Hand one PUBLISH to the engine. Returns whether the send buffer is now over its
-    /// bound (the message is accepted either way).
+    /// bound (the message is accepted either way). A waited-for publish is registered in
+    /// the same engine turn that queues it, so its acknowledgement cannot come first.
     pub(super) fn enqueue_publish(
         &self,
         engine: &Engine,
@@ -46,26 +97,26 @@ impl Mqtt {
         topic: &str,
         qos: QoS,
         data: Bytes,
+        spec: &PublishSpec,
     ) -> Result<bool> {
-        let (retain, dup, properties) = {
-            let p = self.sh().props.lock();
-            let properties = if p.version == 1 {
-                config::publish_properties(&p.cfg)
-            } else {
-                Properties::default()
-            };
-            (
-                p.cfg.retain,
-                p.cfg.duplicate && qos != QoS::AtMostOnce,
-                properties,
-            )
-        };
         // A non-blocking caller is told "would block" and owed ReadyToSend; the flag is set
         // under the engine lock so the writer cannot drain the buffer before it is seen.
         let mark = (self.timeout() == 0).then_some(&self.sh().would_block);
         let (id, over, unsaved) = engine.with_over_limit(sink, mark, |c, now| {
-            c.publish(now, topic, qos, data, retain, dup, properties)
-                .map(|id| (id, c.published()))
+            let dup = spec.dup && qos != QoS::AtMostOnce;
+            let id = c.publish(
+                now,
+                topic,
+                qos,
+                data,
+                spec.retain,
+                dup,
+                spec.properties.clone(),
+            );
+            if let (Ok(id), Some(done)) = (&id, &spec.delivery) {
+                self.await_delivery(*id, topic, done);
+            }
+            id.map(|id| (id, c.published()))
         });
         let (id, published) = id?;
         self.sh().announce();
@@ -88,6 +139,20 @@ impl Mqtt {
         Ok(over)
     }
 
+    /// Called under the engine lock (its order is before the state lock's).
+    fn await_delivery(&self, packet_id: u16, topic: &str, done: &Completion<Delivered>) {
+        if packet_id == 0 {
+            // QoS 0: complete once handed to the connection's send buffer.
+            done.complete(Ok(Delivered::WRITTEN));
+            return;
+        }
+        let mut st = self.sh().state.lock();
+        st.link
+            .deliveries
+            .insert(packet_id, (done.clone(), topic.to_string()));
+        self.sh().awaiting.fetch_add(1, Ordering::SeqCst);
+    }
+
     pub(super) fn check_publish(
         &self,
         topic: &str,
@@ -108,11 +173,78 @@ impl Mqtt {
     }
 
     pub fn publish_data(&self, topic: &str, qos: i32, data: impl Into<Bytes>) -> Result<()> {
-        let data = data.into();
+        let spec = self.class_spec(qos);
+        self.publish_blocking(topic, qos, data.into(), spec)
+    }
+
+    /// Publish one message with its own options (retain, QoS, MQTT 5.0 properties),
+    /// leaving the client-wide settings alone; safe from many threads at once. Returns
+    /// once the message is accepted, as PublishData does; the returned [`Delivery`] then
+    /// gives its acknowledgement (`wait()` on this thread, or `.await`).
+    ///
+    /// ```no_run
+    /// # fn main() -> ferromq::Result<()> {
+    /// use ferromq::{Mqtt, PublishOptions};
+    /// let m = Mqtt::new();
+    /// m.connect_to("localhost", 1883)?;
+    /// let acked = m.publish_with("sensors/1", "21.5", &PublishOptions { qos: 1, ..Default::default() })?.wait()?;
+    /// println!("PUBACK for packet {} with reason {}", acked.packet_id, acked.reason_code);
+    /// # Ok(()) }
+    /// ```
+    pub fn publish_with(
+        &self,
+        topic: &str,
+        payload: impl Into<Bytes>,
+        options: &PublishOptions,
+    ) -> Result<Delivery> {
+        let (spec, done) = self.options_spec(options)?;
+        self.publish_blocking(topic, options.qos, payload.into(), spec)?;
+        Ok(Delivery {
+            done,
+            client: self.clone(),
+        })
+    }
+
+    /// `publish_with` for faces with their own event loop: resolves when the message is
+    /// complete for its QoS (written, PUBACK, PUBCOMP) with its packet id and reason code.
+    /// Accepting it follows `publish_data_async` (order kept, bounded by Timeout); the
+    /// wait for the acknowledgement is bounded by Timeout too (none when Timeout is 0).
+    pub fn publish_with_async(
+        &self,
+        topic: &str,
+        payload: Bytes,
+        options: &PublishOptions,
+    ) -> impl Future<Output = Result<Delivered>> + Send + 'static {
+        let prepared = self.options_spec(options);
+        let (accepted, acked) = match prepared {
+            Ok((spec, done)) => (
+                Some(self.publish_spec_async(topic, options.qos, payload, spec)),
+                self.finish_async(Ok(done), "waiting for the publish's acknowledgement", false),
+            ),
+            Err(e) => (
+                None,
+                self.finish_async(Err(e), "waiting for the publish's acknowledgement", false),
+            ),
+        };
+        async move {
+            if let Some(accepted) = accepted {
+                accepted.await?;
+            }
+            acked.await
+        }
+    }
+
+    fn publish_blocking(
+        &self,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+        spec: PublishSpec,
+    ) -> Result<()> {
         let (qos, engine, sink) = match self.check_publish(topic, qos) {
             Ok(ok) => ok,
             Err(e) if e.code == code::CONNECT_FIRST => {
-                return self.publish_offline(topic, qos, data, e)
+                return self.publish_offline(topic, qos, data, spec, e)
             }
             Err(e) => return Err(e),
         };
@@ -124,11 +256,11 @@ impl Mqtt {
             let e = engine.clone();
             self.block_until(timeout, waiting_for(full), move || e.full(qos).is_none())?;
         }
-        let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
+        let over = match self.enqueue_publish(&engine, &sink, topic, qos, data.clone(), &spec) {
             Ok(over) => over,
             // The connection ended between looking it up and publishing on it.
             Err(e) if e.code == code::CONNECT_FIRST => {
-                return self.publish_offline(topic, qos as i32, data, e)
+                return self.publish_offline(topic, qos as i32, data, spec, e)
             }
             Err(e) => return Err(e),
         };
@@ -165,6 +297,26 @@ impl Mqtt {
         qos: i32,
         data: Bytes,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let spec = self.class_spec(qos);
+        self.publish_spec_async(topic, qos, data, spec)
+    }
+
+    fn publish_spec_async(
+        &self,
+        topic: &str,
+        qos: i32,
+        data: Bytes,
+        spec: PublishSpec,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let mut spec = Some(spec);
+        let take_spec = |s: &mut Option<PublishSpec>| {
+            s.take().unwrap_or(PublishSpec {
+                retain: false,
+                dup: false,
+                properties: Properties::default(),
+                delivery: None,
+            })
+        };
         let timeout = self.timeout();
         // Everything that decides the outcome or the order happens now, at call time, not
         // when the face first polls the future: publishes reach the wire in the order they
@@ -176,9 +328,13 @@ impl Mqtt {
         let mut turn = None;
         let decided = match self.check_publish(topic, qos) {
             // Not connected: AutoReconnect may keep it for the next connection.
-            Err(e) if e.code == code::CONNECT_FIRST => {
-                Some(self.publish_offline(topic, qos, data.take().unwrap_or_default(), e))
-            }
+            Err(e) if e.code == code::CONNECT_FIRST => Some(self.publish_offline(
+                topic,
+                qos,
+                data.take().unwrap_or_default(),
+                take_spec(&mut spec),
+                e,
+            )),
             Err(e) => Some(Err(e)),
             Ok((q, engine, sink)) => {
                 let mut lock: Pin<Box<dyn Future<Output = GateTurn> + Send>> =
@@ -189,7 +345,14 @@ impl Mqtt {
                 match (first, engine.full(q)) {
                     (Poll::Ready(_turn), None) => {
                         let d = data.take().unwrap_or_default();
-                        Some(self.publish_or_keep(&engine, &sink, topic, q, d))
+                        Some(self.publish_or_keep(
+                            &engine,
+                            &sink,
+                            topic,
+                            q,
+                            d,
+                            take_spec(&mut spec),
+                        ))
                     }
                     // Timeout 0: the answer a blocking call gives, at once.
                     (_, Some(full)) if timeout == 0 => Some(Err(self.refuse_full(full))),
@@ -228,7 +391,8 @@ impl Mqtt {
                     drained.await;
                 }
                 let data = data.unwrap_or_default();
-                publisher.publish_or_keep(&engine, &sink, &topic, qos, data)
+                let spec = take_spec(&mut spec);
+                publisher.publish_or_keep(&engine, &sink, &topic, qos, data, spec)
             };
             me.bounded_wait(wait, timeout, epoch, what).await
         }
@@ -245,12 +409,6 @@ impl Mqtt {
         epoch: u64,
         what: &'static str,
     ) -> Result<()> {
-        struct AbortOnDrop(tokio::task::AbortHandle);
-        impl Drop for AbortOnDrop {
-            fn drop(&mut self) {
-                self.0.abort();
-            }
-        }
         // Timeout 0 gets here only behind an earlier waiter, which its own Timeout bounds.
         let limit = Duration::from_secs(timeout.max(1) as u64);
         let task = driver::runtime().spawn(async move { tokio::time::timeout(limit, wait).await });
@@ -272,6 +430,16 @@ impl Mqtt {
             },
             e = interrupted => Err(e),
         }
+    }
+}
+
+/// Cancels a task spawned on the runtime for a face's future when that future is dropped
+/// or finishes: what the caller gave up on must not go on by itself.
+pub(super) struct AbortOnDrop(pub tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -9,7 +9,7 @@
 
 use super::event::{ErrorEvent, Event};
 use super::shared::Shared;
-use super::state::{OfflinePublish, Reconnect, State, SubscribeRecord};
+use super::state::{OfflinePublish, PublishSpec, Reconnect, State, SubscribeRecord};
 use super::{qos_from, Mqtt};
 use crate::driver;
 use crate::error::{code, Error, Result};
@@ -43,7 +43,17 @@ impl Reconnect {
         self.attempt = 0;
         self.connected_at = None;
         let dropped = self.offline.len();
-        self.offline.clear();
+        for m in self.offline.drain(..) {
+            if let Some(d) = m.spec.delivery {
+                d.complete(Err(Error::new(
+                    code::NOT_CONNECTED,
+                    format!(
+                        "the message to \"{}\" waited for a reconnection that will not come: it was not sent",
+                        m.topic
+                    ),
+                )));
+            }
+        }
         dropped
     }
 }
@@ -201,6 +211,7 @@ impl Mqtt {
         topic: &str,
         qos: i32,
         data: Bytes,
+        spec: PublishSpec,
         not_connected: Error,
     ) -> Result<()> {
         let sh = self.sh();
@@ -224,7 +235,7 @@ impl Mqtt {
         if st.connected() && st.reconnect.offline.is_empty() {
             if let Some((engine, sink)) = st.link.conn.clone() {
                 drop(st);
-                match self.enqueue_publish(&engine, &sink, topic, qos, data.clone()) {
+                match self.enqueue_publish(&engine, &sink, topic, qos, data.clone(), &spec) {
                     Err(e) if e.code == code::CONNECT_FIRST => st = sh.state.lock(),
                     done => return done.map(|_over| ()),
                 }
@@ -255,6 +266,7 @@ impl Mqtt {
             topic: topic.to_string(),
             qos,
             data,
+            spec,
         });
         Ok(())
     }
@@ -308,7 +320,10 @@ impl Mqtt {
             );
         }
         for m in queued {
-            if let Err(e) = self.enqueue_publish(&engine, &sink, &m.topic, m.qos, m.data) {
+            if let Err(e) = self.enqueue_publish(&engine, &sink, &m.topic, m.qos, m.data, &m.spec) {
+                if let Some(d) = &m.spec.delivery {
+                    d.complete(Err(e.clone()));
+                }
                 sh.push_event(Event::Error(ErrorEvent {
                     error_code: e.code,
                     description: format!(

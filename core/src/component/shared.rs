@@ -8,7 +8,7 @@ use super::state::State;
 use super::{EventHandler, EventNotifier, WaitCheck};
 use crate::error::Error;
 use parking_lot::{Mutex, ReentrantMutex, RwLock};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -55,6 +55,13 @@ pub(crate) struct Shared {
     pub interrupts: AtomicU64,
     /// Wakes async waiters when `interrupts` changes.
     pub interrupt_notify: Notify,
+    /// How many acknowledged publishes wait (`Link::deliveries`); changed only under the
+    /// state lock, read without it so that acknowledgements nobody waits for take no lock.
+    pub awaiting: AtomicUsize,
+    /// Request/response: the response topic and the requests waiting (request.rs).
+    pub requests: Mutex<super::request::Requests>,
+    /// How many requests wait; changed under `requests`, read without it.
+    pub requests_waiting: AtomicUsize,
 }
 
 impl Shared {
@@ -74,6 +81,9 @@ impl Shared {
             publish_gate: Arc::new(tokio::sync::Mutex::new(())),
             interrupts: AtomicU64::new(0),
             interrupt_notify: Notify::new(),
+            awaiting: AtomicUsize::new(0),
+            requests: Mutex::new(Default::default()),
+            requests_waiting: AtomicUsize::new(0),
         }
     }
 

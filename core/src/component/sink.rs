@@ -4,6 +4,7 @@
 use super::certificate::Certificate;
 use super::completion::Completion;
 use super::config::Negotiated;
+use super::delivery::Delivered;
 use super::ended::Ending;
 use super::event::*;
 use super::items::Item;
@@ -11,7 +12,7 @@ use super::shared::Shared;
 use super::state::{Phase, State};
 use crate::driver::{EventSink, LinkEvent};
 use crate::error::Error;
-use crate::protocol::ProtocolEvent;
+use crate::protocol::{Direction, ProtocolEvent};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -29,6 +30,30 @@ pub(crate) struct ConnSink {
 impl ConnSink {
     fn current(&self, st: &State) -> bool {
         st.link.generation == self.generation
+    }
+
+    /// An outgoing message's flow is over: complete the publish waiting for it, if one is.
+    /// Without waiters (the class's publishes) this takes no lock.
+    fn complete_delivery(&self, packet_id: u16, reason: u8) -> bool {
+        let sh = &self.shared;
+        if sh.awaiting.load(Ordering::SeqCst) == 0 {
+            return false;
+        }
+        let mut st = sh.state.lock();
+        if !self.current(&st) {
+            return false;
+        }
+        let Some((done, topic)) = st.link.deliveries.remove(&packet_id) else {
+            return false;
+        };
+        sh.awaiting.fetch_sub(1, Ordering::SeqCst);
+        drop(st);
+        done.complete(Delivered::from_ack(
+            packet_id,
+            reason,
+            &format!("to \"{topic}\" "),
+        ));
+        true
     }
 
     /// The task is over: keep its session, then report how it ended and release everyone
@@ -106,6 +131,8 @@ impl EventSink for ConnSink {
                 }
                 return;
             }
+            // The response to a waiting request goes to that request alone.
+            ProtocolEvent::MessageIn { message } if sh.take_response(message) => return,
             ProtocolEvent::Unsubscribed { packet_id, codes } => {
                 let mut st = sh.state.lock();
                 if let Some(ack) = st.link.acks.remove(packet_id) {
@@ -124,7 +151,19 @@ impl EventSink for ConnSink {
             ProtocolEvent::Subscribed { packet_id, .. } => Some(*packet_id),
             _ => None,
         };
+        let delivered = match &event {
+            ProtocolEvent::MessageAck {
+                direction: Direction::Outgoing,
+                packet_id,
+                response_code,
+            } => self.complete_delivery(*packet_id, *response_code),
+            _ => false,
+        };
         sh.queue.push(Item::Proto(event));
+        if delivered {
+            // A blocking `Delivery::wait` sleeps on the queue.
+            sh.queue.wake_all();
+        }
         if let Some(id) = finished_sub {
             let mut st = sh.state.lock();
             let done = match st.link.acks.get_mut(&id) {

@@ -14,6 +14,7 @@
 //! `reconnect.rs`; only the data it keeps is declared here, with the rest of the state.
 
 use super::completion::Completion;
+use super::delivery::Delivered;
 use super::sink::ConnSink;
 use crate::codec::{Properties, QoS, SubscribeFilter};
 use crate::driver::Engine;
@@ -48,6 +49,9 @@ pub(crate) struct Link {
     pub connect: Option<Completion>,
     pub finished: Vec<Completion>,
     pub acks: HashMap<u16, Ack>,
+    /// Acknowledged publishes waiting for their PUBACK / PUBCOMP, with their topic for the
+    /// error message (`Shared::awaiting` counts them).
+    pub deliveries: HashMap<u16, (Completion<Delivered>, String)>,
     /// Why the connection ended, first reason wins.
     pub close: Option<(i32, String)>,
     pub transport_up: bool,
@@ -64,6 +68,7 @@ impl Link {
             connect: None,
             finished: Vec::new(),
             acks: HashMap::new(),
+            deliveries: HashMap::new(),
             close: None,
             transport_up: false,
             closing: None,
@@ -79,6 +84,15 @@ impl Link {
         for (_, ack) in self.acks.drain() {
             ack.done.complete(Err(failure.clone()));
         }
+        for (id, (done, topic)) in self.deliveries.drain() {
+            done.complete(Err(Error::new(
+                failure.code,
+                format!(
+                    "the connection ended before the message to \"{topic}\" (packet id {id}) was acknowledged: {}",
+                    failure.message
+                ),
+            )));
+        }
         for c in self.finished.drain(..) {
             c.complete(Ok(()));
         }
@@ -93,11 +107,22 @@ pub(crate) struct SubscribeRecord {
     pub properties: Properties,
 }
 
+/// How one message is sent, fixed when the application publishes it: the per-message
+/// options, or the client-wide settings as they were at the call.
+pub(crate) struct PublishSpec {
+    pub retain: bool,
+    pub dup: bool,
+    pub properties: Properties,
+    /// Who waits for the acknowledgement (`publish_with`); None for the class's publishes.
+    pub delivery: Option<Completion<Delivered>>,
+}
+
 /// A publish made while the connection was being re-established.
 pub(crate) struct OfflinePublish {
     pub topic: String,
     pub qos: QoS,
     pub data: Bytes,
+    pub spec: PublishSpec,
 }
 
 /// AutoReconnect's memory: the subscriptions as they were sent, the publishes made while

@@ -1,10 +1,12 @@
 //! Subscribe and Unsubscribe, blocking and async.
 
 use super::completion::Completion;
+use super::sink::ConnSink;
 use super::state::Ack;
 use super::state::SubscribeRecord;
 use super::{config, qos_from, Mqtt};
 use crate::codec::{Properties, QoS, SubscribeFilter};
+use crate::driver::Engine;
 use crate::error::{code, Error, Result};
 use std::future::Future;
 
@@ -74,6 +76,19 @@ impl Mqtt {
                 retain_handling: rh,
             })
             .collect();
+        self.send_subscribe(&engine, &sink, subs, properties, topic_filter)
+    }
+
+    /// Send one SUBSCRIBE and remember it for AutoReconnect; the completion ends at its
+    /// SUBACK. `text` is what the Subscribed events' wait is known by.
+    pub(super) fn send_subscribe(
+        &self,
+        engine: &Engine,
+        sink: &ConnSink,
+        subs: Vec<SubscribeFilter>,
+        properties: Properties,
+        text: &str,
+    ) -> Result<Completion> {
         let count = subs.len();
         let done = Completion::new();
         // The ack entry must exist before SUBACK can possibly be handled, so it is added
@@ -82,14 +97,14 @@ impl Mqtt {
             filters: subs.clone(),
             properties: properties.clone(),
         };
-        engine.with(&*sink, |c, now| {
+        engine.with(sink, |c, now| {
             let id = c.subscribe(now, subs, properties)?;
             self.sh().state.lock().link.acks.insert(
                 id,
                 Ack {
                     done: done.clone(),
                     remaining: count,
-                    text: topic_filter.to_string(),
+                    text: text.to_string(),
                 },
             );
             Ok::<_, Error>(())

@@ -46,6 +46,7 @@ mod direct_write;
 mod event_description;
 mod hostile;
 mod members;
+mod per_message;
 mod reconnect;
 mod recovery;
 mod scenarios;

@@ -2,6 +2,7 @@
 //! described, and the visitor through which a face reads a value's fields in order without
 //! naming them. The declarations themselves are in `event/mod.rs`.
 
+use crate::codec::Properties;
 use bytes::Bytes;
 
 /// What a described field holds, and so how each face shows it.
@@ -20,6 +21,13 @@ pub enum ValueKind {
     /// made lazily where it pays) under the field's name and as bytes under the name with a
     /// `B` / `_b` suffix (`message` and `messageB` / `message_b`).
     Payload,
+    /// The MQTT 5.0 properties of one message: every property a PUBLISH may carry
+    /// ([`crate::codec::PropertyId::message_properties`]), each under its field name
+    /// (snake_case in C and Python, camelCase in Node: `PropertyId::field_name`,
+    /// `PropertyId::js_name`). An absent one is NULL / None / undefined; a repeatable one is a
+    /// list, in the order the packet carried it (user properties as name-value pairs, names
+    /// may repeat).
+    Properties,
 }
 
 impl ValueKind {
@@ -32,6 +40,7 @@ impl ValueKind {
             ValueKind::Text => "text",
             ValueKind::Bytes => "bytes",
             ValueKind::Payload => "payload",
+            ValueKind::Properties => "properties",
         }
     }
 }
@@ -99,6 +108,7 @@ pub enum Value<'a> {
     Text(&'a str),
     Bytes(&'a Bytes),
     Payload(&'a Bytes),
+    Properties(&'a Properties),
 }
 
 impl Value<'_> {
@@ -110,6 +120,7 @@ impl Value<'_> {
             Value::Text(_) => ValueKind::Text,
             Value::Bytes(_) => ValueKind::Bytes,
             Value::Payload(_) => ValueKind::Payload,
+            Value::Properties(_) => ValueKind::Properties,
         }
     }
 }
@@ -148,6 +159,9 @@ macro_rules! field_value {
     };
     (Payload, $e:expr) => {
         $crate::component::event::Value::Payload(&$e)
+    };
+    (Properties, $e:expr) => {
+        $crate::component::event::Value::Properties(&$e)
     };
 }
 

@@ -11,8 +11,10 @@ mod describe;
 pub(crate) use describe::{answer_ref, describe_struct, field_value, is_answer};
 pub use describe::{Described, FieldDesc, FieldVisitor, KindDesc, Value, ValueKind};
 
+use crate::codec::Properties;
 use crate::component::MqttMessage;
 use bytes::Bytes;
+use std::sync::Arc;
 
 /// Fills the `()?` of a variant pattern with a binding, only where the variant has a struct.
 macro_rules! bind {
@@ -173,6 +175,9 @@ events! {
             message: Bytes = Payload "message",
             retained: bool = Bool "retained",
             duplicate: bool = Bool "duplicate",
+            /// The MQTT 5.0 properties of this very message (empty under 3.1.1): what the
+            /// server sent for MessageIn, what we sent for MessageOut. Shared, not copied.
+            properties: Arc<Properties> = Properties "properties",
         }
 
         SubscribedEvent {
