@@ -125,6 +125,139 @@ function blobArg(name, v) {
   }
 }
 
+// ---- per-message options (publish, request, respond) ----
+
+// The MQTT 5.0 properties a message may carry, from the core's description (src/properties.rs):
+// the keys of a received message's `properties` and of a publish's `properties` option.
+const MESSAGE_PROPERTIES = new Map(DESCRIPTION.messageProperties.map((p) => [p.name, p]));
+const PROPERTY_NAMES = [...MESSAGE_PROPERTIES.keys()].join(', ');
+
+const PUBLISH_OPTIONS = ['qos', 'retain', 'properties'];
+const REQUEST_OPTIONS = [...PUBLISH_OPTIONS, 'timeout'];
+const REQUEST_TIMEOUT_MS = 10000;
+const MAX_TIMEOUT_MS = 2 ** 32 - 1;
+
+/** A payload: text (sent as UTF-8) or bytes. */
+function payloadArg(v) {
+  if (typeof v === 'string') return v;
+  try {
+    return toBytes(v);
+  } catch {
+    throw mqttError(INVALID_ARGUMENT, `payload must be a string or bytes (Uint8Array, Buffer, ArrayBuffer), got ${describe(v)}`);
+  }
+}
+
+/**
+ * `{ qos, retain, properties, timeout }` with its defaults; `allowed`: the keys the call takes.
+ * @returns {{ qos: number, retain: boolean, properties: PropertyArgs | null, timeout: number }}
+ */
+function optionsArg(options, allowed) {
+  const o = { qos: 0, retain: false, properties: null, timeout: REQUEST_TIMEOUT_MS };
+  if (options == null) return o;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw mqttError(INVALID_ARGUMENT, `options must be an object (${allowed.join(', ')}), got ${describe(options)}`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) {
+      throw mqttError(INVALID_ARGUMENT, `options: unknown key ${JSON.stringify(k)} (the keys are ${allowed.join(', ')})`);
+    }
+  }
+  if (options.qos !== undefined) o.qos = checkQos(options.qos);
+  if (options.retain !== undefined) o.retain = checkBool('retain', options.retain);
+  o.properties = propertyArgs('properties', options.properties);
+  const t = options.timeout;
+  if (t !== undefined) {
+    if (typeof t !== 'number' || !(t >= 0 && t <= MAX_TIMEOUT_MS)) {
+      throw mqttError(INVALID_ARGUMENT, `timeout must be milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${describe(t)}`);
+    }
+    o.timeout = Math.ceil(t);
+  }
+  return o;
+}
+
+/**
+ * @typedef {{ ids: number[], numbers: number[], texts: string[], binaries: Uint8Array[] }} PropertyArgs
+ * The values of a properties object, checked against the description and flattened the way
+ * the addon reads them (src/properties.rs, `PropertyArgs`); null when there are none.
+ * Which ones a publish may carry (not subscriptionIdentifiers) is the engine's to say.
+ * @returns {PropertyArgs | null}
+ */
+function propertyArgs(what, properties) {
+  if (properties == null) return null;
+  if (typeof properties !== 'object' || Array.isArray(properties)) {
+    throw mqttError(INVALID_ARGUMENT, `${what} must be an object, got ${describe(properties)}`);
+  }
+  /** @type {PropertyArgs} */
+  const args = { ids: [], numbers: [], texts: [], binaries: [] };
+  for (const key of Object.keys(properties)) {
+    const v = properties[key];
+    if (v === undefined) continue;
+    const p = MESSAGE_PROPERTIES.get(key);
+    if (p === undefined) {
+      throw mqttError(INVALID_ARGUMENT, `${what}: unknown key ${JSON.stringify(key)} (the message properties are ${PROPERTY_NAMES})`);
+    }
+    const name = `${what}.${key}`;
+    const values = !p.repeatable ? [v] : p.type === 'utf8StringPair' ? pairsArg(name, v) : listArg(name, v);
+    for (const one of values) {
+      args.ids.push(p.id);
+      switch (p.type) {
+        case 'utf8String':
+          args.texts.push(checkString(name, one));
+          break;
+        case 'binaryData':
+          args.binaries.push(blobArg(name, one));
+          break;
+        case 'utf8StringPair':
+          args.texts.push(one[0], one[1]);
+          break;
+        default:
+          if (p.min == null || p.max == null) throw new Error(`ferromq: unknown property type ${p.type} from the addon`);
+          if (typeof one !== 'number' || !Number.isInteger(one) || one < p.min || one > p.max) {
+            throw mqttError(INVALID_ARGUMENT, `${name} must be a whole number from ${p.min} to ${p.max}, got ${describe(one)}`);
+          }
+          args.numbers.push(one);
+      }
+    }
+  }
+  return args.ids.length === 0 ? null : args;
+}
+
+/** A list property: an array, or one value. */
+function listArg(name, v) {
+  if (!Array.isArray(v)) return [v];
+  return v;
+}
+
+/**
+ * User properties: `[name, value]` pairs in order (names may repeat), or MQTT.js's object
+ * form `{ name: value | value[] }` (in key order, an array giving the name once per value).
+ * @returns {Array<[string, string]>}
+ */
+function pairsArg(name, v) {
+  /** @type {Array<[string, string]>} */
+  const out = [];
+  const must = () => mqttError(
+    INVALID_ARGUMENT,
+    `${name} must be [name, value] pairs of strings or an object of string values, got ${describe(v)}`,
+  );
+  if (Array.isArray(v)) {
+    for (const pair of v) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') throw must();
+      out.push([pair[0], pair[1]]);
+    }
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, value] of Object.entries(v)) {
+      for (const one of Array.isArray(value) ? value : [value]) {
+        if (typeof one !== 'string') throw must();
+        out.push([k, one]);
+      }
+    }
+  } else {
+    throw must();
+  }
+  return out;
+}
+
 // ---- the transport's value types ----
 
 const CERT_NATIVE = Symbol('ferromq.certificate');
@@ -408,6 +541,43 @@ class mqtt extends EventEmitter {
   }
 
   /**
+   * One message with its own QoS, retain flag and MQTT 5.0 properties, leaving the
+   * client-wide settings alone. Resolves with `{ packetId, reasonCode }` once the message is
+   * complete for its QoS: written (QoS 0, packetId -1), PUBACK (1), PUBCOMP (2). A refusing
+   * reason code rejects with 506; a lost connection with the connection's error.
+   */
+  publish(topic, payload, options) {
+    return this[STATE].callValue(() => {
+      const o = optionsArg(options, PUBLISH_OPTIONS);
+      return this[NATIVE].publishWith(checkString('topic', topic), payloadArg(payload), o.qos, o.retain, o.properties);
+    }, "waiting for the publish's acknowledgement");
+  }
+
+  /**
+   * Publishes a request (with a ResponseTopic and a CorrelationData of the engine's) and
+   * resolves with the response's MessageEvent; rejects with 201 after `timeout` ms.
+   */
+  request(topic, payload, options) {
+    return this[STATE].callValue(() => {
+      const o = optionsArg(options, REQUEST_OPTIONS);
+      return this[NATIVE].request(checkString('topic', topic), payloadArg(payload), o.timeout, o.qos, o.retain, o.properties);
+    }, 'waiting for the response to a request').then(decodeEvent);
+  }
+
+  /** Answers a request (a MessageEvent) on its ResponseTopic with its CorrelationData. */
+  respond(request, payload, options) {
+    return this[STATE].callValue(() => {
+      if (request === null || typeof request !== 'object') {
+        throw mqttError(INVALID_ARGUMENT, `request must be the MessageEvent of a request, got ${describe(request)}`);
+      }
+      const topic = checkString('request.topic', request.topic);
+      const asked = propertyArgs('request.properties', request.properties);
+      const o = optionsArg(options, PUBLISH_OPTIONS);
+      return this[NATIVE].respond(topic, asked, payloadArg(payload), o.qos, o.retain, o.properties);
+    }, "waiting for the publish's acknowledgement");
+  }
+
+  /**
    * Ends every call still waiting at once (its Promise rejects with 301) and disconnects
    * (DISCONNECT is sent if the connection is up; an attempt is abandoned). Resolves once the
    * connection is gone and its events have fired, so the client can be set up again.
@@ -588,6 +758,9 @@ function compileDecoder(fields, lazy) {
       }
     } else if (f.kind === 'bytes') {
       props.push(`${key}: ${at()} ?? Buffer.alloc(0)`);
+    } else if (f.kind === 'properties') {
+      // A message without properties (most, and every 3.1.1 one) comes as null.
+      props.push(`${key}: ${at()} ?? {}`);
     } else {
       props.push(`${key}: ${at()}`);
     }
@@ -601,6 +774,11 @@ function compileDecoder(fields, lazy) {
 // Per kind (EVENT_NAMES index): its decoder.
 const EVENT_DECODERS = DESCRIPTION.events.map((k) => compileDecoder(k.fields, true));
 const MESSAGE_DECODER = compileDecoder(DESCRIPTION.messageFields, false);
+
+/** The one event of a flat batch (a request's response). */
+function decodeEvent(flat) {
+  return EVENT_DECODERS[flat[1]].decode(flat, 2);
+}
 
 function decodeMessages(flat) {
   const { decode, width } = MESSAGE_DECODER;
@@ -901,6 +1079,33 @@ class ClientState {
           reject(err);
         }),
       );
+    });
+  }
+
+  /**
+   * A call with a result: the addon gives the value when the call finished at once, or a
+   * Promise of it. No event has to fire before it settles.
+   * @param {() => unknown} start
+   * @param {string} what
+   * @returns {Promise<any>}
+   */
+  callValue(start, what) {
+    let pending;
+    try {
+      pending = start();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!(pending instanceof Promise)) return Promise.resolve(pending);
+    return new Promise((resolve, reject) => {
+      const entry = { reject, what };
+      this.waiting.add(entry);
+      const ended = (done) => {
+        if (!this.waiting.delete(entry)) return; // interrupt() already rejected it
+        this.drain();
+        done();
+      };
+      pending.then((v) => ended(() => resolve(v)), (err) => ended(() => reject(err)));
     });
   }
 

@@ -11,10 +11,13 @@ use crate::guard::guarded;
 use crate::promise;
 use crate::transport::{FirewallFields, NativeCertificate};
 use crate::wake::{self, Drain};
+use crate::properties::{self, PropertyArgs};
 use bytes::Bytes;
-use ferromq::Mqtt;
-use napi::bindgen_prelude::Uint8Array;
-use napi::{Env, JsFunction, JsObject};
+use ferromq::{Delivered, Event, MessageEvent, Mqtt, PublishOptions};
+use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::{Env, JsFunction, JsObject, JsUnknown};
+use std::sync::Arc;
+use std::time::Duration;
 use napi_derive::napi;
 
 #[napi]
@@ -348,6 +351,113 @@ impl NativeMqtt {
     ) -> napi::Result<Option<JsObject>> {
         guarded(|| self.publish(&env, &topic, qos, Bytes::copy_from_slice(&data)))
     }
+
+    /// One publish with its own options; the value (or Promise) is `{ packetId, reasonCode }`
+    /// once it is complete for its QoS (see `Mqtt::publish_with_async`).
+    #[napi(js_name = "publishWith")]
+    pub fn publish_with(
+        &self,
+        env: Env,
+        topic: String,
+        payload: Either<String, Uint8Array>,
+        qos: i32,
+        retain: bool,
+        properties: Option<PropertyArgs>,
+    ) -> napi::Result<JsUnknown> {
+        guarded(|| {
+            let options = sync(&env, publish_options(qos, retain, properties))?;
+            let call = self
+                .inner
+                .publish_with_async(&topic, payload_bytes(payload), &options);
+            promise::start_with(&env, call, delivered)
+        })
+    }
+
+    /// A request: the value (or Promise) is the response as a flat MessageIn event.
+    #[napi]
+    pub fn request(
+        &self,
+        env: Env,
+        topic: String,
+        payload: Either<String, Uint8Array>,
+        timeout_ms: u32,
+        qos: i32,
+        retain: bool,
+        properties: Option<PropertyArgs>,
+    ) -> napi::Result<JsUnknown> {
+        guarded(|| {
+            let options = sync(&env, publish_options(qos, retain, properties))?;
+            let call = self.inner.request_async(
+                &topic,
+                payload_bytes(payload),
+                Duration::from_millis(timeout_ms.into()),
+                &options,
+            );
+            promise::start_with(&env, call, |env, m| {
+                Ok(events::encode(env, vec![Event::MessageIn(m)], 0)?.into_unknown())
+            })
+        })
+    }
+
+    /// Answers a request, given as the topic and properties of its MessageEvent (all the
+    /// core reads of it); the value (or Promise) is `{ packetId, reasonCode }`.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn respond(
+        &self,
+        env: Env,
+        request_topic: String,
+        request_properties: Option<PropertyArgs>,
+        payload: Either<String, Uint8Array>,
+        qos: i32,
+        retain: bool,
+        properties: Option<PropertyArgs>,
+    ) -> napi::Result<JsUnknown> {
+        guarded(|| {
+            let request = MessageEvent {
+                packet_id: -1,
+                topic: request_topic,
+                qos: 0,
+                message: Bytes::new(),
+                retained: false,
+                duplicate: false,
+                properties: Arc::new(sync(&env, properties::from_args(request_properties))?),
+            };
+            let options = sync(&env, publish_options(qos, retain, properties))?;
+            let call = self
+                .inner
+                .respond_async(&request, payload_bytes(payload), &options);
+            promise::start_with(&env, call, delivered)
+        })
+    }
+}
+
+fn publish_options(
+    qos: i32,
+    retain: bool,
+    properties: Option<PropertyArgs>,
+) -> ferromq::Result<PublishOptions> {
+    Ok(PublishOptions {
+        qos,
+        retain,
+        properties: properties::from_args(properties)?,
+    })
+}
+
+/// A text payload's fresh `String` becomes the payload without a copy; bytes are copied once
+/// (JavaScript may change its buffer as soon as the call returns).
+fn payload_bytes(payload: Either<String, Uint8Array>) -> Bytes {
+    match payload {
+        Either::A(text) => Bytes::from(text.into_bytes()),
+        Either::B(data) => Bytes::copy_from_slice(&data),
+    }
+}
+
+fn delivered(env: &Env, d: Delivered) -> napi::Result<JsUnknown> {
+    let mut obj = env.create_object()?;
+    obj.set_named_property("packetId", env.create_int32(d.packet_id)?)?;
+    obj.set_named_property("reasonCode", env.create_int32(d.reason_code)?)?;
+    Ok(obj.into_unknown())
 }
 
 impl NativeMqtt {

@@ -15,6 +15,7 @@ use napi::{Env, JsObject};
 use napi_derive::napi;
 
 use crate::guard::guarded;
+use crate::properties::{self, PropertyDescription};
 
 /// Payloads at least this large are handed to JavaScript without a copy (an external
 /// Buffer over the engine's own bytes); smaller ones are cheaper to copy than to track.
@@ -73,7 +74,8 @@ pub fn encode_messages(env: &Env, messages: Vec<ferromq::MqttMessage>) -> napi::
 pub struct FieldDescription {
     /// The JavaScript name; a payload gives two properties, `name` (text) and `name + "B"`.
     pub name: String,
-    /// "int", "long", "bool", "text", "bytes" or "payload".
+    /// "int", "long", "bool", "text", "bytes", "payload" or "properties" (an object keyed
+    /// by `Description::message_properties`).
     pub kind: String,
     /// The field a listener may change, which the engine reads back once listeners ran.
     pub answer: bool,
@@ -108,6 +110,9 @@ pub struct ErrorDescription {
 pub struct Description {
     pub events: Vec<KindDescription>,
     pub message_fields: Vec<FieldDescription>,
+    /// The MQTT 5.0 properties a message may carry: the keys of a `properties` field, and
+    /// of a publish's `properties` option.
+    pub message_properties: Vec<PropertyDescription>,
     pub errors: Vec<ErrorDescription>,
 }
 
@@ -138,6 +143,7 @@ pub fn description() -> napi::Result<Description> {
                 })
                 .collect(),
             message_fields: fields(MESSAGE_FIELDS),
+            message_properties: properties::description(),
             errors: ERROR_CODES
                 .iter()
                 .map(|c| ErrorDescription {
@@ -175,6 +181,15 @@ impl FieldVisitor for Flat<'_> {
             Value::Bool(v) => self.boolean(v),
             Value::Text(v) => self.str(v),
             Value::Bytes(v) => self.bytes(v.clone(), false),
+            // Most messages carry none (every 3.1.1 one): null, which index.js makes `{}`.
+            Value::Properties(p) if p.is_empty() => {
+                let null = self.env.get_null()?;
+                self.push(null)
+            }
+            Value::Properties(p) => {
+                let obj = properties::to_js(self.env, p)?;
+                self.push(obj)
+            }
             Value::Payload(v) => {
                 if self.lazy_text && v.len() >= LAZY_TEXT_MIN {
                     let null = self.env.get_null()?;

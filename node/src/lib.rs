@@ -10,5 +10,6 @@ mod errors;
 mod events;
 mod guard;
 mod promise;
+mod properties;
 pub mod transport;
 mod wake;
