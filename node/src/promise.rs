@@ -53,6 +53,9 @@ where
     F: Future<Output = ferromq::Result<T>> + Send + 'static,
 {
     let mut call: BoxedCall<T> = Box::pin(call);
+    // Inside the core runtime's context, as every later poll is: a future may make its
+    // timers on the first poll (request_async does), and tokio needs a runtime for that.
+    let _rt = ferromq::driver::runtime().enter();
     let waker = idle_waker();
     let mut cx = Context::from_waker(&waker);
     match call.as_mut().poll(&mut cx) {
