@@ -58,7 +58,70 @@ export interface MessageEvent {
   readonly messageB: Uint8Array;
   readonly retained: boolean;
   readonly duplicate: boolean;
+  /**
+   * The MQTT 5.0 properties of this very message: what the server sent (MessageIn), what
+   * we sent (MessageOut). `{}` under 3.1.1 and for a message without any.
+   */
+  readonly properties: MessageProperties;
 }
+
+/**
+ * A message's MQTT 5.0 properties (a plain object): a key is there only when the message
+ * carries the property; a list only when it holds something.
+ */
+export interface MessageProperties {
+  /** 0 unspecified bytes, 1 UTF-8 text. */
+  readonly payloadFormatIndicator?: number;
+  /** Seconds (the server counts it down while it keeps the message). */
+  readonly messageExpiryInterval?: number;
+  readonly contentType?: string;
+  readonly responseTopic?: string;
+  /** Bytes (a Buffer). */
+  readonly correlationData?: Uint8Array;
+  /** The identifiers of the subscriptions the message matched (received only). */
+  readonly subscriptionIdentifiers?: number[];
+  readonly topicAlias?: number;
+  /** [name, value] pairs in the order sent; a name may repeat. */
+  readonly userProperties?: Array<[string, string]>;
+}
+
+/**
+ * The properties a publish may be given: those of {@link MessageProperties} but
+ * subscriptionIdentifiers (only a server sets it), with two more forms accepted.
+ */
+export interface PublishProperties
+  extends Omit<MessageProperties, 'subscriptionIdentifiers' | 'correlationData' | 'userProperties'> {
+  /** Bytes, or text sent as its UTF-8 bytes. */
+  readonly correlationData?: Uint8Array | string;
+  /** [name, value] pairs in order, or MQTT.js's form: `{ name: value | value[] }`. */
+  readonly userProperties?: ReadonlyArray<readonly [string, string]> | Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** The options of one publish; each one left out takes its default. */
+export interface PublishOptions {
+  /** 0 (the default), 1 or 2. */
+  qos?: number;
+  /** Default false. */
+  retain?: boolean;
+  /** MQTT 5.0 only (10022 under 3.1.1). */
+  properties?: PublishProperties;
+}
+
+export interface RequestOptions extends PublishOptions {
+  /** Milliseconds to wait for the response (default 10000); then the request rejects with 201. */
+  timeout?: number;
+}
+
+/** A publish complete for its QoS. */
+export interface Delivered {
+  /** -1 for QoS 0. */
+  readonly packetId: number;
+  /** The acknowledgement's reason code (0 under 3.1.1 and for QoS 0; 16 "no matching subscribers" is a success). */
+  readonly reasonCode: number;
+}
+
+/** Text (sent as UTF-8) or bytes. */
+export type Payload = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 export interface ReadyToSendEvent {}
 export interface SSLServerAuthenticationEvent {
   /** The server's certificate, base64 (`Certificate.fromEncoded` takes it, e.g. to pin it). */
@@ -440,6 +503,26 @@ export declare class mqtt {
    */
   publishData(topic: string, QOS: number, data: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   publishMessage(topic: string, QOS: number, message: string): Promise<void>;
+  /**
+   * One message with its own QoS, retain flag and MQTT 5.0 properties; the client-wide
+   * settings (Retain, OutgoingMessageProperties, ...) are neither read nor changed, so
+   * concurrent calls never mix options. Resolves once the message is complete for its QoS:
+   * written (QoS 0), PUBACK (1), PUBCOMP (2). Rejects with 506 when the acknowledgement's
+   * reason code refuses the message, with the connection's error when the connection is
+   * lost first, and with 10022 (naming the key) / 505 for bad options.
+   */
+  publish(topic: string, payload: Payload, options?: PublishOptions): Promise<Delivered>;
+  /**
+   * MQTT 5.0: publishes a request with a ResponseTopic and a CorrelationData of its own
+   * (don't set them) and resolves with the response. Many may be in flight at once. Rejects
+   * with 201 when no response came within `timeout` ms.
+   */
+  request(topic: string, payload: Payload, options?: RequestOptions): Promise<MessageEvent>;
+  /**
+   * Answers a request (a MessageIn event): publishes to its ResponseTopic with its
+   * CorrelationData. Rejects with 10022 when the message has no ResponseTopic.
+   */
+  respond(request: MessageEvent, payload: Payload, options?: PublishOptions): Promise<Delivered>;
   /**
    * The session state (unacknowledged QoS 1/2 messages both ways) as text; also written to
    * the SessionStateFile setting's file when that is set.

@@ -152,6 +152,7 @@ function payloadArg(v) {
  * @returns {{ qos: number, retain: boolean, properties: PropertyArgs | null, timeout: number }}
  */
 function optionsArg(options, allowed) {
+  /** @type {{ qos: number, retain: boolean, properties: PropertyArgs | null, timeout: number }} */
   const o = { qos: 0, retain: false, properties: null, timeout: REQUEST_TIMEOUT_MS };
   if (options == null) return o;
   if (typeof options !== 'object' || Array.isArray(options)) {

@@ -18,8 +18,23 @@ function jsNames(fields) {
   return fields.flatMap((f) => (f.kind === 'payload' ? [f.name, `${f.name}B`] : [f.name]));
 }
 
+/** The TypeScript type index.d.ts gives a message property (one value, or a list). */
+function tsPropertyType(p) {
+  const one = p.min != null ? 'number' : { utf8String: 'string', binaryData: 'Uint8Array', utf8StringPair: '[string, string]' }[p.type];
+  assert.ok(one, `no TypeScript type for ${p.type}`);
+  if (!p.repeatable) return one;
+  return one.startsWith('[') ? `Array<${one}>` : `${one}[]`;
+}
+
 /** The TypeScript type index.d.ts gives a value of the kind. */
-const TS_TYPES = { int: 'number', long: 'number', bool: 'boolean', text: 'string', bytes: 'Uint8Array' };
+const TS_TYPES = {
+  int: 'number',
+  long: 'number',
+  bool: 'boolean',
+  text: 'string',
+  bytes: 'Uint8Array',
+  properties: 'MessageProperties',
+};
 function tsMembers(fields) {
   const out = [];
   for (const f of fields) {
@@ -47,6 +62,7 @@ test('index.d.ts declares exactly the described events and MQTTMessage fields', 
   const file = path.join(PKG, 'index.d.ts');
   const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const interfaces = new Map();
+  const optional = new Map();
   const numericAliases = new Set();
   for (const st of src.statements) {
     if (ts.isInterfaceDeclaration(st)) {
@@ -58,6 +74,7 @@ test('index.d.ts declares exactly the described events and MQTTMessage fields', 
           (ts.getModifiers?.(m) ?? m.modifiers ?? []).some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword),
         ]),
       );
+      optional.set(st.name.text, st.members.map((m) => m.questionToken !== undefined));
     } else if (ts.isTypeAliasDeclaration(st) && ts.isUnionTypeNode(st.type) &&
       st.type.types.every((u) => ts.isLiteralTypeNode(u) && ts.isNumericLiteral(u.literal))) {
       // A union of numbers (MQTTMessageState) is a narrower `number`.
@@ -70,6 +87,14 @@ test('index.d.ts declares exactly the described events and MQTTMessage fields', 
     assert.deepEqual(interfaces.get(k.typeName).map(normal), tsMembers(k.fields), k.typeName);
   }
   assert.deepEqual(interfaces.get('MQTTMessage').map(normal), tsMembers(DESCRIPTION.messageFields), 'MQTTMessage');
+  // A message's properties: every one the core describes, optional (absent when the message
+  // has none), read-only, with the type of its values.
+  assert.deepEqual(
+    interfaces.get('MessageProperties'),
+    DESCRIPTION.messageProperties.map((p) => [p.name, tsPropertyType(p), true]),
+    'MessageProperties',
+  );
+  assert.ok(optional.get('MessageProperties').every((o) => o), 'every MessageProperties member is optional');
   // Every event and the listener it takes.
   assert.deepEqual(
     interfaces.get('MQTTEvents'),

@@ -23,6 +23,7 @@ const MESSAGE_FIELDS = {
   messageB: 'bytes',
   retained: 'boolean',
   duplicate: 'boolean',
+  properties: 'object',
 };
 
 test('every event carries the documented fields with the right types', opts, async (t) => {
@@ -500,7 +501,7 @@ test('the text form is made on first read, and can be replaced like any field', 
   const text = 'a\ufffd(b' + 'z'.repeat(8192);
   await m.publishData(topic, 0, bytes);
   const e = await got;
-  assert.deepEqual(Object.keys(e), ['packetId', 'topic', 'QOS', 'message', 'messageB', 'retained', 'duplicate']);
+  assert.deepEqual(Object.keys(e), ['packetId', 'topic', 'QOS', 'message', 'messageB', 'retained', 'duplicate', 'properties']);
   assert.equal(JSON.parse(JSON.stringify(e)).message, text);
   assert.equal(e.message, text);
   e.message = 'changed';

@@ -4,6 +4,9 @@ import {
   MQTTVersions,
   MQTTError,
   MessageEvent,
+  MessageProperties,
+  PublishOptions,
+  Delivered,
   MQTTMessage,
   MQTTMessageList,
   configSettings,
@@ -181,6 +184,38 @@ async function main(): Promise<void> {
     await m.publishMessage('a/b', 1, 'text');
     await m.publishData('a/b', 0, new Uint8Array([1, 2, 3]));
     await m.unsubscribe('a/b');
+    // Per-message options, acknowledged publishes, request/response.
+    const acked: Delivered = await m.publish('a/b', 'text', {
+      qos: 1,
+      retain: false,
+      properties: {
+        contentType: 'text/plain',
+        correlationData: 'id-1',
+        messageExpiryInterval: 60,
+        payloadFormatIndicator: 1,
+        responseTopic: 'replies',
+        userProperties: [['k', 'v'], ['k', 'w']],
+      },
+    });
+    const n: number = acked.packetId + acked.reasonCode;
+    void n;
+    await m.publish('a/b', new Uint8Array([1]), { properties: { userProperties: { k: ['v', 'w'], j: 'x' }, correlationData: new Uint8Array([0]) } });
+    await m.publish('a/b', 'no options');
+    const options: PublishOptions = { qos: 2 };
+    // @ts-expect-error: only a server sets subscription identifiers
+    await m.publish('a/b', 'x', { properties: { subscriptionIdentifiers: [1] } });
+    // @ts-expect-error: unknown option
+    await m.publish('a/b', 'x', { qos: 1, dup: true });
+    const response: MessageEvent = await m.request('service', 'q', { ...options, timeout: 5000 });
+    const props: MessageProperties = response.properties;
+    const pairs: Array<[string, string]> | undefined = props.userProperties;
+    const ids: number[] | undefined = props.subscriptionIdentifiers;
+    const corr: Uint8Array | undefined = props.correlationData;
+    void pairs;
+    void ids;
+    void corr;
+    const answered: Delivered = await m.respond(response, 're', { qos: 1 });
+    void answered;
     await m.doEvents();
     // Both return the client, like net.Socket's.
     const same: mqtt = m.unref().ref();
