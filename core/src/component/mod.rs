@@ -13,6 +13,7 @@
 //! the connection task share), `state` (the part of it under one lock), `sink` (the task
 //! reporting in) and `ended` (what happens when a connection ends, whichever way).
 
+mod ack;
 pub mod certificate;
 mod completion;
 pub mod config;

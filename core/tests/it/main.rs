@@ -25,6 +25,7 @@ mod protocol_alias;
 mod protocol_bytes;
 mod protocol_connect;
 mod protocol_ids;
+mod protocol_manual_ack;
 mod protocol_qos;
 mod protocol_recovery;
 mod protocol_session;
