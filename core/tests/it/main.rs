@@ -46,6 +46,7 @@ mod connect_race;
 mod direct_write;
 mod event_description;
 mod hostile;
+mod manual_ack;
 mod members;
 mod reconnect;
 mod recovery;
