@@ -519,6 +519,15 @@ export declare class mqtt {
    */
   request(topic: string, payload: Payload, options?: RequestOptions): Promise<MessageEvent>;
   /**
+   * With `config('ManualAck=true')`: acknowledges the incoming QoS 1/2 message with this
+   * packet id (its MessageIn's `packetId`) once the application has dealt with it; until
+   * then the server holds it against our Receive Maximum, and sends it again after a
+   * reconnection of a persistent session. Synchronous, never waits: acknowledgements go out
+   * in the order the messages arrived. Throws an {@link MQTTError}: 211 when no message with
+   * that id waits for acknowledgement, 1117 when not connected, 10022 for a bad id.
+   */
+  ack(packetId: number): void;
+  /**
    * Answers a request (a MessageIn event): publishes to its ResponseTopic with its
    * CorrelationData. Rejects with 10022 when the message has no ResponseTopic.
    */

@@ -579,6 +579,17 @@ class mqtt extends EventEmitter {
   }
 
   /**
+   * With the ManualAck setting on: acknowledges the incoming QoS 1/2 message `packetId`
+   * (its MessageIn's packetId) once the application has dealt with it. Synchronous and
+   * never waits: the PUBACK / PUBREC goes out in the order the messages arrived, so one
+   * acknowledged before an earlier one waits for it. Throws 211 when no message with that
+   * id waits for acknowledgement, 1117 when not connected, 10022 for a bad id.
+   */
+  ack(packetId) {
+    this[NATIVE].ack(checkInt('packetId', packetId));
+  }
+
+  /**
    * Ends every call still waiting at once (its Promise rejects with 301) and disconnects
    * (DISCONNECT is sent if the connection is up; an attempt is abandoned). Resolves once the
    * connection is gone and its events have fired, so the client can be set up again.

@@ -9,16 +9,16 @@ use crate::errors;
 use crate::events;
 use crate::guard::guarded;
 use crate::promise;
+use crate::properties::{self, PropertyArgs};
 use crate::transport::{FirewallFields, NativeCertificate};
 use crate::wake::{self, Drain};
-use crate::properties::{self, PropertyArgs};
 use bytes::Bytes;
 use ferromq::{Delivered, Event, MessageEvent, Mqtt, PublishOptions};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::{Env, JsFunction, JsObject, JsUnknown};
+use napi_derive::napi;
 use std::sync::Arc;
 use std::time::Duration;
-use napi_derive::napi;
 
 #[napi]
 pub struct NativeMqtt {
@@ -397,6 +397,13 @@ impl NativeMqtt {
                 Ok(events::encode(env, vec![Event::MessageIn(m)], 0)?.into_unknown())
             })
         })
+    }
+
+    /// ManualAck: acknowledges an incoming QoS 1/2 message now (acknowledgements still go
+    /// out in the order the messages arrived). Never waits.
+    #[napi]
+    pub fn ack(&self, env: Env, packet_id: i32) -> napi::Result<()> {
+        guarded(|| sync(&env, self.inner.ack(packet_id)))
     }
 
     /// Answers a request, given as the topic and properties of its MessageEvent (all the

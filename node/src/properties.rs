@@ -173,7 +173,9 @@ pub fn from_args(args: Option<PropertyArgs>) -> ferromq::Result<Properties> {
             PropertyType::VariableByteInteger => {
                 PropertyValue::VariableByteInteger(numbers.next().ok_or_else(missing)?)
             }
-            PropertyType::Utf8String => PropertyValue::Utf8String(texts.next().ok_or_else(missing)?),
+            PropertyType::Utf8String => {
+                PropertyValue::Utf8String(texts.next().ok_or_else(missing)?)
+            }
             PropertyType::BinaryData => {
                 let b = binaries.next().ok_or_else(missing)?;
                 PropertyValue::BinaryData(Bytes::copy_from_slice(&b))
@@ -189,4 +191,3 @@ pub fn from_args(args: Option<PropertyArgs>) -> ferromq::Result<Properties> {
     }
     Ok(p)
 }
-

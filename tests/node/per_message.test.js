@@ -228,3 +228,59 @@ test('scenario_will_properties: the will carries its content type, correlation d
   assert.ok(p.messageExpiryInterval <= 600 && p.messageExpiryInterval > 590);
   assert.deepEqual(p.userProperties, [['site', 'north'], ['site', 'south']]);
 });
+
+test('scenario_manual_ack: unacknowledged messages come again to the next consumer of the session', opts, async (t) => {
+  const topic = h.uniqueTopic('manual-ack');
+  const id = h.uniqueClientId('manual-ack');
+  /** A consumer of the persistent session `id` (CleanSession false, a session expiry). */
+  const consumer = (manualAck) => {
+    const c = new mqtt();
+    t.after(() => h.closeQuietly(c));
+    c.version = 1;
+    c.timeout = 20;
+    c.clientId = id;
+    c.cleanSession = false;
+    c.configSync(`ManualAck=${manualAck}`);
+    c.configSync('SessionExpInterval=300');
+    return c;
+  };
+  const first = consumer(true);
+  const got = inbox(first);
+  const acked = [];
+  first.on('MessageAck', (e) => {
+    if (e.direction === 1) acked.push(e.packetId);
+  });
+  await first.connectTo(h.HOST, h.PORT);
+  await first.subscribe(topic, 1);
+  const pub = await client(t);
+  for (let i = 0; i < 10; i++) await pub.publish(topic, `m${i}`, { qos: 1 });
+  await h.until(() => got.length === 10, '10 messages');
+  assert.deepEqual(got.map((m) => m.message), Array.from({ length: 10 }, (_, i) => `m${i}`));
+  assert.equal(first.incomingMessages.length, 10);
+  assert.deepEqual(acked, [], 'nothing acknowledged before ack()');
+
+  // The first four, acknowledged out of order: they go out in the order they arrived.
+  for (const i of [1, 0, 3, 2]) first.ack(got[i].packetId);
+  await h.until(() => acked.length === 4, 'four MessageAck events');
+  assert.deepEqual(acked, got.slice(0, 4).map((m) => m.packetId));
+  assert.throws(() => first.ack(got[0].packetId), (e) => e.code === 211);
+  assert.throws(() => first.ack(1.5), (e) => e.code === 10022);
+
+  // Cut off with six unacknowledged; the next consumer of the session gets those six again.
+  await first.disconnect();
+  const second = consumer(false);
+  const again = inbox(second);
+  await second.connectTo(h.HOST, h.PORT);
+  await h.until(() => again.length >= 6, 'the six messages again');
+  // Anything else queued for the session would come before a message published now.
+  await pub.publish(topic, 'fence', { qos: 1 });
+  await h.until(() => again.some((m) => m.message === 'fence'), 'the fence');
+  assert.deepEqual(again.map((m) => m.message), ['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'fence']);
+  await second.disconnect();
+  // Leave no session behind at the broker.
+  const last = consumer(false);
+  last.cleanSession = true;
+  last.configSync('SessionExpInterval=0');
+  await last.connectTo(h.HOST, h.PORT);
+  await last.disconnect();
+});
