@@ -374,7 +374,9 @@ impl NativeMqtt {
     }
 
     /// A request: the value (or Promise) is the response as a flat MessageIn event.
+    // One napi argument per value index.js checked: the options' object stays in JavaScript.
     #[napi]
+    #[allow(clippy::too_many_arguments)]
     pub fn request(
         &self,
         env: Env,
