@@ -33,7 +33,13 @@ mod firewall;
 
 mod messages;
 
+mod message_properties;
+
 mod events;
+
+mod publish_ex;
+
+mod request;
 
 mod strings;
 
@@ -46,8 +52,11 @@ pub use error::*;
 pub use events::*;
 pub use firewall::*;
 pub use handle::*;
+pub use message_properties::*;
 pub use messages::*;
 pub use methods::*;
 pub use props::*;
+pub use publish_ex::*;
+pub use request::*;
 pub use settings::*;
 pub use strings::*;
