@@ -80,8 +80,6 @@ impl Shared {
         self.requests_waiting.fetch_sub(1, Ordering::SeqCst);
         drop(r);
         done.complete(Ok(message_event(m.clone())));
-        // A blocking request waits on the event queue; no event comes with a response.
-        self.queue.wake_all();
         true
     }
 }
