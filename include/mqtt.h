@@ -1687,6 +1687,25 @@ int mqtt_request(struct mqtt_t *mqtt, const char *topic, const uint8_t *data, si
 void mqtt_message_event_free(struct mqtt_message_event *event);
 
 /**
+ * Acknowledge the incoming QoS 1/2 message with `packet_id` (the `packet_id` of its
+ * MessageIn event) when the ManualAck config setting is on (`mqtt_config(m,
+ * "ManualAck=true", NULL)`): the application is done with it, so the server may forget it.
+ *
+ * Under ManualAck a QoS 1/2 message is delivered as soon as it arrives and its PUBACK
+ * (QoS 1) or PUBREC (QoS 2) waits for this call. Acknowledgements go out in the order the
+ * messages arrived: acknowledging a later message first holds it back until the earlier
+ * ones are acknowledged too. MessageAck fires when the acknowledgement is complete, and the
+ * message then leaves IncomingMessages. Unacknowledged messages count against our Receive
+ * Maximum (5.0) and are not kept in the session when the connection ends: the server sends
+ * them again on the next connection of a persistent session. May be called from a callback.
+ *
+ * Errors, sending nothing: 10022 for an id outside 1..65535; 1117 when not connected; 211
+ * (MQTT_ERR_BAD_STATE) when no message with that id waits for acknowledgement (unknown,
+ * acknowledged already, from a connection that has ended, or ManualAck off).
+ */
+int mqtt_ack(struct mqtt_t *mqtt, int packet_id);
+
+/**
  * Free a string the library handed out (through a `char **` out-parameter). NULL is
  * ignored. Only for strings from this library: never pass them to `free()`, and never pass
  * other strings here.

@@ -41,12 +41,15 @@ mod publish_ex;
 
 mod request;
 
+mod ack;
+
 mod strings;
 
 mod panic;
 
 mod ptr;
 
+pub use ack::*;
 pub use certificate::*;
 pub use error::*;
 pub use events::*;

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static int plain_port(void) { return broker_port("FERROMQ_TEST_PORT"); }
 static void free_event(void *e) { mqtt_message_event_free(e); }
@@ -532,4 +533,86 @@ TEST(scenario_will_properties) {
     CHECK_STR(m->names[1], "site");
     CHECK_STR(m->values[1], "south");
     CHECK_OK(mqtt_disconnect(watcher));
+}
+
+/* ---- manual_ack ---- */
+
+/* A consumer with a persistent session: fixed ClientId, CleanSession false. */
+static mqtt_t *consumer(const char *id, bool manual_ack, rec *r) {
+    mqtt_t *m = new_client();
+    rec_attach(m, r);
+    CHECK_OK(mqtt_set_client_id(m, id));
+    CHECK_OK(mqtt_set_clean_session(m, false));
+    CHECK_OK(mqtt_config(m, manual_ack ? "ManualAck=true" : "ManualAck=false", NULL));
+    CHECK_OK(mqtt_connect_to(m, broker_host(), plain_port()));
+    return m;
+}
+
+/* How many MessageAck events of incoming messages (direction 1) `r` saw. */
+static int incoming_acks(const rec *r, int ids[REC_MAX]) {
+    int n = 0;
+    for (int k = 0; k < r->acks && k < REC_MAX; k++)
+        if (r->ack[k].direction == 1) ids[n++] = r->ack[k].packet_id;
+    return n;
+}
+
+static void end_session(const char *id) {
+    mqtt_t *clean = new_client();
+    CHECK_OK(mqtt_set_client_id(clean, id));
+    CHECK_OK(mqtt_connect_to(clean, broker_host(), plain_port()));
+    CHECK_OK(mqtt_disconnect(clean));
+}
+
+TEST(scenario_manual_ack) {
+    const char *topic = unique_topic("manual-ack");
+    char id[96];
+    snprintf(id, sizeof id, "ferromq-c-manual-ack-%d-%06x", (int)getpid(), (unsigned)rand() & 0xffffff);
+    rec *r = new_rec();
+    mqtt_t *first = consumer(id, true, r);
+    CHECK_OK(mqtt_subscribe(first, topic, 1));
+
+    mqtt_t *pub = connected_client(NULL, MQTT_VERSION_311);
+    for (int i = 0; i < 10; i++) {
+        char m[8];
+        snprintf(m, sizeof m, "m%d", i);
+        CHECK_OK(mqtt_publish_message(pub, topic, 1, m));
+    }
+    CHECK_MSG(wait_count(first, &r->in, 10, 15), "received %d of 10", r->in);
+    int ids[REC_MAX];
+    CHECK_INT(incoming_acks(r, ids), 0);
+
+    /* Out of order: the second before the first holds it back; they go out in arrival
+     * order. */
+    CHECK_OK(mqtt_ack(first, r->msg_in[1].packet_id));
+    pump(first, 0.3);
+    CHECK_INT(incoming_acks(r, ids), 0);
+    CHECK_OK(mqtt_ack(first, r->msg_in[0].packet_id));
+    CHECK_OK(mqtt_ack(first, r->msg_in[3].packet_id));
+    CHECK_OK(mqtt_ack(first, r->msg_in[2].packet_id));
+    double end = now_s() + 15;
+    while (incoming_acks(r, ids) < 4 && now_s() < end) mqtt_do_events(first);
+    CHECK_INT(incoming_acks(r, ids), 4);
+    for (int k = 0; k < 4; k++) CHECK_INT(ids[k], r->msg_in[k].packet_id);
+    /* Acknowledged already, or unknown: 211, nothing sent. */
+    CHECK_CODE(mqtt_ack(first, r->msg_in[0].packet_id), MQTT_ERR_BAD_STATE);
+    CHECK_CODE(mqtt_ack(first, 65000), MQTT_ERR_BAD_STATE);
+    CHECK_ERR_HAS("65000");
+
+    /* Cut off with six messages unacknowledged; a new consumer gets those six again. */
+    CHECK_OK(mqtt_disconnect(first));
+    t_forget(first);
+    mqtt_free(first);
+    rec *r2 = new_rec();
+    mqtt_t *second = consumer(id, false, r2);
+    CHECK_MSG(wait_count(second, &r2->in, 6, 15), "received %d of 6 again", r2->in);
+    pump(second, 0.5);
+    CHECK_INT(r2->in, 6);
+    for (int k = 0; k < 6; k++) {
+        char want[8];
+        snprintf(want, sizeof want, "m%d", k + 4);
+        CHECK_STR(r2->msg_in[k].text, want);
+    }
+    CHECK_OK(mqtt_disconnect(second));
+    CHECK_OK(mqtt_disconnect(pub));
+    end_session(id);
 }
