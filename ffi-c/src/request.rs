@@ -31,16 +31,18 @@ impl OwnedEvent {
         let topic = cstring(&event.topic);
         let text = text_form(&event.message);
         let properties = PropertiesOut::new(&event.properties);
-        // The pointers lead into heap buffers (and the static empty properties), which do not
-        // move when these values move into the box.
-        let c = message_struct(&event, &topic, &text, properties_ptr(&properties));
-        let owned = Box::new(OwnedEvent {
+        // The topic, text and payload pointers lead into heap buffers, which do not move
+        // when these values move into the box; the properties struct is inline in
+        // `properties`, so its pointer is taken once it is in the box.
+        let c = message_struct(&event, &topic, &text, std::ptr::null());
+        let mut owned = Box::new(OwnedEvent {
             c,
             topic,
             text,
             event,
             properties,
         });
+        owned.c.properties = properties_ptr(&owned.properties);
         Box::into_raw(owned).cast()
     }
 }
