@@ -27,7 +27,7 @@ impl<T> Default for Completion<T> {
         Completion {
             inner: Arc::new(Mutex::new(Slot {
                 result: None,
-                waker: None,
+                wakers: Vec::new(),
             })),
         }
     }
@@ -35,7 +35,9 @@ impl<T> Default for Completion<T> {
 
 struct Slot<T> {
     result: Option<Result<T>>,
-    waker: Option<Waker>,
+    /// Every task waiting: several may await one completion (the requests sharing the
+    /// SUBACK of their response topic).
+    wakers: Vec<Waker>,
 }
 
 impl<T: Clone> Completion<T> {
@@ -45,15 +47,15 @@ impl<T: Clone> Completion<T> {
 
     /// The first result wins; later ones are ignored.
     pub fn complete(&self, result: Result<T>) {
-        let waker = {
+        let wakers = {
             let mut s = self.inner.lock();
             if s.result.is_some() {
                 return;
             }
             s.result = Some(result);
-            s.waker.take()
+            std::mem::take(&mut s.wakers)
         };
-        if let Some(w) = waker {
+        for w in wakers {
             w.wake();
         }
     }
@@ -75,7 +77,9 @@ impl<T: Clone> Future for Completion<T> {
         match &s.result {
             Some(r) => Poll::Ready(r.clone()),
             None => {
-                s.waker = Some(cx.waker().clone());
+                if !s.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    s.wakers.push(cx.waker().clone());
+                }
                 Poll::Pending
             }
         }

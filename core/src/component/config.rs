@@ -656,6 +656,17 @@ static MQTT_SETTINGS: &[Setting] = &[
             Ok(())
         },
     )),
+    ext(rw(
+        "ManualAck",
+        Bool,
+        Both,
+        "False",
+        |c| fmt_bool(c.manual_ack),
+        |c, v| {
+            c.manual_ack = parse_bool("ManualAck", v)?;
+            Ok(())
+        },
+    )),
 ];
 
 const fn ext(mut s: Setting) -> Setting {

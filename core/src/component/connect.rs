@@ -209,6 +209,7 @@ impl Mqtt {
                 // set one (5.0 only; 3.1.1 has no way to announce it).
                 max_inflight: p.cfg.max_inflight,
                 max_outgoing: p.cfg.max_outgoing,
+                manual_ack: p.cfg.manual_ack,
                 max_packet_size: if protocol == Protocol::V5 {
                     config::connect_properties(&p.cfg)
                         .maximum_packet_size

@@ -7,12 +7,13 @@
 //!
 //! This file holds the `Mqtt` handle itself; its methods live in one file per concern:
 //! `properties` (the documented properties and `config`), `connect` (Connect, Disconnect,
-//! Interrupt, Reset), `subscribe`, `publish`, `session` (SaveSession, RestoreSession),
-//! `dispatch` (firing events, blocking and async waits), `reconnect` (AutoReconnect), and
-//! `transport_props` (SSL*, Firewall). Behind the handle: `shared` (what API threads and
+//! Interrupt, Reset), `subscribe`, `publish`, `ack` (ManualAck), `session` (SaveSession,
+//! RestoreSession), `dispatch` (firing events, blocking and async waits), `reconnect`
+//! (AutoReconnect), and `transport_props` (SSL*, Firewall). Behind the handle: `shared` (what API threads and
 //! the connection task share), `state` (the part of it under one lock), `sink` (the task
 //! reporting in) and `ended` (what happens when a connection ends, whichever way).
 
+mod ack;
 pub mod certificate;
 mod completion;
 pub mod config;

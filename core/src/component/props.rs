@@ -68,6 +68,8 @@ pub(crate) struct ConfigValues {
     pub max_incoming_packet: u32,
     /// Publishes kept while AutoReconnect is re-establishing the connection.
     pub offline_queue_limit: usize,
+    /// ManualAck: incoming QoS 1/2 messages wait for `Mqtt::ack` before their PUBACK/PUBREC.
+    pub manual_ack: bool,
     /// Our own cap on unacknowledged QoS 1/2 publishes (0: automatic).
     pub max_inflight: u16,
     /// MaxOutgoingMessages: QoS 1/2 publishes kept at once before publishing waits.
@@ -157,6 +159,7 @@ impl Default for ConfigValues {
             reconnect_stable_ms: 10_000,
             max_incoming_packet: 64 * 1024 * 1024,
             offline_queue_limit: 1000,
+            manual_ack: false,
             max_inflight: 0,
             max_outgoing: DEFAULT_MAX_OUTGOING,
             connect: Properties::default(),

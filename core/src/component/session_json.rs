@@ -124,7 +124,7 @@ impl SessionState {
             .incoming
             .iter()
             .map(|m| {
-                json!({
+                let mut v = json!({
                     "packet_id": m.packet_id,
                     "qos": m.qos as u8,
                     "state": "WaitPubRel",
@@ -133,7 +133,12 @@ impl SessionState {
                     "topic": &*m.topic,
                     "payload": BASE64.encode(&m.payload),
                     "properties": properties_json(&m.properties),
-                })
+                });
+                // Written only when true, so texts without ManualAck read as before.
+                if self.delivered.contains(&m.packet_id) {
+                    v["delivered"] = json!(true);
+                }
+                v
             })
             .collect();
         json!({
@@ -172,6 +177,7 @@ impl SessionState {
             published,
             outgoing: Vec::new(),
             incoming: Vec::new(),
+            delivered: Default::default(),
         };
         let mut ids = HashSet::new();
         for (i, v) in array(body, "outgoing", "session")?.iter().enumerate() {
@@ -269,6 +275,7 @@ impl SessionState {
                     "topic",
                     "payload",
                     "properties",
+                    "delivered",
                 ],
                 &path,
             )?;
@@ -292,6 +299,9 @@ impl SessionState {
             let topic = string(o, "topic", &path)?;
             crate::topic::validate_topic_name(&topic)
                 .map_err(|e| bad(format!("{path}.topic: {}", e.message)))?;
+            if o.contains_key("delivered") && boolean(o, "delivered", &path)? {
+                state.delivered.insert(id);
+            }
             state.incoming.push(Message {
                 direction: Direction::Incoming,
                 packet_id: id,

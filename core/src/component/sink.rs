@@ -132,7 +132,11 @@ impl EventSink for ConnSink {
                 return;
             }
             // The response to a waiting request goes to that request alone.
-            ProtocolEvent::MessageIn { message } if sh.take_response(message) => return,
+            ProtocolEvent::MessageIn { message } if sh.take_response(message) => {
+                // A blocking `request` sleeps on the queue.
+                sh.queue.wake_all();
+                return;
+            }
             ProtocolEvent::Unsubscribed { packet_id, codes } => {
                 let mut st = sh.state.lock();
                 if let Some(ack) = st.link.acks.remove(packet_id) {

@@ -49,6 +49,9 @@ pub struct ConnectionConfig {
     /// The most QoS 1/2 publishes kept at once, in flight or waiting for the send window
     /// (0: no bound but the packet identifiers). The component makes a publish over it wait.
     pub max_outgoing: u16,
+    /// ManualAck: an incoming QoS 1/2 message is delivered on arrival and its PUBACK/PUBREC
+    /// waits for [`Connection::ack`]; the acknowledgements still go out in arrival order.
+    pub manual_ack: bool,
 }
 
 /// The largest packet MQTT can express (1 byte type, 4 bytes length, 268 435 455 bytes).
@@ -146,9 +149,18 @@ pub struct Connection {
     events: VecDeque<ProtocolEvent>,
     ids: PacketIds,
     outgoing: Inflight<OutEntry>,
-    /// Only QoS 2 messages waiting for PUBREL stay here; QoS 1 ones complete within the
-    /// call that received them.
+    /// QoS 2 messages waiting for PUBREL, and (ManualAck) QoS 1/2 messages whose PUBACK or
+    /// PUBREC waits for the application; otherwise a QoS 1 message completes within the
+    /// call that received it.
     incoming: Inflight<Message>,
+    /// ManualAck: incoming messages delivered whose PUBACK/PUBREC is held, in arrival order
+    /// (MQTT wants those acknowledgements sent in the order the PUBLISH packets came).
+    unanswered: VecDeque<u16>,
+    /// Of `unanswered`, those the application acknowledged while an earlier one was not.
+    acked_early: HashSet<u16>,
+    /// Incoming QoS 2 messages handed to the application already (ManualAck delivers on
+    /// arrival): their PUBREL only completes them.
+    delivered: HashSet<u16>,
     pending: HashMap<u16, PendingAck>,
     keep_alive: KeepAlive,
     server: ServerLimits,
@@ -185,6 +197,9 @@ impl Connection {
             ids: PacketIds::default(),
             outgoing: Inflight::default(),
             incoming: Inflight::default(),
+            unanswered: VecDeque::new(),
+            acked_early: HashSet::new(),
+            delivered: HashSet::new(),
             pending: HashMap::new(),
             keep_alive: KeepAlive::default(),
             server,
@@ -583,6 +598,78 @@ impl Connection {
         Ok(id)
     }
 
+    /// ManualAck: the application is done with incoming message `packet_id` (delivered by
+    /// MessageIn, its PUBACK or PUBREC held). Acknowledgements go out in the order the
+    /// messages arrived, so this one waits until every earlier held message is acknowledged
+    /// too; then a QoS 1 message gets its PUBACK (MessageAck follows) and a QoS 2 message its
+    /// PUBREC (MessageAck follows PUBREL and our PUBCOMP, with no second MessageIn).
+    ///
+    /// Refused with 211 when no message with that id waits for it: an unknown id, one
+    /// acknowledged already, one from a connection that has ended (the server sends those
+    /// again on the next connection of a persistent session), or ManualAck off.
+    pub fn ack(&mut self, now: Instant, packet_id: u16) -> Result<()> {
+        let held = self
+            .incoming
+            .get(packet_id)
+            .map(|m| (m.qos, is_unanswered(m)));
+        let why = match held {
+            _ if self.phase == Phase::Closed => Some(
+                "the connection it came on has ended (the server sends unacknowledged messages again on the next connection with a session)".to_string(),
+            ),
+            Some((_, true)) if self.acked_early.contains(&packet_id) => Some(
+                "it was acknowledged already (its PUBACK/PUBREC waits for earlier messages to be acknowledged)".to_string(),
+            ),
+            Some((_, true)) => None,
+            Some((_, false)) => {
+                Some("it was acknowledged already (PUBREC sent, waiting for PUBREL)".to_string())
+            }
+            None if !self.config.manual_ack => Some(
+                "ManualAck is off, so every message is acknowledged as it arrives".to_string(),
+            ),
+            None => Some(
+                "no incoming message with that id waits for acknowledgement (unknown, or acknowledged already)".to_string(),
+            ),
+        };
+        if let Some(why) = why {
+            return Err(Error::new(
+                code::BAD_STATE,
+                format!("cannot acknowledge message {packet_id}: {why}"),
+            ));
+        }
+        self.acked_early.insert(packet_id);
+        self.answer_acked(now);
+        Ok(())
+    }
+
+    /// Sends the held acknowledgements the application has given, from the oldest held
+    /// message up to the first one it has not acknowledged yet.
+    fn answer_acked(&mut self, now: Instant) {
+        while let Some(&id) = self.unanswered.front() {
+            if !self.acked_early.remove(&id) {
+                break;
+            }
+            self.unanswered.pop_front();
+            match self.incoming.get(id).map(|m| m.qos) {
+                Some(QoS::AtLeastOnce) => {
+                    self.send(now, pub_resp_packet(Packet::PubAck, id));
+                    self.set_in_state(id, MessageState::InDone);
+                    self.emit(ProtocolEvent::MessageAck {
+                        direction: Direction::Incoming,
+                        packet_id: id,
+                        response_code: 0,
+                    });
+                    self.incoming.remove(id);
+                }
+                Some(QoS::ExactlyOnce) => {
+                    self.send(now, pub_resp_packet(Packet::PubRec, id));
+                    self.set_in_state(id, MessageState::WaitPubRel);
+                }
+                _ => {}
+            }
+        }
+        self.unanswered.trim();
+    }
+
     /// Queue DISCONNECT and emit `Closed { code: 0 }`.
     pub fn disconnect(&mut self, now: Instant, reason: u8, properties: Properties) {
         match self.phase {
@@ -765,13 +852,21 @@ impl Connection {
                 }
             }
         }
-        let incoming = self
+        // Messages whose PUBACK/PUBREC was held are not kept: the server still has them and
+        // sends them again on the next connection of the session.
+        let incoming: Vec<Message> = self
             .incoming
             .iter()
+            .filter(|(_, m)| !is_unanswered(m))
             .map(|(_, m)| Message {
                 state: MessageState::WaitPubRel,
                 ..m.clone()
             })
+            .collect();
+        let delivered = incoming
+            .iter()
+            .map(|m| m.packet_id)
+            .filter(|id| self.delivered.contains(id))
             .collect();
         SessionState {
             client_id: self
@@ -783,6 +878,7 @@ impl Connection {
             published: self.published,
             outgoing,
             incoming,
+            delivered,
         }
     }
 
@@ -802,6 +898,7 @@ impl Connection {
         let session = self.session();
         self.outgoing.take_all();
         self.incoming.take_all();
+        self.forget_acks();
         self.held.clear();
         self.held_bytes = 0;
         self.republish.clear();
@@ -829,6 +926,7 @@ impl Connection {
     fn load_session(&mut self, session: SessionState) {
         self.outgoing.take_all();
         self.incoming.take_all();
+        self.forget_acks();
         self.held.clear();
         self.held_bytes = 0;
         self.republish.clear();
@@ -887,6 +985,9 @@ impl Connection {
             m.direction = Direction::Incoming;
             m.state = MessageState::WaitPubRel;
             self.incoming.insert(id, m);
+            if session.delivered.contains(&id) {
+                self.delivered.insert(id);
+            }
             n_in += 1;
         }
         let next = self.ids.next();
@@ -979,6 +1080,7 @@ impl Connection {
         }
         self.release_held(now);
         if !self.incoming.is_empty() {
+            self.forget_acks();
             let dropped: Vec<String> = self
                 .incoming
                 .take_all()
@@ -997,6 +1099,15 @@ impl Connection {
                 format!("the server has no session for this client (session present 0): dropping {n} incoming QoS 2 messages that waited for PUBREL (packet ids {list}); the server will not release them, so they are not delivered")
             });
         }
+    }
+}
+
+impl Connection {
+    /// The ManualAck bookkeeping of incoming messages, for when they are all taken out.
+    fn forget_acks(&mut self) {
+        self.unanswered = VecDeque::new();
+        self.acked_early = HashSet::new();
+        self.delivered = HashSet::new();
     }
 }
 
@@ -1857,17 +1968,30 @@ impl Connection {
                 self.emit(ProtocolEvent::MessageIn { message });
             }
             QoS::AtLeastOnce => {
-                if self.incoming.contains(id) {
-                    // A server may not reuse an id before its QoS 2 flow is complete, so
-                    // this one no longer has that flow (it restarted without its state) and
-                    // will never release the message. Closing would not help: it would send
-                    // the same PUBLISH again after every reconnect.
+                if let Some(held) = self.incoming.get(id) {
+                    let same = held.topic == message.topic && held.payload == message.payload;
+                    if held.qos == QoS::AtLeastOnce && (message.dup || same) {
+                        // ManualAck: delivered already; the application's ack answers both.
+                        self.log(2, "Info", || {
+                            format!("repeated QoS 1 PUBLISH {id} while its PUBACK waits for the application; not delivering it twice")
+                        });
+                        return;
+                    }
+                    // A server may not reuse an id before its flow is complete, so this one
+                    // no longer has that flow (it restarted without its state) and will never
+                    // release the message. Closing would not help: it would send the same
+                    // PUBLISH again after every reconnect.
                     self.drop_forgotten_incoming(id, "a QoS 1 PUBLISH");
+                    self.answer_acked(now);
                 }
                 if !self.check_receive_maximum() {
                     return;
                 }
                 message.state = MessageState::SendPubAck;
+                if self.config.manual_ack {
+                    self.hold_for_ack(message);
+                    return;
+                }
                 self.emit(ProtocolEvent::InflightAdded {
                     message: message.clone(),
                 });
@@ -1888,7 +2012,16 @@ impl Connection {
             QoS::ExactlyOnce => {
                 if let Some(held) = self.incoming.get(id) {
                     let same = held.topic == message.topic && held.payload == message.payload;
-                    if message.dup || same {
+                    if held.qos == QoS::ExactlyOnce && is_unanswered(held) && (message.dup || same)
+                    {
+                        // ManualAck: delivered already, and the PUBREC is the application's
+                        // to release.
+                        self.log(2, "Info", || {
+                            format!("repeated QoS 2 PUBLISH {id} while its PUBREC waits for the application; not delivering it twice")
+                        });
+                        return;
+                    }
+                    if held.qos == QoS::ExactlyOnce && (message.dup || same) {
                         // Delivered once already (or about to be, on PUBREL): only the
                         // acknowledgement is repeated.
                         self.log(2, "Info", || {
@@ -1903,11 +2036,17 @@ impl Connection {
                         id,
                         "a new QoS 2 PUBLISH (DUP 0, another topic or payload)",
                     );
+                    self.answer_acked(now);
                 }
                 if !self.check_receive_maximum() {
                     return;
                 }
                 message.state = MessageState::SendPubRec;
+                if self.config.manual_ack {
+                    self.delivered.insert(id);
+                    self.hold_for_ack(message);
+                    return;
+                }
                 self.incoming.insert(id, message.clone());
                 self.emit(ProtocolEvent::InflightAdded { message });
                 self.send(now, pub_resp_packet(Packet::PubRec, id));
@@ -1916,8 +2055,21 @@ impl Connection {
         }
     }
 
-    /// Our Receive Maximum (5.0) against one more incoming QoS 1/2 PUBLISH: the QoS 2
-    /// messages waiting for PUBREL are the ones still unacknowledged (a QoS 1 message is
+    /// ManualAck: `message` (state SendPubAck or SendPubRec) is delivered now and stays in
+    /// flight, its acknowledgement held until [`Connection::ack`].
+    fn hold_for_ack(&mut self, message: Message) {
+        let id = message.packet_id;
+        self.incoming.insert(id, message.clone());
+        self.unanswered.push_back(id);
+        self.emit(ProtocolEvent::InflightAdded {
+            message: message.clone(),
+        });
+        self.emit(ProtocolEvent::MessageIn { message });
+    }
+
+    /// Our Receive Maximum (5.0) against one more incoming QoS 1/2 PUBLISH: the messages in
+    /// `incoming` are the ones still unacknowledged (QoS 2 waiting for PUBREL, and under
+    /// ManualAck those the application has not acknowledged; otherwise a QoS 1 message is
     /// acknowledged within the call that receives it). False after closing with 0x93.
     fn check_receive_maximum(&mut self) -> bool {
         if !self.v5() {
@@ -2009,6 +2161,11 @@ impl Connection {
         let Some(old) = self.incoming.remove(id) else {
             return;
         };
+        if is_unanswered(&old) {
+            self.unanswered.retain(|&u| u != id);
+            self.acked_early.remove(&id);
+        }
+        self.delivered.remove(&id);
         self.emit(ProtocolEvent::InflightDropped {
             direction: Direction::Incoming,
             packet_id: id,
@@ -2041,6 +2198,13 @@ impl Connection {
             );
             return;
         }
+        if self.incoming.get(id).is_some_and(is_unanswered) {
+            self.protocol_error(
+                rc::PROTOCOL_ERROR,
+                format!("PUBREL for packet id {id} before our PUBREC (the message waits for the application's acknowledgement)"),
+            );
+            return;
+        }
         self.set_in_state(id, MessageState::SendPubComp);
         self.send(now, pub_resp_packet(Packet::PubComp, id));
         self.set_in_state(id, MessageState::InDone);
@@ -2049,10 +2213,18 @@ impl Connection {
             packet_id: id,
             response_code: r.reason,
         });
+        let delivered = self.delivered.remove(&id);
         if let Some(message) = self.incoming.remove(id) {
-            self.emit(ProtocolEvent::MessageIn { message });
+            if !delivered {
+                self.emit(ProtocolEvent::MessageIn { message });
+            }
         }
     }
+}
+
+/// ManualAck: an incoming message delivered whose PUBACK/PUBREC is still held.
+fn is_unanswered(m: &Message) -> bool {
+    matches!(m.state, MessageState::SendPubAck | MessageState::SendPubRec)
 }
 
 /// The PUBLISH packet of an in-flight outgoing message.

@@ -7,11 +7,14 @@
 //! What it holds: the outgoing messages not completely acknowledged (QoS 1/2 waiting for
 //! PUBACK, PUBREC or PUBCOMP, plus QoS 0 publishes still queued behind the server's Receive
 //! Maximum), in the order they were published; the incoming QoS 2 messages whose PUBREC was
-//! sent and whose PUBREL has not come (kept whole, since they are delivered on PUBREL); and
-//! the next packet identifier.
+//! sent and whose PUBREL has not come (kept whole, since they are delivered on PUBREL, unless
+//! ManualAck delivered them on arrival already); and the next packet identifier. Messages
+//! whose acknowledgement the application still held are not kept: the server has them and
+//! sends them again.
 
 use super::Message;
 use crate::codec::QoS;
+use std::collections::BTreeSet;
 
 /// The client-side session state. Obtained from [`Connection::session`] /
 /// [`Connection::take_session`] or [`SessionState::from_text`]; loaded with
@@ -31,6 +34,9 @@ pub struct SessionState {
     pub(crate) outgoing: Vec<SavedOut>,
     /// QoS 2, state WaitPubRel, in arrival order.
     pub(crate) incoming: Vec<Message>,
+    /// Ids of `incoming` messages the application was given already (ManualAck delivers on
+    /// arrival): their PUBREL completes them without a second delivery.
+    pub(crate) delivered: BTreeSet<u16>,
 }
 
 /// One outgoing message of a saved session.
@@ -53,6 +59,7 @@ impl Default for SessionState {
             published: 0,
             outgoing: Vec::new(),
             incoming: Vec::new(),
+            delivered: BTreeSet::new(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub fn config(protocol: Protocol) -> ConnectionConfig {
         max_packet_size: 268_435_460,
         max_inflight: 0,
         max_outgoing: 0,
+        manual_ack: false,
     }
 }
 
