@@ -556,6 +556,11 @@ class _Client:
         SessionStateFile set, that file is read and `state` ignored. Bad text: 10022, nothing
         loaded; unreadable file: 302; while connected or connecting: 211. A plain method on
         both classes."""
+    def ack(self, packet_id: int) -> None:
+        """With config("ManualAck=true"): acknowledge incoming QoS 1/2 message `packet_id`
+        (its MessageEvent.packet_id) once it is processed; acknowledgements go out in the
+        order the messages arrived. A plain method on both classes: it does not wait. 211
+        when no message with that id waits for it, 1117 when not connected."""
     def config(self, setting: str) -> str:
         """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
     @overload

@@ -102,7 +102,11 @@ class mqtt(_AioClient):
     futures of the calls in progress with :class:`ferromq.MQTTError` 301.
     ``save_session()`` and ``restore_session()`` are plain methods too, as on
     :class:`ferromq.mqtt`: they only copy the client-side session to or from text (and
-    the SessionStateFile), without waiting for the network.
+    the SessionStateFile), without waiting for the network. So is ``ack()`` (ManualAck).
+
+    Per message (MQTT 5.0): ``publish()`` completes with the :class:`ferromq.Delivered` of
+    the message's acknowledgement, ``request()`` with the answering MessageEvent, and
+    ``respond()`` answers a received request.
 
     Methods return an :class:`asyncio.Future`: the operation starts when the method is
     called and the future completes when the blocking method would have returned (CONNACK,

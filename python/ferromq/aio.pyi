@@ -17,8 +17,8 @@ class mqtt(_AioClient):
     """MQTT client for asyncio.
 
     Same properties, config() and on()/off() as ferromq.mqtt (``connected`` is read-only).
-    interrupt(), reset(), save_session() and restore_session() are plain (not awaitable)
-    methods: none of them waits for the network.
+    interrupt(), reset(), save_session(), restore_session() and ack() are plain (not
+    awaitable) methods: none of them waits for the network.
     Each method starts the operation at once and returns a future that completes when the
     blocking method would return, or fails with ferromq.MQTTError. Handlers run on the
     loop; an awaitable a handler returns runs as a task; handler exceptions go to

@@ -219,7 +219,10 @@ pub fn describe(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         d.set_item("data_type", format!("{:?}", id.data_type()))?;
         d.set_item("repeatable", repeatable(id))?;
         d.set_item("publishable", !received_only(id))?;
-        d.set_item("publish_type", (!received_only(id)).then(|| publish_type(id)))?;
+        d.set_item(
+            "publish_type",
+            (!received_only(id)).then(|| publish_type(id)),
+        )?;
         out.append(d)?;
     }
     Ok(out)

@@ -468,3 +468,86 @@ def test_per_message_bad_arguments(make_client: Callable[[], ferromq.mqtt], brok
     pump_for(m, 0.2)
     assert [e.message for e in outs.events] == ["ok"], "nothing refused was sent"
     assert outs.events[0].properties.user_properties == [("a", "1"), ("b", "2")]
+
+
+# ---- manual_ack ----
+
+
+def _consumer(make_client: Callable[[], ferromq.mqtt], client_id: str, manual: bool) -> ferromq.mqtt:
+    """A consumer with a persistent session (5.0: a Session Expiry Interval)."""
+    c = make_client()
+    c.version = 1
+    c.client_id = client_id
+    c.clean_session = False
+    c.config(f"ManualAck={'true' if manual else 'false'}")
+    c.config("SessionExpInterval=300")
+    return c
+
+
+def scenario_manual_ack(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> None:
+    topic = unique("manual-ack")
+    client_id = unique("manual-ack").replace("/", "-")
+    first = _consumer(make_client, client_id, True)
+    assert first.config("ManualAck").lower() == "true"
+    got = record(first, "MessageIn")
+    acks = record(first, "MessageAck")
+    first.connect_to(broker.host, broker.port)
+    first.subscribe(topic, 1)
+    publisher = v5(make_client, broker)
+    for i in range(10):
+        publisher.publish(topic, f"m{i}", qos=1)
+    pump_until(first, lambda: len(got.events) >= 10)
+    assert [e.message for e in got.events] == [f"m{i}" for i in range(10)]
+    pump_for(first, 0.2)
+    assert not [a for a in acks.events if a.direction == 1], "nothing acknowledged before ack()"
+    assert len(first.incoming_messages) == 10
+
+    # Acknowledged out of order: they go out in the order the messages arrived.
+    for e in reversed(got.events[:4]):
+        first.ack(e.packet_id)
+    pump_until(first, lambda: len([a for a in acks.events if a.direction == 1]) >= 4)
+    assert [a.packet_id for a in acks.events if a.direction == 1] == [e.packet_id for e in got.events[:4]]
+    for bad, code in (
+        (got.events[0].packet_id, CODES["BAD_STATE"]),
+        (0, INVALID_ARGUMENT),
+        (1 << 40, INVALID_ARGUMENT),
+    ):
+        with pytest.raises(ferromq.MQTTError) as err:
+            first.ack(bad)
+        assert err.value.code == code, (bad, err.value)
+    unknown = next(i for i in range(1, 65536) if i not in {e.packet_id for e in got.events})
+    with pytest.raises(ferromq.MQTTError) as err:
+        first.ack(unknown)
+    assert err.value.code == CODES["BAD_STATE"]
+
+    # Cut off with six unacknowledged: a new consumer with the same ClientId gets them again.
+    first.disconnect()
+    with pytest.raises(ferromq.MQTTError) as err:
+        first.ack(got.events[4].packet_id)
+    assert err.value.code == CODES["CONNECT_FIRST"]
+    second = _consumer(make_client, client_id, False)
+    again = record(second, "MessageIn")
+    second.connect_to(broker.host, broker.port)
+    pump_until(second, lambda: len(again.events) >= 6)
+    pump_for(second, 0.5)
+    assert [e.message for e in again.events] == [f"m{i}" for i in range(4, 10)], "the six, and none of the four"
+    second.disconnect()
+
+
+async def test_aio_manual_ack(
+    make_aio: Callable[[], ferromq.aio.mqtt],  # noqa: F811 (the fixture)
+    broker: Broker,
+    topic: str,
+) -> None:
+    m = make_aio()
+    m.version = 1
+    m.config("ManualAck=true")
+    got = record(m, "MessageIn")
+    acks = record(m, "MessageAck")
+    await m.connect_to(broker.host, broker.port)
+    await m.subscribe(topic, 2)
+    await m.publish(topic, "held", qos=2)
+    await until(lambda: len(got.events) == 1)
+    assert [e.packet_id for e in m.incoming_messages] == [got.events[0].packet_id]
+    m.ack(got.events[0].packet_id)
+    await until(lambda: any(a.direction == 1 for a in acks.events))
