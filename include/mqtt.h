@@ -15,8 +15,9 @@
  *    NUL-terminated string, `len` readable bytes, a writable out-parameter); one passed to
  *    a *_free function must come from this library, and be freed once.
  *  - Structs only grow at their end. Those the library allocates (mqtt_message, event
- *    structs, ...) need nothing from you; the one you allocate, mqtt_firewall, starts with
- *    `struct_size`, which you set to sizeof(mqtt_firewall).
+ *    structs, ...) need nothing from you; those you allocate, mqtt_firewall and
+ *    mqtt_publish_options, start with `struct_size`, which you set to their sizeof
+ *    (MQTT_PUBLISH_OPTIONS_INIT does it).
  *  - Callbacks (mqtt_on_<event>) run on the thread inside a blocking call or
  *    mqtt_do_events(); the event struct and its pointers are valid only until the callback
  *    returns. A callback may call any function on the same client.
@@ -28,6 +29,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * Every property absent (-1, NULL, 0): the starting point of a mqtt_message_properties
+ * for a publish.
+ */
+#define MQTT_MESSAGE_PROPERTIES_INIT { -1, -1, NULL, NULL, NULL, 0, NULL, 0, -1, NULL, 0 }
+
+/**
+ * QoS 0, not retained, no property, struct_size set: the starting point of a
+ * mqtt_publish_options (`mqtt_publish_options o = MQTT_PUBLISH_OPTIONS_INIT;`).
+ */
+#define MQTT_PUBLISH_OPTIONS_INIT { sizeof(mqtt_publish_options), 0, false, MQTT_MESSAGE_PROPERTIES_INIT }
 
 /**
  * Success.
@@ -63,6 +76,12 @@
  * A QoS other than 0, 1 or 2.
  */
 #define MQTT_ERR_INVALID_QOS 505
+
+/**
+ * The server refused a message with a reason code of 0x80 or above (the message names
+ * it): an acknowledged publish (mqtt_publish_ex with `out`), mqtt_request, mqtt_respond.
+ */
+#define MQTT_ERR_SERVER_REFUSED 506
 
 /**
  * RemotePort cannot change while connected or connecting.
@@ -745,6 +764,69 @@ typedef struct mqtt_message_ack_event {
 typedef void (*mqtt_message_ack_cb)(struct mqtt_t *mqtt, const struct mqtt_message_ack_event *event, void *user_data);
 
 /**
+ * One user property: a name-value pair (UTF-8, NUL-terminated). Names may repeat.
+ */
+typedef struct mqtt_user_property {
+  const char *name;
+  const char *value;
+} mqtt_user_property;
+
+/**
+ * The MQTT 5.0 properties of one message (a PUBLISH): in a message event, what the message
+ * carried; in mqtt_publish_options, what to send. Absent values are -1 (integers) or NULL
+ * (strings, correlation data); lists are a pointer and a length, NULL and 0 when empty.
+ *
+ * To fill one for a publish, start from MQTT_MESSAGE_PROPERTIES_INIT (every value absent):
+ * a struct of zeros would ask for payload format 0, expiry 0 and topic alias 0 (refused).
+ *
+ * In an event the struct and everything it points to belong to the library and are valid
+ * while the callback runs (or until mqtt_message_event_free for a response of
+ * mqtt_request). For a publish the library copies what it needs during the call.
+ *
+ * ABI: a later version adds properties at the end only; existing fields never move.
+ */
+typedef struct mqtt_message_properties {
+  /**
+   * Payload Format Indicator: 0 unspecified bytes, 1 UTF-8 text; -1 when absent.
+   */
+  int payload_format_indicator;
+  /**
+   * Message Expiry Interval in seconds (0..4294967295); -1 when absent.
+   */
+  int64_t message_expiry_interval;
+  /**
+   * Content Type; NULL when absent.
+   */
+  const char *content_type;
+  /**
+   * Response Topic; NULL when absent.
+   */
+  const char *response_topic;
+  /**
+   * Correlation Data: `correlation_data_len` bytes, any values; NULL when absent (an
+   * empty one that is present is a non-NULL pointer with length 0).
+   */
+  const uint8_t *correlation_data;
+  size_t correlation_data_len;
+  /**
+   * The Subscription Identifiers of the subscriptions a received message matched. Only a
+   * server sends them: a publish that sets any is refused with 10022.
+   */
+  const uint32_t *subscription_identifiers;
+  size_t subscription_identifiers_len;
+  /**
+   * Topic Alias (1..65535); -1 when absent. A received message's alias is resolved by
+   * the library, which gives the full topic.
+   */
+  int topic_alias;
+  /**
+   * User Properties in the order the message carried them, repeated names kept.
+   */
+  const struct mqtt_user_property *user_properties;
+  size_t user_properties_len;
+} mqtt_message_properties;
+
+/**
  * MessageIn and MessageOut: one message received, or one message sent. The struct, the topic
  * and both payload pointers are valid only while the callback runs.
  */
@@ -778,6 +860,12 @@ typedef struct mqtt_message_event {
    * The DUP flag.
    */
   bool duplicate;
+  /**
+   * The MQTT 5.0 properties of this very message: what the server sent (MessageIn) or
+   * what we sent (MessageOut). Never NULL: under MQTT 3.1.1, or when the message had
+   * none, every value in it is absent. Valid, like the rest, while the callback runs.
+   */
+  const struct mqtt_message_properties *properties;
 } mqtt_message_event;
 
 /**
@@ -876,6 +964,57 @@ typedef void (*mqtt_notify_cb)(void *user_data);
  * A wait check (see mqtt_set_wait_check): non-zero ends the wait it is called from.
  */
 typedef int (*mqtt_wait_check_cb)(struct mqtt_t *mqtt, void *user_data);
+
+/**
+ * The options of one publish (mqtt_publish_ex, mqtt_request, mqtt_respond). They apply to
+ * that message only: the Retain, Duplicate and OutgoingMessageProperties settings are
+ * neither read nor changed, so threads publishing at once cannot mix their options.
+ *
+ * You allocate it. Start from MQTT_PUBLISH_OPTIONS_INIT, which sets `struct_size` and
+ * marks every property absent, then set what you need:
+ * `mqtt_publish_options o = MQTT_PUBLISH_OPTIONS_INIT; o.qos = 1;
+ * o.properties.content_type = "text/plain";`. The library copies what it needs during
+ * the call.
+ *
+ * ABI: the library reads only the `struct_size` bytes you declared; a later version adds
+ * fields at the end.
+ */
+typedef struct mqtt_publish_options {
+  /**
+   * `sizeof(mqtt_publish_options)` as your header declares it; a smaller value than this
+   * version's first layout fails with 10022.
+   */
+  size_t struct_size;
+  /**
+   * 0, 1 or 2 (505 otherwise).
+   */
+  int qos;
+  /**
+   * Publish as a retained message.
+   */
+  bool retain;
+  /**
+   * The MQTT 5.0 properties to send (MQTT 5.0 only: under 3.1.1 any property is refused
+   * with 10022). `subscription_identifiers` must stay empty: only a server sets them.
+   */
+  struct mqtt_message_properties properties;
+} mqtt_publish_options;
+
+/**
+ * The outcome of an acknowledged publish.
+ */
+typedef struct mqtt_delivered {
+  /**
+   * The packet identifier the message went with; -1 for QoS 0.
+   */
+  int packet_id;
+  /**
+   * The acknowledgement's reason code: 0, or 16 (0x10, no matching subscribers, a
+   * success); always 0 for QoS 0 and under MQTT 3.1.1. A refusing one (0x80 and above)
+   * is not an outcome but the error 506 (MQTT_ERR_SERVER_REFUSED).
+   */
+  int reason_code;
+} mqtt_delivered;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1484,6 +1623,87 @@ int mqtt_set_event_notifier(struct mqtt_t *mqtt, mqtt_notify_cb notify, void *us
  * Returns 0, or 10022 if `mqtt` is NULL.
  */
 int mqtt_set_wait_check(struct mqtt_t *mqtt, mqtt_wait_check_cb check, void *user_data);
+
+/**
+ * Publish `length` bytes from `data` (copied; NULL allowed when `length` is 0) to `topic`
+ * with the options `opts` (NULL: QoS 0, not retained, no properties), which apply to this
+ * message only. Safe from many threads at once, each with its own options.
+ *
+ * With `out` NULL it returns once the message is accepted, as mqtt_publish_data does. With
+ * `out` given it then waits, firing this client's callbacks on this thread, until the
+ * message is complete for its QoS — written (QoS 0), PUBACK (1), PUBCOMP (2) — and fills
+ * `*out` with its packet id and reason code. That wait is bounded by Timeout (no bound
+ * when Timeout is 0); `*out` is untouched on failure.
+ *
+ * Errors, before anything is sent: 10022 for a NULL topic, a `struct_size` that is too
+ * small, or a property that cannot be published (a value out of range, a Subscription
+ * Identifier, any property under MQTT 3.1.1; the message names it); 502 bad topic, 505
+ * bad QoS. While waiting: 506 (MQTT_ERR_SERVER_REFUSED) when the server refuses the
+ * message (reason code 0x80 or above, named in the message), the connection's error when
+ * it ends first, 201 after Timeout. Otherwise as mqtt_publish_data.
+ */
+int mqtt_publish_ex(struct mqtt_t *mqtt, const char *topic, const uint8_t *data, size_t length, const struct mqtt_publish_options *opts, struct mqtt_delivered *out);
+
+/**
+ * Answer a request: publish `length` bytes from `data` to the request's ResponseTopic with
+ * its CorrelationData, and the options `opts` (NULL: QoS 0, no other property). `request`
+ * is the event of a MessageIn callback (or a response from mqtt_request); only its topic
+ * and `properties` are read, during the call, so it may also be a struct you filled.
+ * `out` as in mqtt_publish_ex (NULL: return once accepted).
+ *
+ * Errors: 10022 for a NULL `request`, or a request without ResponseTopic (it is not a
+ * request); then as mqtt_publish_ex.
+ */
+int mqtt_respond(struct mqtt_t *mqtt, const struct mqtt_message_event *request, const uint8_t *data, size_t length, const struct mqtt_publish_options *opts, struct mqtt_delivered *out);
+
+/**
+ * Send a request and wait for its response (MQTT 5.0 request/response): publishes `length`
+ * bytes from `data` to `topic` with the options `opts` (NULL: QoS 0, no properties) plus
+ * a ResponseTopic and a CorrelationData of the library's, and waits — firing this client's
+ * callbacks on this thread — for the message that answers it, at most `timeout_ms`
+ * milliseconds. Many requests may be in flight at once, from many threads.
+ *
+ * The response topic is the server's Response Information when its CONNACK gave one,
+ * else one of the client's own; it is subscribed once per connection (QoS 0) and shared by
+ * every request. The response is not also delivered as MessageIn.
+ *
+ * Ownership: on success `*response` receives a new mqtt_message_event (its `properties`
+ * included) that the caller owns and frees with mqtt_message_event_free. On failure it is
+ * untouched.
+ *
+ * Errors: 10022 for a NULL `response`, a negative `timeout_ms`, MQTT 3.1.1 (requests need
+ * 5.0), or options that set `response_topic` or `correlation_data` (the request sets its
+ * own: use mqtt_publish_ex to send them by hand); 201 when no response came in time (the
+ * request's place is freed); 506 when the server refuses the request; 1117 not connected;
+ * otherwise as mqtt_publish_ex.
+ */
+int mqtt_request(struct mqtt_t *mqtt, const char *topic, const uint8_t *data, size_t length, int timeout_ms, const struct mqtt_publish_options *opts, struct mqtt_message_event **response);
+
+/**
+ * Free a response from mqtt_request, with everything it points to (its properties too).
+ * NULL is ignored. Only for events the library handed to you this way: never for the
+ * event of a callback.
+ */
+void mqtt_message_event_free(struct mqtt_message_event *event);
+
+/**
+ * Acknowledge the incoming QoS 1/2 message with `packet_id` (the `packet_id` of its
+ * MessageIn event) when the ManualAck config setting is on (`mqtt_config(m,
+ * "ManualAck=true", NULL)`): the application is done with it, so the server may forget it.
+ *
+ * Under ManualAck a QoS 1/2 message is delivered as soon as it arrives and its PUBACK
+ * (QoS 1) or PUBREC (QoS 2) waits for this call. Acknowledgements go out in the order the
+ * messages arrived: acknowledging a later message first holds it back until the earlier
+ * ones are acknowledged too. MessageAck fires when the acknowledgement is complete, and the
+ * message then leaves IncomingMessages. Unacknowledged messages count against our Receive
+ * Maximum (5.0) and are not kept in the session when the connection ends: the server sends
+ * them again on the next connection of a persistent session. May be called from a callback.
+ *
+ * Errors, sending nothing: 10022 for an id outside 1..65535; 1117 when not connected; 211
+ * (MQTT_ERR_BAD_STATE) when no message with that id waits for acknowledgement (unknown,
+ * acknowledged already, from a connection that has ended, or ManualAck off).
+ */
+int mqtt_ack(struct mqtt_t *mqtt, int packet_id);
 
 /**
  * Free a string the library handed out (through a `char **` out-parameter). NULL is

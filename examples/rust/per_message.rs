@@ -44,8 +44,13 @@ fn main() -> Result<(), ferromq::Error> {
             ..Properties::default()
         },
     };
-    let acked = client.publish_with("examples/temperature", "21.5", &options)?.wait()?;
-    println!("PUBACK: packet {} reason {}", acked.packet_id, acked.reason_code);
+    let acked = client
+        .publish_with("examples/temperature", "21.5", &options)?
+        .wait()?;
+    println!(
+        "PUBACK: packet {} reason {}",
+        acked.packet_id, acked.reason_code
+    );
 
     // A request: the response topic, correlation data and the subscription are ours.
     let answer = client.request(&service, "now?", Duration::from_secs(10), &options)?;

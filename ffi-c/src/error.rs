@@ -23,6 +23,9 @@ pub const MQTT_ERR_INVALID_TOPIC_FILTER: c_int = 503;
 pub const MQTT_ERR_MALFORMED: c_int = 504;
 /// A QoS other than 0, 1 or 2.
 pub const MQTT_ERR_INVALID_QOS: c_int = 505;
+/// The server refused a message with a reason code of 0x80 or above (the message names
+/// it): an acknowledged publish (mqtt_publish_ex with `out`), mqtt_request, mqtt_respond.
+pub const MQTT_ERR_SERVER_REFUSED: c_int = 506;
 /// RemotePort cannot change while connected or connecting.
 pub const MQTT_ERR_REMOTE_PORT_LOCKED: c_int = 100;
 /// RemoteHost cannot change while connected or connecting.

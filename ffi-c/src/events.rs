@@ -5,6 +5,7 @@
 //! you keep.
 
 use crate::handle::{handle, mqtt_t};
+use crate::message_properties::{mqtt_message_properties, properties_ptr, PropertiesOut};
 use crate::panic::guard;
 use crate::ptr::cstring;
 use ferromq::{Error, Event, MessageEvent, Mqtt};
@@ -89,6 +90,10 @@ pub struct mqtt_message_event {
     pub retained: bool,
     /// The DUP flag.
     pub duplicate: bool,
+    /// The MQTT 5.0 properties of this very message: what the server sent (MessageIn) or
+    /// what we sent (MessageOut). Never NULL: under MQTT 3.1.1, or when the message had
+    /// none, every value in it is absent. Valid, like the rest, while the callback runs.
+    pub properties: *const mqtt_message_properties,
 }
 
 /// SSLServerAuthentication: the server presented its certificate.
@@ -521,22 +526,35 @@ fn fire_message(me: *mut mqtt_t, slot: Slot<mqtt_message_cb>, e: &MessageEvent) 
     // Kept as bytes (not CString) because the payload may hold NUL bytes. One copy, sized
     // for the terminator up front: large payloads arrive at tens of thousands per second.
     let message = text_form(&e.message);
-    let message_len = message.len() - 1;
-    let c = mqtt_message_event {
+    // None (nothing built) for a message without properties.
+    let properties = PropertiesOut::new(&e.properties);
+    let c = message_struct(e, &topic, &message, properties_ptr(&properties));
+    // SAFETY: the C callback was registered for this event; every pointer in `c` (payload
+    // and properties included, owned by `e`, `properties` or static) lives until it returns.
+    unsafe { cb(me, &c, slot.data()) }
+}
+
+/// The C struct of a message event whose text copies are `topic` and `message` (from
+/// `text_form`); its pointers lead into those, into `e` and to `properties`.
+pub(crate) fn message_struct(
+    e: &MessageEvent,
+    topic: &CString,
+    message: &[u8],
+    properties: *const mqtt_message_properties,
+) -> mqtt_message_event {
+    mqtt_message_event {
         packet_id: e.packet_id,
         topic: topic.as_ptr(),
         qos: e.qos,
         message: message.as_ptr().cast(),
-        message_len,
+        message_len: message.len() - 1,
         // An empty payload may have a dangling but non-NULL pointer: fine with length 0.
         message_b: e.message.as_ptr(),
         message_b_len: e.message.len(),
         retained: e.retained,
         duplicate: e.duplicate,
-    };
-    // SAFETY: the C callback was registered for this event; every pointer in `c` (payload
-    // included, owned by `e`) lives until it returns.
-    unsafe { cb(me, &c, slot.data()) }
+        properties,
+    }
 }
 
 /// Common body of every mqtt_on_* function.

@@ -33,7 +33,15 @@ mod firewall;
 
 mod messages;
 
+mod message_properties;
+
 mod events;
+
+mod publish_ex;
+
+mod request;
+
+mod ack;
 
 mod strings;
 
@@ -41,13 +49,17 @@ mod panic;
 
 mod ptr;
 
+pub use ack::*;
 pub use certificate::*;
 pub use error::*;
 pub use events::*;
 pub use firewall::*;
 pub use handle::*;
+pub use message_properties::*;
 pub use messages::*;
 pub use methods::*;
 pub use props::*;
+pub use publish_ex::*;
+pub use request::*;
 pub use settings::*;
 pub use strings::*;

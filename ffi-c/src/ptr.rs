@@ -45,6 +45,17 @@ pub(crate) fn bytes_in<'a>(
     func: &str,
     what: &str,
 ) -> Result<&'a [u8], Error> {
+    slice_in(ptr, len, func, what)
+}
+
+/// Borrow an array of `len` values (pointer + length from C). NULL is allowed only with
+/// `len == 0` (an empty array).
+pub(crate) fn slice_in<'a, T>(
+    ptr: *const T,
+    len: usize,
+    func: &str,
+    what: &str,
+) -> Result<&'a [T], Error> {
     if ptr.is_null() {
         if len == 0 {
             return Ok(&[]);
@@ -53,12 +64,14 @@ pub(crate) fn bytes_in<'a>(
             "{func}: {what} is NULL but its length is {len}"
         )));
     }
-    if len > isize::MAX as usize {
+    let fits = matches!(len.checked_mul(size_of::<T>()), Some(n) if n <= isize::MAX as usize);
+    if !fits {
         return Err(invalid(format!(
             "{func}: length {len} of {what} is too large"
         )));
     }
-    // SAFETY: not NULL, len fits isize, and the contract: `len` readable bytes valid for the call.
+    // SAFETY: not NULL, the size fits isize, and the contract: `len` readable, aligned values
+    // of the parameter's type, valid for the call.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 

@@ -1,8 +1,10 @@
 //! include/mqtt.h (cbindgen's output of this crate) against the core's description
 //! (docs/description.md): every described event field and MQTTMessage field is in the C
-//! struct with the C type its value kind takes, and every MQTT_ERR_* constant is the core's
-//! code of the same name.
+//! struct with the C type its value kind takes, `mqtt_message_properties` holds exactly the
+//! core's message properties (`PropertyId::message_properties()`) in their order, and every
+//! MQTT_ERR_* constant is the core's code of the same name.
 
+use ferromq::codec::{PropertyId, PropertyType};
 use ferromq::{FieldDesc, ValueKind, ERROR_CODES, EVENT_KINDS, MESSAGE_FIELDS};
 use std::collections::HashMap;
 
@@ -66,7 +68,65 @@ fn c_fields(f: &FieldDesc) -> Vec<(String, &'static str)> {
             (format!("{n}_b"), "const uint8_t *"),
             (format!("{n}_b_len"), "size_t"),
         ],
+        ValueKind::Properties => vec![(n.into(), "const struct mqtt_message_properties *")],
     }
+}
+
+/// The C fields a message property becomes: (name, C type, value when absent in
+/// MQTT_MESSAGE_PROPERTIES_INIT). Integers are signed and wide enough for -1 (absent).
+fn property_fields(id: PropertyId) -> Vec<(String, &'static str, &'static str)> {
+    let n = id.field_name();
+    match id.data_type() {
+        PropertyType::Byte | PropertyType::TwoByteInteger => vec![(n.into(), "int", "-1")],
+        PropertyType::FourByteInteger => vec![(n.into(), "int64_t", "-1")],
+        PropertyType::VariableByteInteger => vec![
+            (n.into(), "const uint32_t *", "NULL"),
+            (format!("{n}_len"), "size_t", "0"),
+        ],
+        PropertyType::Utf8String => vec![(n.into(), "const char *", "NULL")],
+        PropertyType::BinaryData => vec![
+            (n.into(), "const uint8_t *", "NULL"),
+            (format!("{n}_len"), "size_t", "0"),
+        ],
+        PropertyType::Utf8StringPair => vec![
+            (n.into(), "const struct mqtt_user_property *", "NULL"),
+            (format!("{n}_len"), "size_t", "0"),
+        ],
+    }
+}
+
+#[test]
+fn header_message_properties_are_the_cores_in_order() {
+    let h = header();
+    let structs = structs(&h);
+    let have = &structs["mqtt_message_properties"];
+    let want: Vec<_> = PropertyId::message_properties()
+        .flat_map(property_fields)
+        .collect();
+    let have_names: Vec<_> = have.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let want_names: Vec<_> = want.iter().map(|(n, t, _)| (n.as_str(), *t)).collect();
+    assert_eq!(have_names, want_names, "mqtt_message_properties");
+    // The initializer marks each of them absent, positionally.
+    let line = h
+        .lines()
+        .find_map(|l| l.strip_prefix("#define MQTT_MESSAGE_PROPERTIES_INIT "))
+        .expect("MQTT_MESSAGE_PROPERTIES_INIT");
+    let values: Vec<_> = line
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let absent: Vec<_> = want.iter().map(|(_, _, v)| *v).collect();
+    assert_eq!(values, absent, "MQTT_MESSAGE_PROPERTIES_INIT");
+    // The options' initializer lists its fields up to the properties, which it leaves absent.
+    let options = &structs["mqtt_publish_options"];
+    let names: Vec<_> = options.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["struct_size", "qos", "retain", "properties"]);
+    assert!(h.contains(
+        "#define MQTT_PUBLISH_OPTIONS_INIT { sizeof(mqtt_publish_options), 0, false, MQTT_MESSAGE_PROPERTIES_INIT }"
+    ));
 }
 
 /// `SslServerAuthenticationEvent` -> `mqtt_ssl_server_authentication_event`.

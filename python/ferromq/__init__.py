@@ -16,6 +16,11 @@ get one event object whose fields are snake_case (``topic``, ``qos``, ``message`
 tuples of read-only :class:`MQTTMessage`; :func:`config_settings` lists what ``config()``
 answers.
 
+Per message (MQTT 5.0): ``publish(topic, payload, qos=0, retain=False, properties=None)``
+gives one message its own options and returns (or, asyncio, completes with) its
+:class:`Delivered` acknowledgement; ``request()`` / ``respond()`` do request/response;
+``MessageEvent.properties`` is the :class:`MessageProperties` of each received message.
+
 TLS and proxies: ``ssl_enabled``, ``ssl_cert``, ``ssl_accept_server_cert``,
 ``ssl_server_cert`` (values of :class:`Certificate`) and ``firewall`` (a
 :class:`Firewall`).
@@ -32,13 +37,16 @@ from ._native import (
     ConfigSetting,
     ConnectedEvent,
     ConnectionStatusEvent,
+    Delivered,
     DisconnectedEvent,
     ErrorEvent,
     Firewall,
     LogEvent,
     MessageAckEvent,
     MessageEvent,
+    MessageProperties,
     MQTTMessage,
+    PublishProperties,
     ReadyToSendEvent,
     SSLServerAuthenticationEvent,
     SSLStatusEvent,
@@ -56,6 +64,7 @@ __all__ = [
     "ConfigSetting",
     "ConnectedEvent",
     "ConnectionStatusEvent",
+    "Delivered",
     "DisconnectedEvent",
     "ErrorEvent",
     "Firewall",
@@ -64,6 +73,8 @@ __all__ = [
     "MQTTMessage",
     "MessageAckEvent",
     "MessageEvent",
+    "MessageProperties",
+    "PublishProperties",
     "ReadyToSendEvent",
     "SSLServerAuthenticationEvent",
     "SSLStatusEvent",

@@ -1,7 +1,22 @@
 """Type stubs for ferromq._native, the Rust extension behind ferromq.mqtt and ferromq.aio.mqtt."""
 
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Literal, Optional, Tuple, TypeVar, Union, final, overload
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    TypeVar,
+    Union,
+    final,
+    overload,
+)
 
 from typing_extensions import Self
 
@@ -221,6 +236,70 @@ class Firewall:
     user: str
     def __eq__(self, other: object) -> bool: ...
 
+@final
+class MessageProperties:
+    """The MQTT 5.0 properties of one message (MessageEvent.properties): what the server
+    sent for MessageIn, what we sent for MessageOut. Read-only; an absent property is None,
+    a repeatable one a list (empty when absent). False when the message has none (every
+    3.1.1 message). Pass it as a publish's ``properties`` to forward them (without the
+    subscription identifiers and the topic alias, which belong to the connection it came
+    on)."""
+    @property
+    def payload_format_indicator(self) -> Optional[int]:
+        """0 unspecified bytes, 1 UTF-8 text."""
+    @property
+    def message_expiry_interval(self) -> Optional[int]:
+        """Seconds left until the server drops the message."""
+    @property
+    def content_type(self) -> Optional[str]: ...
+    @property
+    def response_topic(self) -> Optional[str]: ...
+    @property
+    def correlation_data(self) -> Optional[bytes]: ...
+    @property
+    def subscription_identifiers(self) -> List[int]:
+        """The identifiers of the subscriptions the message matched (received only)."""
+    @property
+    def topic_alias(self) -> Optional[int]: ...
+    @property
+    def user_properties(self) -> List[Tuple[str, str]]:
+        """(name, value) pairs in the order they came; a name may repeat."""
+    def to_dict(self) -> Dict[str, Any]:
+        """Every property by name (None or [] when absent)."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+
+class PublishProperties(TypedDict, total=False):
+    """The MQTT 5.0 properties one publish may be given (publish, request, respond). Values
+    of the wrong Python type raise TypeError; an unknown name, or a value the property does
+    not take, raises MQTTError 10022 naming it. None leaves a property out."""
+
+    payload_format_indicator: int
+    message_expiry_interval: int
+    content_type: str
+    response_topic: str
+    correlation_data: Union[bytes, bytearray, memoryview, str]
+    topic_alias: int
+    user_properties: Union[Sequence[Tuple[str, str]], Dict[str, Union[str, List[str]]]]
+
+_Properties = Union[PublishProperties, MessageProperties]
+_AnyPayload = Union[str, bytes, bytearray, memoryview]
+
+@final
+class Delivered:
+    """A publish that completed for its QoS: written (QoS 0), acknowledged by PUBACK (QoS 1)
+    or PUBCOMP (QoS 2)."""
+    def __init__(self, packet_id: int, reason_code: int) -> None: ...
+    @property
+    def packet_id(self) -> int:
+        """-1 for QoS 0."""
+    @property
+    def reason_code(self) -> int:
+        """0, or 16 (no matching subscribers): both successes. A refusal raises 506 instead."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
 _EventName = Literal[
     "Connected",
     "ConnectionStatus",
@@ -335,6 +414,9 @@ class MessageEvent:
     def retained(self) -> bool: ...
     @property
     def duplicate(self) -> bool: ...
+    @property
+    def properties(self) -> MessageProperties:
+        """The MQTT 5.0 properties of this very message (empty under 3.1.1)."""
 
 @final
 class ReadyToSendEvent:
@@ -474,6 +556,11 @@ class _Client:
         SessionStateFile set, that file is read and `state` ignored. Bad text: 10022, nothing
         loaded; unreadable file: 302; while connected or connecting: 211. A plain method on
         both classes."""
+    def ack(self, packet_id: int) -> None:
+        """With config("ManualAck=true"): acknowledge incoming QoS 1/2 message `packet_id`
+        (its MessageEvent.packet_id) once it is processed; acknowledgements go out in the
+        order the messages arrived. A plain method on both classes: it does not wait. 211
+        when no message with that id waits for it, 1117 when not connected."""
     def config(self, setting: str) -> str:
         """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
     @overload
@@ -521,6 +608,62 @@ class mqtt(_Client):
         """Publish text; returns once the message is in the send buffer."""
     def publish_data(self, topic: str, qos: int, data: _Payload) -> None:
         """Publish bytes/bytearray/memoryview; returns once in the send buffer."""
+    @overload
+    def publish(
+        self,
+        topic: str,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+        wait: Literal[True] = True,
+    ) -> Delivered:
+        """Publish one message with its own QoS, retain flag and MQTT 5.0 properties (the
+        client-wide settings stay as they are); safe from many threads. Waits for the
+        acknowledgement (PUBACK / PUBCOMP; written for QoS 0) and returns its Delivered;
+        with wait=False returns None once accepted. 506 when the server refuses it."""
+    @overload
+    def publish(
+        self,
+        topic: str,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+        *,
+        wait: Literal[False],
+    ) -> None: ...
+    @overload
+    def publish(
+        self,
+        topic: str,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+        wait: bool = True,
+    ) -> Optional[Delivered]: ...
+    def request(
+        self,
+        topic: str,
+        payload: _AnyPayload,
+        timeout: float = 10.0,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+    ) -> MessageEvent:
+        """Send a request (MQTT 5.0) and return the message that answers it; 201 after
+        `timeout` seconds. The properties must not set response_topic or correlation_data."""
+    def respond(
+        self,
+        request: MessageEvent,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+    ) -> Delivered:
+        """Answer a received request: publish to its ResponseTopic with its CorrelationData
+        and wait for the acknowledgement. 10022 when it has no ResponseTopic."""
     def do_events(self) -> None:
         """Fire pending events; waits up to 0.1 s when none is pending."""
     def __enter__(self) -> Self: ...
@@ -540,3 +683,31 @@ class _AioClient(_Client):
     def _unsubscribe(self, fut: object, topic_filter: str) -> None: ...
     def _publish_message(self, fut: object, topic: str, qos: int, message: str) -> None: ...
     def _publish_data(self, fut: object, topic: str, qos: int, data: _Payload) -> None: ...
+    def _publish(
+        self,
+        fut: object,
+        topic: str,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+    ) -> None: ...
+    def _request(
+        self,
+        fut: object,
+        topic: str,
+        payload: _AnyPayload,
+        timeout: float = 10.0,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+    ) -> None: ...
+    def _respond(
+        self,
+        fut: object,
+        request: MessageEvent,
+        payload: _AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: Optional[_Properties] = None,
+    ) -> None: ...

@@ -24,6 +24,8 @@ from ._native import _AioClient, _interrupted_error
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._native import Delivered, MessageEvent, MessageProperties, PublishProperties
+
 __all__ = ["mqtt"]
 
 # One loop callback fires at most this many events, for at most this long (a handler's own
@@ -33,6 +35,8 @@ _BATCH = 256
 _SLICE = 0.05
 
 Payload = Union[bytes, bytearray, memoryview]
+# What the per-message calls take: text (sent as UTF-8) as well.
+AnyPayload = Union[str, bytes, bytearray, memoryview]
 
 
 def _unwatch(loop: asyncio.AbstractEventLoop, rsock: socket.socket) -> None:
@@ -79,7 +83,7 @@ def _readable(ref: "weakref.ref[mqtt]", loop: asyncio.AbstractEventLoop, rsock: 
         client._dispatch()
 
 
-def _forget(pending: "dict[asyncio.Future[None], str]", fut: "asyncio.Future[None]") -> None:
+def _forget(pending: "dict[asyncio.Future[Any], str]", fut: "asyncio.Future[Any]") -> None:
     pending.pop(fut, None)
 
 
@@ -98,7 +102,11 @@ class mqtt(_AioClient):
     futures of the calls in progress with :class:`ferromq.MQTTError` 301.
     ``save_session()`` and ``restore_session()`` are plain methods too, as on
     :class:`ferromq.mqtt`: they only copy the client-side session to or from text (and
-    the SessionStateFile), without waiting for the network.
+    the SessionStateFile), without waiting for the network. So is ``ack()`` (ManualAck).
+
+    Per message (MQTT 5.0): ``publish()`` completes with the :class:`ferromq.Delivered` of
+    the message's acknowledgement, ``request()`` with the answering MessageEvent, and
+    ``respond()`` answers a received request.
 
     Methods return an :class:`asyncio.Future`: the operation starts when the method is
     called and the future completes when the blocking method would have returned (CONNACK,
@@ -116,7 +124,7 @@ class mqtt(_AioClient):
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._tasks: "set[asyncio.Future[Any]]" = set()
         # The futures of calls still running, with what each waits for (for interrupt()).
-        self._pending: "dict[asyncio.Future[None], str]" = {}
+        self._pending: "dict[asyncio.Future[Any], str]" = {}
         self._finalizer: Optional[weakref.finalize[..., mqtt]] = None
         self._closed = False
         # The next round of dispatch when events were left over (see _dispatch).
@@ -164,7 +172,7 @@ class mqtt(_AioClient):
                 {"message": "exception in a ferromq event handler task", "exception": task.exception(), "client": self}
             )
 
-    def _call(self, what: str, op: Callable[..., None], *args: Any) -> "asyncio.Future[None]":
+    def _call(self, what: str, op: Callable[..., None], *args: Any) -> "asyncio.Future[Any]":
         fut = self._bind().create_future()
         op(fut, *args)
         self._pending[fut] = what
@@ -172,7 +180,7 @@ class mqtt(_AioClient):
         fut.add_done_callback(functools.partial(_forget, self._pending))
         return fut
 
-    def _fail_pending(self, pending: "list[tuple[asyncio.Future[None], str]]") -> None:
+    def _fail_pending(self, pending: "list[tuple[asyncio.Future[Any], str]]") -> None:
         for fut, what in pending:
             if not fut.done():
                 fut.set_exception(_interrupted_error(what))
@@ -253,6 +261,58 @@ class mqtt(_AioClient):
     def publish_data(self, topic: str, qos: int, data: Payload) -> "asyncio.Future[None]":
         """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
         return self._call("publishing", self._publish_data, topic, qos, data)
+
+    def publish(
+        self,
+        topic: str,
+        payload: AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
+    ) -> "asyncio.Future[Delivered]":
+        """Publish one message with its own QoS, retain flag and MQTT 5.0 properties (the
+        client-wide settings are neither read nor changed); completes with its
+        :class:`ferromq.Delivered` once it is complete for its QoS (written, PUBACK,
+        PUBCOMP), or fails with MQTTError (506 when the server refuses it)."""
+        return self._call(
+            "waiting for the publish's acknowledgement", self._publish, topic, payload, qos, retain, properties
+        )
+
+    def request(
+        self,
+        topic: str,
+        payload: AnyPayload,
+        timeout: float = 10.0,
+        qos: int = 0,
+        retain: bool = False,
+        properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
+    ) -> "asyncio.Future[MessageEvent]":
+        """Send a request (MQTT 5.0) and complete with the MessageEvent that answers it;
+        MQTTError 201 after ``timeout`` seconds. Many may be in flight at once."""
+        return self._call(
+            "waiting for the response to a request",
+            self._request,
+            topic,
+            payload,
+            timeout,
+            qos,
+            retain,
+            properties,
+        )
+
+    def respond(
+        self,
+        request: "MessageEvent",
+        payload: AnyPayload,
+        qos: int = 0,
+        retain: bool = False,
+        properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
+    ) -> "asyncio.Future[Delivered]":
+        """Answer a received request: publish to its ResponseTopic with its CorrelationData;
+        completes with the Delivered of that publish."""
+        return self._call(
+            "waiting for the publish's acknowledgement", self._respond, request, payload, qos, retain, properties
+        )
 
     async def __aenter__(self) -> Self:
         return self

@@ -12,7 +12,9 @@
 
 use crate::client::{payload, qos_arg, Client};
 use crate::error::{to_i32, to_py_err};
+use crate::events;
 use crate::handlers::Handlers;
+use crate::publish::{any_payload, options, timeout_arg, Delivered};
 use ferromq::Mqtt;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
@@ -23,7 +25,32 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-type Finished = (Py<PyAny>, ferromq::Result<()>);
+/// What a finished call resolves its future with, made into Python on the loop's thread.
+enum Answer {
+    Nothing,
+    Delivered(ferromq::Delivered),
+    Message(ferromq::MessageEvent),
+}
+
+impl From<()> for Answer {
+    fn from(_: ()) -> Self {
+        Answer::Nothing
+    }
+}
+
+impl From<ferromq::Delivered> for Answer {
+    fn from(d: ferromq::Delivered) -> Self {
+        Answer::Delivered(d)
+    }
+}
+
+impl From<ferromq::MessageEvent> for Answer {
+    fn from(m: ferromq::MessageEvent) -> Self {
+        Answer::Message(m)
+    }
+}
+
+type Finished = (Py<PyAny>, ferromq::Result<Answer>);
 
 /// What `_pump` hands back to aio.py: (handler exceptions, awaitables, more to come).
 type Pumped = (Vec<Py<PyAny>>, Vec<Py<PyAny>>, bool);
@@ -61,14 +88,14 @@ pub struct AioClient {
 
 impl AioClient {
     /// Run a core future on the core's runtime; its result resolves `fut` on the loop.
-    fn spawn(
+    fn spawn<T: Into<Answer>>(
         &self,
         fut: Py<PyAny>,
-        work: impl Future<Output = ferromq::Result<()>> + Send + 'static,
+        work: impl Future<Output = ferromq::Result<T>> + Send + 'static,
     ) {
         let link = self.link.clone();
         ferromq::driver::runtime().spawn(async move {
-            let r = work.await;
+            let r = work.await.map(Into::into);
             link.finished.lock().push((fut, r));
             link.poke();
         });
@@ -77,12 +104,17 @@ impl AioClient {
 
 /// Complete one asyncio future with a core result, unless it is already done (a cancelled
 /// await leaves a done future behind; its result has nowhere to go).
-fn resolve(py: Python<'_>, fut: &Bound<'_, PyAny>, r: ferromq::Result<()>) -> PyResult<()> {
+fn resolve(py: Python<'_>, fut: &Bound<'_, PyAny>, r: ferromq::Result<Answer>) -> PyResult<()> {
     if fut.call_method0("done")?.is_truthy()? {
         return Ok(());
     }
     match r {
-        Ok(()) => fut.call_method1("set_result", (py.None(),))?,
+        Ok(Answer::Nothing) => fut.call_method1("set_result", (py.None(),))?,
+        Ok(Answer::Delivered(d)) => fut.call_method1("set_result", (Delivered::from(d),))?,
+        Ok(Answer::Message(m)) => {
+            let m = events::to_py(py, &ferromq::Event::MessageIn(m))?;
+            fut.call_method1("set_result", (m,))?
+        }
         Err(e) => fut.call_method1("set_exception", (to_py_err(py, e).into_value(py),))?,
     };
     Ok(())
@@ -237,6 +269,66 @@ impl AioClient {
         // The core hands the message over at call time when it can, and queues it in
         // call order when it cannot, so publishes keep their order without a queue here.
         self.spawn(fut, self.inner.publish_data_async(topic, qos, data));
+        Ok(())
+    }
+
+    #[pyo3(signature = (fut, topic, payload, qos = 0, retain = false, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _publish(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        topic: &str,
+        payload: &Bound<'_, PyAny>,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        self.spawn(fut, self.inner.publish_with_async(topic, data, &options));
+        Ok(())
+    }
+
+    #[pyo3(signature = (fut, topic, payload, timeout = 10.0, qos = 0, retain = false, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _request(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        topic: &str,
+        payload: &Bound<'_, PyAny>,
+        timeout: f64,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let timeout = timeout_arg(py, timeout)?;
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        self.spawn(
+            fut,
+            self.inner.request_async(topic, data, timeout, &options),
+        );
+        Ok(())
+    }
+
+    #[pyo3(signature = (fut, request, payload, qos = 0, retain = false, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _respond(
+        &self,
+        py: Python<'_>,
+        fut: Py<PyAny>,
+        request: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let request = events::message_event(request)?;
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        self.spawn(fut, self.inner.respond_async(&request, data, &options));
         Ok(())
     }
 }

@@ -7,7 +7,8 @@
 use crate::client::{payload, qos_arg, Client};
 use crate::error::{to_i32, to_py_err};
 use crate::handlers::{self, Handlers};
-use crate::stop;
+use crate::publish::{any_payload, options, timeout_arg, Delivered};
+use crate::{events, stop};
 use ferromq::{Event, Mqtt};
 use pyo3::prelude::*;
 use pyo3::types::PyAny;
@@ -186,6 +187,77 @@ impl Blocking {
         let qos = qos_arg(py, qos)?;
         let data = payload(data)?;
         blocking(py, || self.inner.publish_data(topic, qos, data))
+    }
+
+    /// Publish one message with its own QoS, retain flag and MQTT 5.0 properties (a dict
+    /// keyed by the property names, or a received message's MessageProperties), leaving the
+    /// client-wide settings alone; safe from many threads at once. With `wait`, returns
+    /// the Delivered of its acknowledgement (written for QoS 0, PUBACK, PUBCOMP); without,
+    /// returns None once the message is accepted, as publish_data does.
+    #[pyo3(signature = (topic, payload, qos = 0, retain = false, properties = None, wait = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn publish(
+        &self,
+        py: Python<'_>,
+        topic: &str,
+        payload: &Bound<'_, PyAny>,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+        wait: bool,
+    ) -> PyResult<Option<Delivered>> {
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        let done = blocking(py, || {
+            let delivery = self.inner.publish_with(topic, data, &options)?;
+            if wait {
+                delivery.wait().map(Some)
+            } else {
+                Ok(None)
+            }
+        })?;
+        Ok(done.map(Delivered::from))
+    }
+
+    /// Send a request (MQTT 5.0): publish with a ResponseTopic and a CorrelationData of the
+    /// client's own, and return the MessageEvent that answers it. MQTTError 201 after
+    /// `timeout` seconds.
+    #[pyo3(signature = (topic, payload, timeout = 10.0, qos = 0, retain = false, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        topic: &str,
+        payload: &Bound<'_, PyAny>,
+        timeout: f64,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = timeout_arg(py, timeout)?;
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        let answer = blocking(py, || self.inner.request(topic, data, timeout, &options))?;
+        events::to_py(py, &Event::MessageIn(answer))
+    }
+
+    /// Answer a request (a received MessageEvent): publish `payload` to its ResponseTopic
+    /// with its CorrelationData, and wait for the acknowledgement. MQTTError 10022 when the
+    /// message has no ResponseTopic.
+    #[pyo3(signature = (request, payload, qos = 0, retain = false, properties = None))]
+    fn respond(
+        &self,
+        py: Python<'_>,
+        request: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        qos: i64,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Delivered> {
+        let request = events::message_event(request)?;
+        let options = options(py, qos, retain, properties)?;
+        let data = any_payload(payload)?;
+        blocking(py, || self.inner.respond(&request, data, &options)?.wait()).map(Delivered::from)
     }
 
     /// Fire every pending event; if none is pending, wait briefly (up to 0.1 s) for one.

@@ -415,6 +415,16 @@ impl Client {
         check(py, py.detach(|| inner.restore_session(state)))
     }
 
+    /// With the ManualAck setting on: the application is done with incoming QoS 1/2
+    /// message `packet_id` (its MessageEvent's packet_id), so its PUBACK / PUBREC may go
+    /// out (in the order the messages arrived). Does not wait. MQTTError 211 when no message
+    /// with that id waits for it (or ManualAck is off), 1117 when not connected.
+    fn ack(&self, py: Python<'_>, packet_id: i64) -> PyResult<()> {
+        let id = to_i32(py, "packet id", packet_id)?;
+        let inner = &self.inner;
+        check(py, py.detach(|| inner.ack(id)))
+    }
+
     /// config("Name") reads a setting; config("Name=Value") writes it and returns "".
     fn config(&self, py: Python<'_>, setting: &str) -> PyResult<String> {
         check(py, self.inner.config(setting))

@@ -7,14 +7,17 @@
 //! descriptor per field ([`Field`]) when the module is set up, from the description. So a
 //! field added to the core appears here with nothing written for it.
 
+use crate::properties::MessageProperties;
 use bytes::Bytes;
-use ferromq::{Event, FieldDesc, FieldVisitor, Value, EVENT_KINDS, MESSAGE_FIELDS};
+use ferromq::codec::Properties;
+use ferromq::{Event, FieldDesc, FieldVisitor, MessageEvent, Value, EVENT_KINDS, MESSAGE_FIELDS};
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
 use pyo3::PyClassInitializer;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// One field's value, as an object holds it until a getter asks.
 enum Stored {
@@ -28,15 +31,31 @@ enum Stored {
     /// The handler's answer: frozen objects are shared between threads without a borrow
     /// flag, so the one writable field is atomic.
     Answer(AtomicBool),
+    /// The engine's own properties, shared: converted only when an attribute is read.
+    Properties(Arc<Properties>),
 }
 
-struct Collect(Vec<Stored>);
+/// The values of an event; `shared` is the event's own `Arc<Properties>`, which a
+/// properties field then shares instead of copying.
+struct Collect {
+    values: Vec<Stored>,
+    shared: Option<Arc<Properties>>,
+}
+
+impl Collect {
+    fn new(len: usize, shared: Option<Arc<Properties>>) -> Self {
+        Collect {
+            values: Vec::with_capacity(len),
+            shared,
+        }
+    }
+}
 
 impl FieldVisitor for Collect {
     type Error = Infallible;
 
     fn field(&mut self, desc: &'static FieldDesc, value: Value<'_>) -> Result<(), Infallible> {
-        self.0.push(match value {
+        self.values.push(match value {
             Value::Bool(v) if desc.answer => Stored::Answer(AtomicBool::new(v)),
             Value::Int(v) => Stored::Int(v),
             Value::Long(v) => Stored::Long(v),
@@ -44,6 +63,10 @@ impl FieldVisitor for Collect {
             Value::Text(v) => Stored::Text(v.to_string()),
             Value::Bytes(v) => Stored::Bytes(v.clone()),
             Value::Payload(v) => Stored::Payload(v.clone()),
+            Value::Properties(p) => Stored::Properties(match &self.shared {
+                Some(a) if std::ptr::eq(&**a, p) => a.clone(),
+                _ => Arc::new(p.clone()),
+            }),
         });
         Ok(())
     }
@@ -73,6 +96,8 @@ impl Described {
                 // The bytes are in the repr of neither form: only how many there are.
                 Stored::Payload(p) => s.push_str(&format!(" len={}", p.len())),
                 Stored::Bytes(_) => {}
+                // Only when there are any: most messages have none.
+                Stored::Properties(p) if p.is_empty() => {}
                 _ => {
                     let shown = value(py, v, false)?.bind(py).repr()?.to_string();
                     s.push_str(&format!(" {}={}", desc.name, shown));
@@ -101,6 +126,9 @@ fn value(py: Python<'_>, v: &Stored, bytes_form: bool) -> PyResult<Py<PyAny>> {
         Stored::Bytes(b) => PyBytes::new(py, b).into_any().unbind(),
         Stored::Payload(p) if bytes_form => PyBytes::new(py, p).into_any().unbind(),
         Stored::Payload(p) => PyString::new(py, &String::from_utf8_lossy(p))
+            .into_any()
+            .unbind(),
+        Stored::Properties(p) => Bound::new(py, MessageProperties { inner: p.clone() })?
             .into_any()
             .unbind(),
     })
@@ -217,7 +245,7 @@ classes! {
     /// MessageIn and MessageOut. The payload stays the engine's buffer until a field asks
     /// for it: `message_b` gives the bytes, `message` the text (invalid UTF-8 replaced by
     /// U+FFFD).
-    MessageEvent "MessageEvent",
+    MessageEventClass "MessageEvent",
     /// ReadyToSend: the send buffer has drained; publishing may continue.
     ReadyToSendEvent "ReadyToSendEvent",
     /// SSLServerAuthentication: the server's certificate, during the TLS handshake. `accept`
@@ -245,12 +273,16 @@ const MESSAGE_TYPE: &str = "MQTTMessage";
 /// The Python object for one core event.
 pub fn to_py<'py>(py: Python<'py>, ev: &Event) -> PyResult<Bound<'py, PyAny>> {
     let desc = ev.description();
-    let mut values = Collect(Vec::with_capacity(desc.fields.len()));
+    let shared = match ev {
+        Event::MessageIn(m) | Event::MessageOut(m) => Some(m.properties.clone()),
+        _ => None,
+    };
+    let mut values = Collect::new(desc.fields.len(), shared);
     let Ok(()) = ev.visit(&mut values);
     let base = Described {
         name: Some(desc.name),
         fields: desc.fields,
-        values: values.0.into_boxed_slice(),
+        values: values.values.into_boxed_slice(),
     };
     make(py, desc.type_name, base)
 }
@@ -260,14 +292,51 @@ pub fn message_to_py<'py>(
     py: Python<'py>,
     m: &ferromq::MqttMessage,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut values = Collect(Vec::with_capacity(MESSAGE_FIELDS.len()));
+    let mut values = Collect::new(MESSAGE_FIELDS.len(), None);
     let Ok(()) = ferromq::Described::visit(m, &mut values);
     let base = Described {
         name: None,
         fields: MESSAGE_FIELDS,
-        values: values.0.into_boxed_slice(),
+        values: values.values.into_boxed_slice(),
     };
     make(py, MESSAGE_TYPE, base)
+}
+
+/// The core's message back from a Python MessageEvent (what respond() answers), with the
+/// values and the shared properties the object holds; TypeError for anything else.
+pub fn message_event(obj: &Bound<'_, PyAny>) -> PyResult<MessageEvent> {
+    let not_a_message = || -> PyResult<PyErr> {
+        Ok(PyTypeError::new_err(format!(
+            "respond() needs the MessageEvent of a received request, not {}",
+            obj.get_type().name()?
+        )))
+    };
+    if !obj.is_instance_of::<MessageEventClass>() {
+        return Err(not_a_message()?);
+    }
+    let d = obj.cast::<Described>()?.get();
+    let mut m = MessageEvent {
+        packet_id: -1,
+        topic: String::new(),
+        qos: 0,
+        message: Bytes::new(),
+        retained: false,
+        duplicate: false,
+        properties: Arc::default(),
+    };
+    for (desc, v) in d.fields.iter().zip(d.values.iter()) {
+        match (desc.name, v) {
+            ("packet_id", Stored::Int(i)) => m.packet_id = *i,
+            ("topic", Stored::Text(t)) => m.topic = t.clone(),
+            ("qos", Stored::Int(i)) => m.qos = *i,
+            ("message", Stored::Payload(p)) => m.message = p.clone(),
+            ("retained", Stored::Bool(b)) => m.retained = *b,
+            ("duplicate", Stored::Bool(b)) => m.duplicate = *b,
+            ("properties", Stored::Properties(p)) => m.properties = p.clone(),
+            _ => {}
+        }
+    }
+    Ok(m)
 }
 
 /// Carry what handlers may change (the described answer) back into the core's event.
@@ -325,6 +394,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     if let Some(cls) = class_of(py, MESSAGE_TYPE) {
         add_fields(&cls, MESSAGE_FIELDS, false)?;
     }
+    crate::properties::register(m)?;
     m.add_function(wrap_pyfunction!(_description, m)?)?;
     m.add_function(wrap_pyfunction!(_interrupted_error, m)?)?;
     Ok(())
@@ -345,8 +415,10 @@ fn describe_fields<'py>(py: Python<'py>, fields: &[FieldDesc]) -> PyResult<Bound
 }
 
 /// The core's description: {"events": [{name, type_name, fields}], "message_fields":
-/// [...], "message_type": "MQTTMessage", "errors": [{code, name, text}]}; each field is
-/// {name, kind, answer, bytes_name} (bytes_name: a payload's bytes attribute, else None).
+/// [...], "message_type": "MQTTMessage", "message_properties": [...], "errors": [{code,
+/// name, text}]}; each field is {name, kind, answer, bytes_name} (bytes_name: a payload's
+/// bytes attribute, else None); each message property is {name, type, data_type,
+/// repeatable, publishable} (see properties.rs).
 #[pyfunction]
 fn _description(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
@@ -361,6 +433,7 @@ fn _description(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("events", events)?;
     out.set_item("message_fields", describe_fields(py, MESSAGE_FIELDS)?)?;
     out.set_item("message_type", MESSAGE_TYPE)?;
+    out.set_item("message_properties", crate::properties::describe(py)?)?;
     let errors = PyList::empty(py);
     for c in ferromq::ERROR_CODES {
         let d = PyDict::new(py);

@@ -14,6 +14,8 @@ mod error;
 mod events;
 mod handlers;
 mod message;
+mod properties;
+mod publish;
 mod stop;
 mod transport;
 
@@ -24,6 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<aio::AioClient>()?;
     events::register(m)?;
     m.add_class::<message::PyMqttMessage>()?;
+    m.add_class::<publish::Delivered>()?;
     m.add_class::<message::ConfigSetting>()?;
     m.add_class::<transport::PyCertificate>()?;
     m.add_class::<transport::PyFirewall>()?;

@@ -262,6 +262,73 @@ TEST(abi_firewall_without_struct_size_is_refused) {
     mqtt_firewall_release(NULL);
 }
 
+/* ---- mqtt_message_event: grew `properties` at its end ---- */
+
+/* mqtt_message_event before MQTT 5.0 properties: a callback built against it reads the same
+ * fields at the same places. */
+typedef struct {
+    int packet_id;
+    const char *topic;
+    int qos;
+    const char *message;
+    size_t message_len;
+    const uint8_t *message_b;
+    size_t message_b_len;
+    bool retained;
+    bool duplicate;
+} abi_v0_message_event;
+
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, packet_id);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, topic);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, qos);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, message);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, message_len);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, message_b);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, message_b_len);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, retained);
+SAME_FIELD(abi_v0_message_event, mqtt_message_event, duplicate);
+_Static_assert(offsetof(mqtt_message_event, properties) >= sizeof(abi_v0_message_event),
+               "properties must come after every older field");
+
+/* ---- mqtt_publish_options: allocated by the caller, sized by struct_size ---- */
+
+/* A caller built against a header newer than this library: one field more at the end. */
+typedef struct {
+    mqtt_publish_options v1;
+    const char *from_the_future;
+} abi_v2_publish_options;
+
+extern int v2_publish_ex(mqtt_t *m, const char *topic, const uint8_t *data, size_t len,
+                         const abi_v2_publish_options *opts, mqtt_delivered *out)
+    __asm__("mqtt_publish_ex");
+
+TEST(abi_publish_options_struct_size) {
+    mqtt_t *m = new_client();
+    /* Exactly the caller's bytes on the heap, so valgrind sees a read past them. */
+    mqtt_publish_options init = MQTT_PUBLISH_OPTIONS_INIT;
+    CHECK_INT(init.struct_size, sizeof(mqtt_publish_options));
+    mqtt_publish_options *o = malloc(sizeof *o);
+    t_defer(free, o);
+    *o = init;
+    o->qos = 1;
+    /* Read in full: the call gets as far as "not connected". */
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, o, NULL), MQTT_ERR_CONNECT_FIRST);
+    abi_v2_publish_options v2;
+    memset(&v2, 0, sizeof v2);
+    v2.v1 = init;
+    v2.v1.struct_size = sizeof v2;
+    v2.from_the_future = "not read by this library";
+    CHECK_CODE(v2_publish_ex(m, "t", NULL, 0, &v2, NULL), MQTT_ERR_CONNECT_FIRST);
+    /* The classic mistake, struct_size not set, and one too small: 10022 naming it. */
+    mqtt_publish_options unset = init;
+    unset.struct_size = 0;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &unset, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("struct_size");
+    unset.struct_size = sizeof unset - 1;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &unset, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("struct_size");
+}
+
 /* ---- mqtt_config_setting: library-owned, handed out as an array of pointers ---- */
 
 typedef struct {

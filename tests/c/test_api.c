@@ -81,6 +81,13 @@ TEST(null_handle_gives_invalid_argument) {
     NULL_HANDLE(mqtt_reset(NULL), "mqtt_reset");
     NULL_HANDLE(mqtt_save_session(NULL, &s), "mqtt_save_session");
     NULL_HANDLE(mqtt_restore_session(NULL, ""), "mqtt_restore_session");
+    mqtt_delivered d = {7, 7};
+    mqtt_message_event *resp = NULL;
+    NULL_HANDLE(mqtt_publish_ex(NULL, "a", NULL, 0, NULL, &d), "mqtt_publish_ex");
+    NULL_HANDLE(mqtt_request(NULL, "a", NULL, 0, 1000, NULL, &resp), "mqtt_request");
+    NULL_HANDLE(mqtt_respond(NULL, NULL, NULL, 0, NULL, &d), "mqtt_respond");
+    NULL_HANDLE(mqtt_ack(NULL, 1), "mqtt_ack");
+    CHECK(d.packet_id == 7 && d.reason_code == 7 && resp == NULL);
     CHECK(s == NULL); /* out-parameters are untouched on failure */
 #undef NULL_HANDLE
 }
@@ -112,6 +119,73 @@ TEST(null_arguments_give_invalid_argument) {
     CHECK_ERR_HAS("state");
     /* A NULL value pointer is fine for mqtt_config. */
     CHECK_OK(mqtt_config(m, "Retain", NULL));
+}
+
+/* The per-message functions: NULL and out-of-range arguments are refused before anything
+ * is sent, naming the parameter (an unconnected client would otherwise answer 1117). */
+TEST(per_message_bad_arguments_give_invalid_argument) {
+    mqtt_t *m = new_client();
+    mqtt_publish_options o = MQTT_PUBLISH_OPTIONS_INIT;
+    mqtt_delivered d = {7, 7};
+    CHECK_CODE(mqtt_publish_ex(m, NULL, NULL, 0, &o, &d), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("topic");
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 3, &o, &d), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("data");
+    /* Defaults and NULL options get as far as "not connected". */
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, &d), MQTT_ERR_CONNECT_FIRST);
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, NULL, NULL), MQTT_ERR_CONNECT_FIRST);
+    CHECK(d.packet_id == 7 && d.reason_code == 7); /* untouched on failure */
+
+    o.properties.payload_format_indicator = 300;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("opts->properties.payload_format_indicator 300");
+    o.properties.payload_format_indicator = -1;
+    o.properties.message_expiry_interval = 4294967296LL;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("message_expiry_interval 4294967296");
+    o.properties.message_expiry_interval = -2;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    o.properties.message_expiry_interval = -1;
+    o.properties.content_type = "bad\xff";
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("opts->properties.content_type");
+    o.properties.content_type = NULL;
+    o.properties.correlation_data_len = 2;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("opts->properties.correlation_data");
+    o.properties.correlation_data_len = 0;
+    o.properties.user_properties_len = 1;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("opts->properties.user_properties");
+    mqtt_user_property pair = {"name", NULL};
+    o.properties.user_properties = &pair;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &o, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("opts->properties.user_properties[0].value");
+    /* A struct of zeros asks for topic alias 0: refused, pointing to the initializer. */
+    mqtt_publish_options zeros;
+    memset(&zeros, 0, sizeof zeros);
+    zeros.struct_size = sizeof zeros;
+    CHECK_CODE(mqtt_publish_ex(m, "t", NULL, 0, &zeros, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("topic_alias 0");
+    CHECK_ERR_HAS("MQTT_MESSAGE_PROPERTIES_INIT");
+
+    mqtt_message_event *resp = NULL;
+    CHECK_CODE(mqtt_request(m, "t", NULL, 0, 1000, NULL, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("out-parameter");
+    CHECK_CODE(mqtt_request(m, NULL, NULL, 0, 1000, NULL, &resp), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_CODE(mqtt_request(m, "t", NULL, 0, -5, NULL, &resp), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("timeout_ms -5");
+    CHECK(resp == NULL);
+    CHECK_CODE(mqtt_respond(m, NULL, NULL, 0, NULL, NULL), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("request");
+
+    for (int bad = -1; bad <= 0; bad++) {
+        CHECK_CODE(mqtt_ack(m, bad), MQTT_ERR_INVALID_ARGUMENT);
+    }
+    CHECK_CODE(mqtt_ack(m, 65536), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR_HAS("65536");
+    CHECK_CODE(mqtt_ack(m, 1), MQTT_ERR_CONNECT_FIRST);
+    mqtt_message_event_free(NULL);
 }
 
 TEST(free_and_string_free_accept_null) {

@@ -13,7 +13,8 @@ from conftest import Broker, SilentListener, pump_until
 
 DESCRIPTION = ferromq._native._description()
 KINDS = {k["name"]: k for k in DESCRIPTION["events"]}
-PY_TYPES = {"int": int, "long": int, "bool": bool, "text": str, "bytes": bytes}
+PY_TYPES = {"int": int, "long": int, "bool": bool, "text": str, "bytes": bytes, "properties": ferromq.MessageProperties}
+PROPERTY_TYPES = {"int": int, "str": str, "bytes": bytes, "Tuple[str, str]": tuple}
 
 
 def _check(obj: Any, fields: List[Dict[str, Any]], type_name: str) -> None:
@@ -28,7 +29,20 @@ def _check(obj: Any, fields: List[Dict[str, Any]], type_name: str) -> None:
             want.add(f["bytes_name"])
         else:
             assert type(getattr(obj, f["name"])) is PY_TYPES[f["kind"]], f["name"]
+        if f["kind"] == "properties":
+            _check_properties(getattr(obj, f["name"]))
     assert public - {"name"} == want
+
+
+def _check_properties(p: ferromq.MessageProperties) -> None:
+    """Every described message property, None / a list of the described type."""
+    for d in DESCRIPTION["message_properties"]:
+        v = getattr(p, d["name"])
+        if d["repeatable"]:
+            assert isinstance(v, list), d["name"]
+            assert all(type(x) is PROPERTY_TYPES[d["type"]] for x in v), d["name"]
+        else:
+            assert v is None or type(v) is PROPERTY_TYPES[d["type"]], d["name"]
 
 
 def scenario_event_description(

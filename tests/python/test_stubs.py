@@ -25,11 +25,16 @@ def _public(name: str) -> bool:
     return not name.startswith("_") or name in ("__init__", "__enter__", "__exit__", "__aenter__", "__aexit__")
 
 
+def _is_typed_dict(node: ast.ClassDef) -> bool:
+    return any(ast.unparse(b) == "TypedDict" for b in node.bases)
+
+
 def _stub_classes(tree: ast.Module) -> Dict[str, Tuple[Set[str], Set[str], Set[str]]]:
-    """class name -> (methods, read-only properties, writable attributes)."""
+    """class name -> (methods, read-only properties, writable attributes); TypedDicts (keys,
+    not attributes) are checked apart."""
     out = {}
     for node in tree.body:
-        if not isinstance(node, ast.ClassDef):
+        if not isinstance(node, ast.ClassDef) or _is_typed_dict(node):
             continue
         methods, read_only, writable = set(), set(), set()
         for item in node.body:
@@ -197,3 +202,66 @@ def test_stub_message_class_is_the_description() -> None:
     methods, stub_read_only, stub_writable = NATIVE[DESCRIPTION["message_type"]]
     assert (stub_read_only, stub_writable, methods) == (read_only, set(), set())
     assert _runtime_members(getattr(ferromq._native, DESCRIPTION["message_type"])) == read_only
+
+
+# The annotations of the stubs against the described kinds, and the message properties.
+
+KIND_TYPES = {"int": "int", "long": "int", "bool": "bool", "text": "str", "bytes": "bytes", "payload": "str"}
+
+
+def _stub_class(name: str) -> ast.ClassDef:
+    for node in _stub("_native.pyi").body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return node
+    raise AssertionError(f"class {name} is not in the stub")
+
+
+def _property_types(cls: ast.ClassDef) -> Dict[str, str]:
+    """Read-only property name -> its annotation, as written."""
+    out = {}
+    for item in cls.body:
+        is_property = isinstance(item, ast.FunctionDef) and "property" in {ast.unparse(d) for d in item.decorator_list}
+        if is_property and isinstance(item, ast.FunctionDef) and item.returns is not None:
+            out[item.name] = ast.unparse(item.returns)
+    return out
+
+
+def _kind_type(kind: str) -> str:
+    if kind == "properties":
+        return "MessageProperties"
+    return KIND_TYPES[kind]
+
+
+@pytest.mark.parametrize("kind", DESCRIPTION["events"], ids=lambda k: k["name"])
+def test_stub_event_field_types_are_the_description(kind: Dict[str, Any]) -> None:
+    types = _property_types(_stub_class(kind["type_name"]))
+    for f in kind["fields"]:
+        if f["answer"]:
+            continue  # a plain annotated attribute, checked by the member tests
+        assert types[f["name"]] == _kind_type(f["kind"]), (kind["type_name"], f["name"])
+        if f["bytes_name"]:
+            assert types[f["bytes_name"]] == "bytes", (kind["type_name"], f["bytes_name"])
+
+
+def test_stub_message_properties_are_the_description() -> None:
+    described = DESCRIPTION["message_properties"]
+    types = _property_types(_stub_class("MessageProperties"))
+    want = {p["name"]: (f"List[{p['type']}]" if p["repeatable"] else f"Optional[{p['type']}]") for p in described}
+    assert types == want
+    runtime = ferromq.MessageProperties
+    assert [n for n in vars(runtime) if not n.startswith("_") and n != "to_dict"] == [p["name"] for p in described]
+
+
+def test_stub_publish_properties_are_the_description() -> None:
+    described = [p for p in DESCRIPTION["message_properties"] if p["publishable"]]
+    node = _stub_class("PublishProperties")
+    assert _is_typed_dict(node) and any(k.arg == "total" and ast.unparse(k.value) == "False" for k in node.keywords)
+    stub = {
+        item.target.id: ast.unparse(item.annotation)
+        for item in node.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    }
+    assert stub == {p["name"]: p["publish_type"] for p in described}
+    runtime = ferromq.PublishProperties
+    assert list(runtime.__annotations__) == [p["name"] for p in described]
+    assert runtime.__total__ is False

@@ -235,3 +235,42 @@ fn ack_refusals() {
     assert!(e.message.contains("17"), "{}", e.message);
     c.mqtt.disconnect().unwrap();
 }
+
+/// The cross-language scenario: redelivery of what was not acknowledged, acknowledgements
+/// given out of order going out in the order of arrival, and an unknown id refused.
+#[test]
+fn scenario_manual_ack() {
+    redelivery(1, 1, false);
+
+    let topic = unique("manual-ack-order");
+    let c = consumer(
+        1,
+        &format!("ferromq-manual-order-{}", fastrand::u64(..)),
+        true,
+    );
+    connect(&c);
+    c.mqtt.subscribe(&topic, 1).unwrap();
+    let publisher = Client::connected(1);
+    for i in 0..3 {
+        publisher
+            .mqtt
+            .publish_message(&topic, 1, &format!("m{i}"))
+            .unwrap();
+    }
+    let got = c.messages_in(3);
+    assert_eq!(payloads(&got), expected(0..3));
+    c.mqtt.ack(got[2].packet_id).unwrap();
+    c.mqtt.ack(got[1].packet_id).unwrap();
+    c.pump(Duration::from_millis(200));
+    assert!(incoming_acks(&c, 0).is_empty(), "held behind m0");
+    c.mqtt.ack(got[0].packet_id).unwrap();
+    let order = incoming_acks(&c, 3);
+    assert_eq!(order, got.iter().map(|m| m.packet_id).collect::<Vec<_>>());
+    assert_eq!(c.mqtt.ack(60_000).unwrap_err().code, code::BAD_STATE);
+    c.mqtt.disconnect().unwrap();
+    let clean = Client::new();
+    clean.mqtt.set_version(1).unwrap();
+    clean.mqtt.set_client_id(&c.mqtt.client_id()).unwrap();
+    connect(&clean);
+    clean.mqtt.disconnect().unwrap();
+}
