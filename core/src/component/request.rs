@@ -218,7 +218,10 @@ impl Mqtt {
                 drop(p);
                 response
             };
-            let task = crate::driver::runtime().spawn(tokio::time::timeout(timeout, work));
+            // The timer is made on the runtime: a face may poll this future on a thread of
+            // its own, outside any tokio context.
+            let task = crate::driver::runtime()
+                .spawn(async move { tokio::time::timeout(timeout, work).await });
             let _cancel = AbortOnDrop(task.abort_handle());
             tokio::select! {
                 waited = task => match waited {

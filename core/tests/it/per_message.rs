@@ -384,3 +384,53 @@ fn scenario_will_properties() {
     }
     assert_eq!(p.user_properties.len(), 2);
 }
+
+/// Polls `f` on this thread, outside any tokio runtime, as the faces' own executors do.
+fn block_on_plain<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn async_forms_work_when_polled_outside_the_runtime() {
+    let topic = unique("outside");
+    let responder = v5();
+    responder.mqtt.subscribe(&topic, 0).unwrap();
+    let requester = v5();
+    let asked = requester.mqtt.request_async(
+        &topic,
+        Bytes::from_static(b"q"),
+        Duration::from_secs(20),
+        &PublishOptions::default(),
+    );
+    // Futures do nothing until polled: the request goes out once its thread polls it.
+    let asking = std::thread::spawn(move || block_on_plain(asked));
+    let request = responder.messages_in(1).remove(0);
+    block_on_plain(responder.mqtt.respond_async(
+        &request,
+        Bytes::from_static(b"a"),
+        &PublishOptions::default(),
+    ))
+    .unwrap();
+    assert_eq!(&asking.join().unwrap().unwrap().message[..], b"a");
+    let acked = block_on_plain(requester.mqtt.publish_with_async(
+        &topic,
+        Bytes::new(),
+        &options(1, Properties::default()),
+    ))
+    .unwrap();
+    assert!(acked.packet_id > 0);
+}
