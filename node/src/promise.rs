@@ -53,8 +53,9 @@ where
     F: Future<Output = ferromq::Result<T>> + Send + 'static,
 {
     let mut call: BoxedCall<T> = Box::pin(call);
-    // Inside the core runtime's context, as every later poll is: a future may make its
-    // timers on the first poll (request_async does), and tokio needs a runtime for that.
+    // Inside the core runtime's context, as every later poll is, so the first poll sees the
+    // same context as the rest (the core's futures make their timers on the runtime
+    // themselves; core/tests/it/per_message.rs polls them outside any runtime).
     let _rt = ferromq::driver::runtime().enter();
     let waker = idle_waker();
     let mut cx = Context::from_waker(&waker);
