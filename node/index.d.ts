@@ -547,7 +547,7 @@ export declare class mqtt {
   restoreSession(stateData: string): Promise<void>;
   /**
    * Closes any connection at once (one that is up is sent DISCONNECT, so no Will is published;
-   * to have the broker publish the Will, end the process or drop the client) and restores every
+   * the broker publishes the Will when the process ends without disconnecting) and restores every
    * property and config setting; listeners stay. Calls still waiting reject with 301.
    * Resolves once the connection is gone.
    */
