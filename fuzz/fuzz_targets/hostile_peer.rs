@@ -69,6 +69,9 @@ struct Setup {
     credentials: bool,
     /// Modulo 4: 3 formats a line per packet.
     log_level: u8,
+    /// ManualAck: incoming QoS 1/2 messages are delivered at once and acknowledged only by
+    /// `Op::Ack`.
+    manual_ack: bool,
     /// A successful CONNACK fed right after CONNECT, so most inputs start connected.
     connack: Option<Welcome>,
 }
@@ -116,6 +119,9 @@ enum Op {
     SaveSession,
     /// Restore into a connection that has started: must be refused and change nothing.
     RestoreLate,
+    /// ManualAck: acknowledge an incoming message (below 0x8000: the one at v % len of
+    /// incoming(), else the packet id v - 0x8000, usually unknown).
+    Ack(u16),
 }
 
 #[derive(Arbitrary, Debug, Clone)]
@@ -670,6 +676,10 @@ struct Checker {
     ops: usize,
     /// Incoming messages the current connection started with (from a restored session).
     restored_incoming: u16,
+    /// ManualAck is on: QoS 1 messages wait in incoming() too, and QoS 2 ones are delivered
+    /// on arrival, so invariant 4's per-flow model (delivery on PUBREL) does not apply; the
+    /// sans-IO tests (core/tests/it/protocol_manual_ack.rs) check those deliveries.
+    manual_ack: bool,
 }
 
 /// What the checker tracks about the current connection only.
@@ -739,8 +749,10 @@ impl Harness {
                 heap_base: ALLOC.allocated(),
                 ops: 0,
                 restored_incoming: 0,
+                manual_ack: false,
             },
         };
+        h.check.manual_ack = h.setup.manual_ack;
         let now = h.now;
         h.conn.start(now);
         h.after_step(0);
@@ -847,6 +859,17 @@ impl Harness {
                 self.check
                     .session_holds_unacked(&session, "a saved copy of the session");
                 roundtrip_text(&session);
+                self.after_step(0);
+            }
+            Op::Ack(v) => {
+                let incoming = self.conn.incoming();
+                let id = match (*v < 0x8000, incoming.len()) {
+                    (true, n) if n > 0 => incoming[usize::from(*v) % n].packet_id,
+                    _ => v.wrapping_sub(0x8000),
+                };
+                // Refused (211) unless the message waits for its acknowledgement; either
+                // way the checks below hold.
+                let _ = self.conn.ack(self.now, id);
                 self.after_step(0);
             }
             Op::RestoreLate => {
@@ -995,10 +1018,14 @@ impl Harness {
         );
         self.check
             .session_holds_unacked(&session, "the session taken from the connection");
+        // Under ManualAck a message the application has not acknowledged stays with the
+        // server, which sends it again: only those waiting for PUBREL are kept.
+        let manual = self.check.manual_ack;
         assert_eq!(
             session.incoming(),
             incoming
                 .into_iter()
+                .filter(|m| !manual || m.state == ferromq::protocol::MessageState::WaitPubRel)
                 .map(|m| ferromq::protocol::Message {
                     state: ferromq::protocol::MessageState::WaitPubRel,
                     ..m
@@ -1262,7 +1289,9 @@ impl Harness {
         );
         for m in &incoming {
             assert!(
-                m.direction == Direction::Incoming && m.qos == QoS::ExactlyOnce,
+                m.direction == Direction::Incoming
+                    && (m.qos == QoS::ExactlyOnce
+                        || (ck.manual_ack && m.qos == QoS::AtLeastOnce)),
                 "incoming() holds {m:?}"
             );
         }
@@ -1443,6 +1472,9 @@ impl Checker {
         );
         // Invariant 4: deliveries go to the flows the step touched, earliest first; a
         // flow delivers once.
+        if self.manual_ack {
+            deliveries.clear();
+        }
         for (id, n) in deliveries {
             let flows = &self.flows;
             let s = slots
@@ -1559,6 +1591,7 @@ fn make_config(setup: &Setup, v5: bool, clean_session: bool) -> ConnectionConfig
         max_packet_size: MAX_PACKET_SIZES[usize::from(setup.max_packet) % MAX_PACKET_SIZES.len()],
         max_inflight: u16::from(setup.max_inflight % 5),
         max_outgoing: 0,
+        manual_ack: setup.manual_ack,
     }
 }
 
