@@ -1068,6 +1068,10 @@ impl Connection {
                 self.set_out_state(id, MessageState::WaitPubRec);
             }
         }
+        if past_pubrec > 0 {
+            // Those are PUBLISHes again now: the check above passed them over as PUBRELs.
+            self.fail_unsendable();
+        }
         let total = self.held.len();
         if total > 0 {
             self.log(1, "Session", || {

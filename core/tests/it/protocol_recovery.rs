@@ -807,6 +807,44 @@ fn a_carried_over_message_this_server_cannot_take_is_failed_not_sent() {
         assert!(!logs(&evs, 1).is_empty());
         assert!(h.conn.outgoing().is_empty());
     }
+    // Past PUBREC, to a server without the session whose Maximum QoS is 1: the message
+    // would be a QoS 2 PUBLISH again (found by hostile_peer with ManualAck in its setup).
+    let mut h = Harness::connected(config(Protocol::V5));
+    let id = h
+        .conn
+        .publish(
+            h.now,
+            "carried/t",
+            QoS::ExactlyOnce,
+            Bytes::from_static(b"x"),
+            false,
+            false,
+            Properties::default(),
+        )
+        .unwrap();
+    h.packets();
+    h.feed(pubrec(id));
+    h.packets();
+    h.all_events();
+    let session = h.conn.end_and_take_session();
+    let mut next = Harness::new(config(Protocol::V5));
+    next.conn = Connection::with_session(config(Protocol::V5), session);
+    next.conn.start(next.now);
+    next.packets();
+    next.feed(connack(
+        0,
+        Properties {
+            maximum_qos: Some(1),
+            ..Properties::default()
+        },
+    ));
+    assert_eq!(
+        publishes(&next.packets()),
+        0,
+        "a QoS 2 PUBLISH to a Maximum QoS 1 server"
+    );
+    assert_eq!(acks_out(&next.all_events()), vec![0x9B]);
+    assert!(next.conn.outgoing().is_empty());
     // A server that takes it gets it again.
     let mut h = carried_over(QoS::ExactlyOnce, false, b"x", Properties::default());
     assert_eq!(publishes(&h.packets()), 1);
