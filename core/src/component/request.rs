@@ -294,3 +294,29 @@ fn response_topic(info: Option<&str>, client_id: &str) -> String {
         _ => format!("ferromq/response/{unique}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::response_topic;
+
+    #[test]
+    fn the_response_topic_is_under_the_servers_response_information_when_given() {
+        let t = response_topic(Some("replies/for/me/"), "c1");
+        assert!(
+            t.starts_with("replies/for/me/") && t.len() == "replies/for/me/".len() + 16,
+            "{t}"
+        );
+        assert!(response_topic(None, "c1").starts_with("ferromq/response/c1/"));
+        assert!(response_topic(Some(""), "c1").starts_with("ferromq/response/c1/"));
+        // A client id that cannot stand in a topic is left out.
+        for id in ["a+b", "a/b", "#", ""] {
+            let t = response_topic(None, id);
+            assert!(
+                t.starts_with("ferromq/response/") && !t.contains(id) || id.is_empty(),
+                "{t}"
+            );
+            crate::topic::validate_topic_name(&t).unwrap();
+        }
+        assert_ne!(response_topic(None, "c1"), response_topic(None, "c1"));
+    }
+}
