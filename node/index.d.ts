@@ -1,10 +1,27 @@
-// Type declarations for ferromq's Node.js face. Self-contained: no @types/node needed.
+// Type declarations for ferromq's Node.js face. The client is a Node EventEmitter, so they
+// read Node's own types (@types/node). `events.on(client, name)` and `events.once(client,
+// name)` are typed per event from @types/node 25 on, where node:events declares them as
+// functions that a package may overload (older versions declare them as static methods,
+// which cannot be; there, compile with skipLibCheck and they yield `any[]`).
+/// <reference types="node" />
+import { EventEmitter } from 'node:events';
 
-/** A failure reported by ferromq: a plain `Error` whose `code` is the documented number. */
-export interface MQTTError extends Error {
-  /** The documented error number (500–505 protocol, 1xx/2xx/11xx socket, 10xxx OS, ...). */
+/**
+ * What every call of the face throws or rejects with (`instanceof MQTTError`, `instanceof
+ * Error`): an argument refused before anything is sent, or a failure of the engine. The
+ * one exception: adding a listener for a name that is no event throws a TypeError.
+ */
+export declare class MQTTError extends Error {
+  constructor(message: string, code: number);
+  /** The documented error number (500–505 protocol, 1xx/2xx/11xx socket, 10xxx OS, ...): see {@link ErrorCodes}. */
   code: number;
 }
+
+/**
+ * The documented error numbers by name (`ErrorCodes.INVALID_QOS === 505`), from the core's
+ * table at run time: compare `err.code` with them rather than with literal numbers.
+ */
+export declare const ErrorCodes: Readonly<Record<string, number>>;
 
 /** Values of `version`: 0 = MQTT 3.1.1, 1 = MQTT 5.0. */
 export declare const MQTTVersions: {
@@ -210,6 +227,18 @@ export interface MQTTEvents {
   Unsubscribed: (e: UnsubscribedEvent) => void;
 }
 export type MQTTEventName = keyof MQTTEvents;
+/** The object an event's listener receives: `MQTTEvent<'MessageIn'>` is a MessageEvent. */
+export type MQTTEvent<K extends MQTTEventName> = Parameters<MQTTEvents[K]>[0];
+/**
+ * Node's own events, which the listener methods accept beside the documented ones. The
+ * client never emits 'error' (failures come as the Error event and as rejections); it is
+ * accepted because events.on() and events.once() listen for it on any emitter.
+ */
+export type NodeEventName = 'error' | 'newListener' | 'removeListener';
+/** What `events.on()` / `events.once()` give for a name that is no event of the client. */
+export interface NotAnMQTTEvent {
+  readonly 'not an event of the mqtt client: see MQTTEventName': never;
+}
 
 export declare const EVENT_NAMES: readonly MQTTEventName[];
 
@@ -350,7 +379,12 @@ export declare class Firewall {
  * events are fired on the JS thread (the class is a Node EventEmitter). Invalid values are
  * refused by throwing (setters) or rejecting (methods) with an {@link MQTTError}.
  */
-export declare class mqtt {
+/**
+ * The client: a Node EventEmitter whose listener methods take the documented events (each
+ * listener typed with its event) and Node's own ({@link NodeEventName}); adding a listener
+ * for any other name throws a TypeError naming the events.
+ */
+export declare class mqtt extends EventEmitter {
   constructor();
 
   // ---- properties (accessors and plain properties are the same values) ----
@@ -568,16 +602,54 @@ export declare class mqtt {
   /** Resolves at UNSUBACK. */
   unsubscribe(topicFilter: string): Promise<void>;
 
-  // ---- events ----
+  // ---- events (EventEmitter, typed per event) ----
   on<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   addListener<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  addListener(event: 'error', listener: (err: Error) => void): this;
+  addListener(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   prependListener<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  prependListener(event: 'error', listener: (err: Error) => void): this;
+  prependListener(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   once<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  once(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   prependOnceListener<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  prependOnceListener(event: 'error', listener: (err: Error) => void): this;
+  prependOnceListener(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   off<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
+  off(event: 'error', listener: (err: Error) => void): this;
+  off(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
   removeListener<K extends MQTTEventName>(event: K, listener: MQTTEvents[K]): this;
-  removeAllListeners(event?: MQTTEventName): this;
-  listenerCount(event: MQTTEventName): number;
+  removeListener(event: 'error', listener: (err: Error) => void): this;
+  removeListener(event: 'newListener' | 'removeListener', listener: (event: string | symbol, listener: (...args: any[]) => void) => void): this;
+  removeAllListeners(event?: MQTTEventName | NodeEventName): this;
+  listenerCount(event: MQTTEventName | NodeEventName): number;
   listeners<K extends MQTTEventName>(event: K): Array<MQTTEvents[K]>;
-  emit<K extends MQTTEventName>(event: K, e: Parameters<MQTTEvents[K]>[0]): boolean;
+  rawListeners<K extends MQTTEventName>(event: K): Array<MQTTEvents[K]>;
+  emit<K extends MQTTEventName>(event: K, e: MQTTEvent<K>): boolean;
+}
+
+// events.on(client, name) and events.once(client, name) from node:events, typed per event:
+// `for await (const [msg] of on(client, 'MessageIn'))` gives MessageEvents. A name that is
+// no event gives NotAnMQTTEvent, which is neither iterable nor a Promise, so a misspelt
+// name fails to compile instead of falling back to Node's untyped `any[]`.
+declare module 'events' {
+  namespace EventEmitter {
+    function on<K extends MQTTEventName>(
+      emitter: mqtt,
+      eventName: K,
+      options?: { signal?: AbortSignal; close?: readonly string[]; highWaterMark?: number; lowWaterMark?: number },
+    ): AsyncIterableIterator<[MQTTEvent<K>]>;
+    function on(emitter: mqtt, eventName: 'error', options?: { signal?: AbortSignal }): AsyncIterableIterator<[Error]>;
+    function on(emitter: mqtt, eventName: string, options?: { signal?: AbortSignal }): NotAnMQTTEvent;
+    function once<K extends MQTTEventName>(
+      emitter: mqtt,
+      eventName: K,
+      options?: { signal?: AbortSignal },
+    ): Promise<[MQTTEvent<K>]>;
+    function once(emitter: mqtt, eventName: 'error', options?: { signal?: AbortSignal }): Promise<[Error]>;
+    function once(emitter: mqtt, eventName: string, options?: { signal?: AbortSignal }): NotAnMQTTEvent;
+  }
 }

@@ -62,11 +62,31 @@ const STATE = Symbol('ferromq.state');
 // its listeners are still expected to fire.
 const live = new Set();
 
-/** @returns {import('./index').MQTTError} */
+/**
+ * The one error type of the face: every throw and rejection of a call is one, whether this
+ * file refused an argument or the engine failed (the addon builds its errors with this
+ * class, registered below). `code` is the documented number.
+ */
+class MQTTError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} code
+   */
+  constructor(message, code) {
+    super(message);
+    /** The documented error number (ErrorCodes). */
+    this.code = code;
+  }
+}
+// On the prototype, as Error's own `name` is: stacks and util.inspect show "MQTTError".
+Object.defineProperty(MQTTError.prototype, 'name', { value: 'MQTTError', writable: true, configurable: true });
+addon.useErrorClass(MQTTError);
+
+/** The documented error numbers by name (INVALID_QOS: 505, ...), from the core's table. */
+const ErrorCodes = Object.freeze(Object.fromEntries(DESCRIPTION.errors.map((c) => [c.name, c.code])));
+
 function mqttError(code, message) {
-  const e = /** @type {import('./index').MQTTError} */ (new Error(message));
-  e.code = code;
-  return e;
+  return new MQTTError(message, code);
 }
 
 function describe(v) {
@@ -713,6 +733,45 @@ class mqtt extends EventEmitter {
   }
 }
 
+// ---- listener names ----
+
+// Node's own events, which an EventEmitter accepts whatever it emits: 'newListener' and
+// 'removeListener' (EventEmitter emits them itself) and 'error' (events.on() and
+// events.once() listen for it on any emitter). The engine's failures come as the documented
+// Error event and as rejections: the client never emits 'error'.
+const NODE_EVENTS = ['error', 'newListener', 'removeListener'];
+const LISTENABLE = new Set([...EVENT_NAMES, ...NODE_EVENTS]);
+
+// A listener for a name no client emits would never run: a misspelt or foreign name
+// ('message', MQTT.js's) is refused when the listener is added. Symbols pass (they are
+// never typed by mistake, and Node's helpers use their own).
+function checkEventName(event) {
+  if (typeof event === 'symbol' || LISTENABLE.has(event)) return;
+  const e = new TypeError(
+    `mqtt has no event ${describe(event)}: the events are ${EVENT_NAMES.join(', ')} ` +
+      `(and Node's own ${NODE_EVENTS.join(', ')})`,
+  );
+  /** @type {TypeError & { code?: number }} */ (e).code = INVALID_ARGUMENT;
+  throw e;
+}
+
+for (const method of ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener']) {
+  const add = EventEmitter.prototype[method];
+  Object.defineProperty(mqtt.prototype, method, {
+    /**
+     * @this {mqtt}
+     * @param {string | symbol} event
+     * @param {(...args: any[]) => void} listener
+     */
+    value: function (event, listener) {
+      checkEventName(event);
+      return add.call(this, event, listener);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
 // Options of ClientState.call for publishes: no drain, and "what" for an interrupt.
 const PUBLISHING = { settle: false, what: 'publishing' };
 
@@ -1252,4 +1311,4 @@ function configSettings() {
   return addon.configSettings();
 }
 
-module.exports = { mqtt, Certificate, Firewall, MQTTVersions, EVENT_NAMES, configSettings };
+module.exports = { mqtt, MQTTError, ErrorCodes, Certificate, Firewall, MQTTVersions, EVENT_NAMES, configSettings };
