@@ -177,9 +177,8 @@ macro_rules! define_properties {
         ///
         /// let mut props = Properties::default();
         /// props.content_type = Some("application/json".into());
-        /// props
-        ///     .add(PropertyId::UserProperty, PropertyValue::Utf8StringPair("k".into(), "v".into()))
-        ///     .unwrap();
+        /// let pair = PropertyValue::Utf8StringPair("k".into(), "v".into());
+        /// props.add(PropertyId::UserProperty, pair).unwrap();
         /// assert_eq!(props.user_properties, vec![("k".to_string(), "v".to_string())]);
         /// assert!(!props.is_empty());
         /// ```

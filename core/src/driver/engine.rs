@@ -325,7 +325,7 @@ impl Engine {
     }
 
     /// Whether a publish at `qos` must wait, and why: the send buffer is over its bound,
-    /// nearly every packet identifier is taken (see [`ID_ROOM`]), or (QoS 1/2) the
+    /// nearly every packet identifier is taken (see `ID_ROOM`), or (QoS 1/2) the
     /// connection already keeps MaxOutgoingMessages publishes.
     pub fn full(&self, qos: QoS) -> Option<Full> {
         let st = self.state.lock();
