@@ -19,7 +19,9 @@ use std::fmt;
 /// `message` names the problem and the packet type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
+    /// The reason code a DISCONNECT would carry for this fault.
     pub reason: u8,
+    /// Human-readable description naming the packet and the problem.
     pub message: String,
 }
 

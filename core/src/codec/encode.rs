@@ -15,6 +15,7 @@ use std::fmt;
 /// over 268 435 455, QoS 0 with a packet id, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncodeError {
+    /// Human-readable description of what cannot be encoded.
     pub message: String,
 }
 

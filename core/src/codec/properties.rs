@@ -46,12 +46,17 @@ pub(crate) enum FieldMut<'a> {
 /// The data type of a property's values (MQTT 5.0 section 1.5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PropertyType {
+    /// A single byte (flags and small numbers).
     Byte,
+    /// A 16-bit integer.
     TwoByteInteger,
+    /// A 32-bit integer.
     FourByteInteger,
     /// Repeatable, except where [`PropertyId::repeatable_in`] says otherwise.
     VariableByteInteger,
+    /// A length-prefixed UTF-8 string.
     Utf8String,
+    /// Length-prefixed bytes.
     BinaryData,
     /// Repeatable; order is kept and names may repeat.
     Utf8StringPair,
@@ -60,12 +65,19 @@ pub enum PropertyType {
 /// One value of a property, for [`Properties::add`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PropertyValue {
+    /// A single byte.
     Byte(u8),
+    /// A 16-bit integer.
     TwoByteInteger(u16),
+    /// A 32-bit integer.
     FourByteInteger(u32),
+    /// A variable byte integer (0..=268_435_455).
     VariableByteInteger(u32),
+    /// A UTF-8 string.
     Utf8String(String),
+    /// Bytes.
     BinaryData(Bytes),
+    /// A name and value pair of UTF-8 strings (User Property).
     Utf8StringPair(String, String),
 }
 
@@ -80,6 +92,7 @@ impl PropertyValue {
         }
     }
 
+    /// The data type this value has.
     pub fn data_type(&self) -> PropertyType {
         match self {
             PropertyValue::Byte(_) => PropertyType::Byte,
@@ -149,12 +162,34 @@ macro_rules! define_properties {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u8)]
         pub enum PropertyId {
-            $($variant = $code,)*
+            $(
+                #[doc = concat!("The ", $name, " property (identifier ", stringify!($code), ").")]
+                $variant = $code,
+            )*
         }
 
+        /// The MQTT 5.0 properties of one packet: one field per property, `None` (or empty
+        /// for the repeatable ones) when absent. Which of them a packet may carry is given by
+        /// [`PropertyId::allowed_in`]; the others are left out when encoding.
+        ///
+        /// ```
+        /// use ferromq::codec::{Properties, PropertyId, PropertyValue};
+        ///
+        /// let mut props = Properties::default();
+        /// props.content_type = Some("application/json".into());
+        /// let pair = PropertyValue::Utf8StringPair("k".into(), "v".into());
+        /// props.add(PropertyId::UserProperty, pair).unwrap();
+        /// assert_eq!(props.user_properties, vec![("k".to_string(), "v".to_string())]);
+        /// assert!(!props.is_empty());
+        /// ```
         #[derive(Clone, Debug, Default, PartialEq, Eq)]
         pub struct Properties {
-            $($(#[$doc])* pub $field: $ty,)*
+            $(
+                #[doc = concat!("The ", $name, " property (identifier ", stringify!($code), ").")]
+                #[doc = ""]
+                $(#[$doc])*
+                pub $field: $ty,
+            )*
         }
 
         const COUNT: usize = [$($code),*].len();
@@ -287,6 +322,7 @@ impl PropertyId {
 }
 
 impl Properties {
+    /// True when no property is set.
     pub fn is_empty(&self) -> bool {
         *self == Properties::default()
     }

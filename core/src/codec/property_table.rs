@@ -44,6 +44,7 @@ macro_rules! mqtt5_properties {
                 json: [OutgoingMessageProperties 3 "PayloadFormatIndicator",
                        WillProperties 3 "PayloadFormatIndicator"],
             }
+            /// Seconds the message may wait on the server before it is dropped; absent: no expiry.
             MessageExpiryInterval = 0x02 "Message Expiry Interval" {
                 field: message_expiry_interval: Option<u32>,
                 check: Any,
@@ -51,6 +52,8 @@ macro_rules! mqtt5_properties {
                 json: [OutgoingMessageProperties 2 "MessageExpInterval",
                        WillProperties 2 "MessageExpInterval"],
             }
+            /// The payload's content type, free text chosen by the application (such as a MIME
+            /// type).
             ContentType = 0x03 "Content Type" {
                 field: content_type: Option<String>,
                 check: Any,
@@ -59,6 +62,7 @@ macro_rules! mqtt5_properties {
             }
             // The reference's table spells the will's key `ReponseTopic` once and its example
             // `ResponseTopic`; both are taken.
+            /// Topic a request's answer should be published to (request/response pattern).
             ResponseTopic = 0x08 "Response Topic" {
                 field: response_topic: Option<String>,
                 check: Any,
@@ -66,6 +70,7 @@ macro_rules! mqtt5_properties {
                 json: [OutgoingMessageProperties 4 "ResponseTopic",
                        WillProperties 4 "ResponseTopic" | "ReponseTopic"],
             }
+            /// Opaque bytes that tie an answer to its request.
             CorrelationData = 0x09 "Correlation Data" {
                 field: correlation_data: Option<Bytes>,
                 check: Any,
@@ -80,6 +85,8 @@ macro_rules! mqtt5_properties {
                 packets: [Publish, Subscribe],
                 json: [],
             }
+            /// Seconds the server keeps the session after the connection closes; 0 or absent:
+            /// dropped at once; 0xFFFF_FFFF: kept for ever.
             SessionExpiryInterval = 0x11 "Session Expiry Interval" {
                 field: session_expiry_interval: Option<u32>,
                 check: Any,
@@ -88,60 +95,72 @@ macro_rules! mqtt5_properties {
                        ConnAckProperties 9 "SessionExpInterval",
                        DisconnectProperties 0 "SessionExpInterval"],
             }
+            /// The client identifier the server chose, when the client sent an empty one.
             AssignedClientIdentifier = 0x12 "Assigned Client Identifier" {
                 field: assigned_client_identifier: Option<String>,
                 check: Any,
                 packets: [ConnAck],
                 json: [ConnAckProperties 0 "AssignedClientIdentifier"],
             }
+            /// Keep-alive, in seconds, imposed by the server in place of the client's.
             ServerKeepAlive = 0x13 "Server Keep Alive" {
                 field: server_keep_alive: Option<u16>,
                 check: Any,
                 packets: [ConnAck],
                 json: [ConnAckProperties 7 "ServerKeepAlive"],
             }
+            /// Name of the enhanced authentication method.
             AuthenticationMethod = 0x15 "Authentication Method" {
                 field: authentication_method: Option<String>,
                 check: Any,
                 packets: [Connect, ConnAck, Auth],
                 json: [],
             }
+            /// Method-specific bytes of an enhanced authentication exchange.
             AuthenticationData = 0x16 "Authentication Data" {
                 field: authentication_data: Option<Bytes>,
                 check: Any,
                 packets: [Connect, ConnAck, Auth],
                 json: [],
             }
+            /// 0 asks the server to leave reason strings and user properties out of failures; 1
+            /// (default) allows them.
             RequestProblemInformation = 0x17 "Request Problem Information" {
                 field: request_problem_information: Option<u8>,
                 check: Flag,
                 packets: [Connect],
                 json: [ConnectProperties 3 "RequestProblemInformation"],
             }
+            /// Seconds the server waits after losing the client before publishing the will.
             WillDelayInterval = 0x18 "Will Delay Interval" {
                 field: will_delay_interval: Option<u32>,
                 check: Any,
                 packets: [Will],
                 json: [WillProperties 5 "WillDelayInterval"],
             }
+            /// 1 asks the server for Response Information in CONNACK; 0 (default) does not.
             RequestResponseInformation = 0x19 "Request Response Information" {
                 field: request_response_information: Option<u8>,
                 check: Flag,
                 packets: [Connect],
                 json: [ConnectProperties 4 "RequestResponseInformation"],
             }
+            /// A base the server suggests for building response topics.
             ResponseInformation = 0x1A "Response Information" {
                 field: response_information: Option<String>,
                 check: Any,
                 packets: [ConnAck],
                 json: [ConnAckProperties 5 "ResponseInformation"],
             }
+            /// Another server the client may use (with a "use another server" or "server moved"
+            /// code).
             ServerReference = 0x1C "Server Reference" {
                 field: server_reference: Option<String>,
                 check: Any,
                 packets: [ConnAck, Disconnect],
                 json: [],
             }
+            /// Human-readable text explaining a reason code; for diagnostics only.
             ReasonString = 0x1F "Reason String" {
                 field: reason_string: Option<String>,
                 check: Any,
@@ -149,12 +168,15 @@ macro_rules! mqtt5_properties {
                           Auth],
                 json: [ConnAckProperties 3 "ReasonString", DisconnectProperties 1 "ReasonString"],
             }
+            /// Most QoS 1 and 2 messages the sender of this value will accept unacknowledged at
+            /// once (1..=65535; default 65535).
             ReceiveMaximum = 0x21 "Receive Maximum" {
                 field: receive_maximum: Option<u16>,
                 check: NonZero,
                 packets: [Connect, ConnAck],
                 json: [ConnectProperties 2 "ReceiveMaximum", ConnAckProperties 4 "ReceiveMaximum"],
             }
+            /// Highest topic alias the sender of this value accepts; 0 or absent: none.
             TopicAliasMaximum = 0x22 "Topic Alias Maximum" {
                 field: topic_alias_maximum: Option<u16>,
                 check: Any,
@@ -162,18 +184,22 @@ macro_rules! mqtt5_properties {
                 json: [ConnectProperties 0 "ClientTopicAliasMax",
                        ConnAckProperties 8 "ServerTopicAliasMax"],
             }
+            /// A number standing for the topic, to shorten later PUBLISH packets (1..=the peer's
+            /// maximum).
             TopicAlias = 0x23 "Topic Alias" {
                 field: topic_alias: Option<u16>,
                 check: TopicAlias,
                 packets: [Publish],
                 json: [OutgoingMessageProperties 5 "TopicAlias"],
             }
+            /// Highest QoS the server supports (0 or 1); absent: 2.
             MaximumQos = 0x24 "Maximum QoS" {
                 field: maximum_qos: Option<u8>,
                 check: Bit,
                 packets: [ConnAck],
                 json: [ConnAckProperties 1 "MaximumQoS"],
             }
+            /// 0 when the server does not keep retained messages; absent or 1: it does.
             RetainAvailable = 0x25 "Retain Available" {
                 field: retain_available: Option<u8>,
                 check: Flag,
@@ -187,6 +213,8 @@ macro_rules! mqtt5_properties {
                 packets: Ctx::ALL,
                 json: [OutgoingMessageProperties 6 "UserProperty", WillProperties 6 "UserProperty"],
             }
+            /// Largest packet, in bytes, the sender of this value will accept; absent: no limit
+            /// beyond the protocol's.
             MaximumPacketSize = 0x27 "Maximum Packet Size" {
                 field: maximum_packet_size: Option<u32>,
                 check: NonZero,
@@ -196,18 +224,21 @@ macro_rules! mqtt5_properties {
             }
             // The key keeps the reference's spelling: applications written against the
             // reference look it up by that name.
+            /// 0 when the server refuses filters with wildcards; absent or 1: allowed.
             WildcardSubscriptionAvailable = 0x28 "Wildcard Subscription Available" {
                 field: wildcard_subscription_available: Option<u8>,
                 check: Flag,
                 packets: [ConnAck],
                 json: [ConnAckProperties 12 "WildcardSubscriptionAvaiable"],
             }
+            /// 0 when the server does not support subscription identifiers; absent or 1: supported.
             SubscriptionIdentifierAvailable = 0x29 "Subscription Identifier Available" {
                 field: subscription_identifier_available: Option<u8>,
                 check: Flag,
                 packets: [ConnAck],
                 json: [ConnAckProperties 11 "SubscriptionIdentifiersAvailable"],
             }
+            /// 0 when the server does not support shared subscriptions; absent or 1: supported.
             SharedSubscriptionAvailable = 0x2A "Shared Subscription Available" {
                 field: shared_subscription_available: Option<u8>,
                 check: Flag,

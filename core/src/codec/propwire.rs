@@ -14,19 +14,33 @@ use bytes::{BufMut, BytesMut};
 /// `codec::PropertyPlace`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ctx {
+    /// CONNECT packet.
     Connect,
+    /// The will inside CONNECT.
     Will,
+    /// CONNACK packet.
     ConnAck,
+    /// PUBLISH packet.
     Publish,
+    /// PUBACK packet.
     PubAck,
+    /// PUBREC packet.
     PubRec,
+    /// PUBREL packet.
     PubRel,
+    /// PUBCOMP packet.
     PubComp,
+    /// SUBSCRIBE packet.
     Subscribe,
+    /// SUBACK packet.
     SubAck,
+    /// UNSUBSCRIBE packet.
     Unsubscribe,
+    /// UNSUBACK packet.
     UnsubAck,
+    /// DISCONNECT packet.
     Disconnect,
+    /// AUTH packet.
     Auth,
 }
 

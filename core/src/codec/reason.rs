@@ -2,61 +2,110 @@
 //! CONNACK return codes (in [`v311`]), short descriptions for logs and error messages, and
 //! which codes each packet type may carry.
 
+/// Reason code 0x00: success.
 pub const SUCCESS: u8 = 0x00;
 /// 0x00 in DISCONNECT.
 pub const NORMAL_DISCONNECTION: u8 = 0x00;
 /// 0x00 in SUBACK.
 pub const GRANTED_QOS_0: u8 = 0x00;
+/// Reason code 0x01: granted QoS 1.
 pub const GRANTED_QOS_1: u8 = 0x01;
+/// Reason code 0x02: granted QoS 2.
 pub const GRANTED_QOS_2: u8 = 0x02;
+/// Reason code 0x04: disconnect with will message.
 pub const DISCONNECT_WITH_WILL_MESSAGE: u8 = 0x04;
+/// Reason code 0x10: no matching subscribers.
 pub const NO_MATCHING_SUBSCRIBERS: u8 = 0x10;
+/// Reason code 0x11: no subscription existed.
 pub const NO_SUBSCRIPTION_EXISTED: u8 = 0x11;
+/// Reason code 0x18: continue authentication.
 pub const CONTINUE_AUTHENTICATION: u8 = 0x18;
+/// Reason code 0x19: re-authenticate.
 pub const RE_AUTHENTICATE: u8 = 0x19;
+/// Reason code 0x80: unspecified error.
 pub const UNSPECIFIED_ERROR: u8 = 0x80;
+/// Reason code 0x81: malformed packet.
 pub const MALFORMED_PACKET: u8 = 0x81;
+/// Reason code 0x82: protocol error.
 pub const PROTOCOL_ERROR: u8 = 0x82;
+/// Reason code 0x83: implementation specific error.
 pub const IMPLEMENTATION_SPECIFIC_ERROR: u8 = 0x83;
+/// Reason code 0x84: unsupported protocol version.
 pub const UNSUPPORTED_PROTOCOL_VERSION: u8 = 0x84;
+/// Reason code 0x85: client identifier not valid.
 pub const CLIENT_IDENTIFIER_NOT_VALID: u8 = 0x85;
+/// Reason code 0x86: bad user name or password.
 pub const BAD_USER_NAME_OR_PASSWORD: u8 = 0x86;
+/// Reason code 0x87: not authorized.
 pub const NOT_AUTHORIZED: u8 = 0x87;
+/// Reason code 0x88: server unavailable.
 pub const SERVER_UNAVAILABLE: u8 = 0x88;
+/// Reason code 0x89: server busy.
 pub const SERVER_BUSY: u8 = 0x89;
+/// Reason code 0x8A: banned.
 pub const BANNED: u8 = 0x8A;
+/// Reason code 0x8B: server shutting down.
 pub const SERVER_SHUTTING_DOWN: u8 = 0x8B;
+/// Reason code 0x8C: bad authentication method.
 pub const BAD_AUTHENTICATION_METHOD: u8 = 0x8C;
+/// Reason code 0x8D: keep alive timeout.
 pub const KEEP_ALIVE_TIMEOUT: u8 = 0x8D;
+/// Reason code 0x8E: session taken over.
 pub const SESSION_TAKEN_OVER: u8 = 0x8E;
+/// Reason code 0x8F: topic filter invalid.
 pub const TOPIC_FILTER_INVALID: u8 = 0x8F;
+/// Reason code 0x90: topic name invalid.
 pub const TOPIC_NAME_INVALID: u8 = 0x90;
+/// Reason code 0x91: packet identifier in use.
 pub const PACKET_IDENTIFIER_IN_USE: u8 = 0x91;
+/// Reason code 0x92: packet identifier not found.
 pub const PACKET_IDENTIFIER_NOT_FOUND: u8 = 0x92;
+/// Reason code 0x93: receive maximum exceeded.
 pub const RECEIVE_MAXIMUM_EXCEEDED: u8 = 0x93;
+/// Reason code 0x94: topic alias invalid.
 pub const TOPIC_ALIAS_INVALID: u8 = 0x94;
+/// Reason code 0x95: packet too large.
 pub const PACKET_TOO_LARGE: u8 = 0x95;
+/// Reason code 0x96: message rate too high.
 pub const MESSAGE_RATE_TOO_HIGH: u8 = 0x96;
+/// Reason code 0x97: quota exceeded.
 pub const QUOTA_EXCEEDED: u8 = 0x97;
+/// Reason code 0x98: administrative action.
 pub const ADMINISTRATIVE_ACTION: u8 = 0x98;
+/// Reason code 0x99: payload format invalid.
 pub const PAYLOAD_FORMAT_INVALID: u8 = 0x99;
+/// Reason code 0x9A: retain not supported.
 pub const RETAIN_NOT_SUPPORTED: u8 = 0x9A;
+/// Reason code 0x9B: QoS not supported.
 pub const QOS_NOT_SUPPORTED: u8 = 0x9B;
+/// Reason code 0x9C: use another server.
 pub const USE_ANOTHER_SERVER: u8 = 0x9C;
+/// Reason code 0x9D: server moved.
 pub const SERVER_MOVED: u8 = 0x9D;
+/// Reason code 0x9E: shared subscriptions not supported.
 pub const SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: u8 = 0x9E;
+/// Reason code 0x9F: connection rate exceeded.
 pub const CONNECTION_RATE_EXCEEDED: u8 = 0x9F;
+/// Reason code 0xA0: maximum connect time.
 pub const MAXIMUM_CONNECT_TIME: u8 = 0xA0;
+/// Reason code 0xA1: subscription identifiers not supported.
 pub const SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED: u8 = 0xA1;
+/// Reason code 0xA2: wildcard subscriptions not supported.
 pub const WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED: u8 = 0xA2;
 
 /// MQTT 3.1.1: the CONNACK return codes and the SUBACK failure code.
 pub mod v311 {
+    /// CONNACK return code 0: connection accepted.
     pub const CONNECTION_ACCEPTED: u8 = 0;
+    /// CONNACK return code 1: unacceptable protocol version.
     pub const UNACCEPTABLE_PROTOCOL_VERSION: u8 = 1;
+    /// CONNACK return code 2: identifier rejected.
     pub const IDENTIFIER_REJECTED: u8 = 2;
+    /// CONNACK return code 3: server unavailable.
     pub const SERVER_UNAVAILABLE: u8 = 3;
+    /// CONNACK return code 4: bad user name or password.
     pub const BAD_USER_NAME_OR_PASSWORD: u8 = 4;
+    /// CONNACK return code 5: not authorized.
     pub const NOT_AUTHORIZED: u8 = 5;
     /// SUBACK: the subscription was refused.
     pub const SUBACK_FAILURE: u8 = 0x80;

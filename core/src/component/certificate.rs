@@ -29,6 +29,22 @@ impl std::fmt::Debug for Selection {
 /// A certificate's value is shared and immutable: cloning is a reference count, and the
 /// empty certificate every client starts with (three of them: SSLCert, SSLAcceptServerCert,
 /// SSLServerCert) costs no memory of its own.
+///
+/// ```no_run
+/// use ferromq::{Certificate, Mqtt};
+///
+/// # fn main() -> ferromq::Result<()> {
+/// // A CA to trust, and a client certificate with its key from a PKCS#12 file.
+/// let ca = Certificate::from_file("ca.pem")?;
+/// println!("trusting {} until {}", ca.subject(), ca.expiration_date());
+/// let mine = Certificate::from_store(2, b"client.p12", "secret", "*")?;
+/// assert!(mine.private_key_available());
+/// let client = Mqtt::new();
+/// client.set_ssl_cert(mine)?;
+/// client.set_ssl_enabled(true)?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Certificate {
     data: Option<Arc<Data>>,
@@ -183,6 +199,8 @@ impl Certificate {
         &self.d().info
     }
 
+    /// The store type: 0 for none (a certificate without key), 2/3 PKCS#12 file/blob, 6/7 PEM
+    /// file/blob.
     pub fn store_type(&self) -> i32 {
         self.d().store_type
     }
@@ -190,9 +208,11 @@ impl Certificate {
     pub fn store(&self) -> String {
         String::from_utf8_lossy(&self.d().store).into_owned()
     }
+    /// Store as bytes: the file name, or the blob itself.
     pub fn store_b(&self) -> &[u8] {
         &self.d().store
     }
+    /// The password the store was opened with.
     pub fn store_password(&self) -> &str {
         &self.d().store_password
     }
@@ -209,66 +229,88 @@ impl Certificate {
     pub fn private_key_container(&self) -> &str {
         ""
     }
+    /// True when a private key was loaded with the certificate (client certificates only).
     pub fn private_key_available(&self) -> bool {
         self.d().info.private_key_available
     }
+    /// The subject's distinguished name, most specific part first ("CN=host, O=org").
     pub fn subject(&self) -> &str {
         &self.d().subject
     }
+    /// The issuer's distinguished name, in the same form as `subject`.
     pub fn issuer(&self) -> &str {
         &self.d().info.issuer
     }
+    /// Start of validity, as "23-Jan-2000 15:00:00" in UTC.
     pub fn effective_date(&self) -> &str {
         &self.d().info.effective_date
     }
+    /// End of validity, in the same form as `effective_date`.
     pub fn expiration_date(&self) -> &str {
         &self.d().info.expiration_date
     }
+    /// Extended key usages, comma-separated (such as server and client authentication).
     pub fn extended_key_usage(&self) -> &str {
         &self.d().info.extended_key_usage
     }
+    /// Hash of the DER certificate: colon-separated lower-case hex (MD5).
     pub fn fingerprint(&self) -> &str {
         &self.d().info.fingerprint
     }
+    /// The same with SHA-1.
     pub fn fingerprint_sha1(&self) -> &str {
         &self.d().info.fingerprint_sha1
     }
+    /// The same with SHA-256.
     pub fn fingerprint_sha256(&self) -> &str {
         &self.d().info.fingerprint_sha256
     }
+    /// The SubjectPublicKeyInfo, base64.
     pub fn public_key(&self) -> &str {
         &self.d().info.public_key
     }
+    /// The public key's algorithm (such as "RSA" or "EC").
     pub fn public_key_algorithm(&self) -> &str {
         &self.d().info.public_key_algorithm
     }
+    /// The public key's size in bits.
     pub fn public_key_length(&self) -> i32 {
         self.d().info.public_key_length as i32
     }
+    /// The serial number, upper-case hex.
     pub fn serial_number(&self) -> &str {
         &self.d().info.serial_number
     }
+    /// The signature algorithm the issuer used.
     pub fn signature_algorithm(&self) -> &str {
         &self.d().info.signature_algorithm
     }
+    /// Subject alternative names, comma-separated (DNS names, addresses, e-mail, URIs).
     pub fn subject_alt_names(&self) -> &str {
         &self.d().info.subject_alt_names
     }
+    /// Upper-case hex MD5 hash of the DER certificate, without separators.
     pub fn thumbprint_md5(&self) -> &str {
         &self.d().info.thumbprint_md5
     }
+    /// The same with SHA-1.
     pub fn thumbprint_sha1(&self) -> &str {
         &self.d().info.thumbprint_sha1
     }
+    /// The same with SHA-256.
     pub fn thumbprint_sha256(&self) -> &str {
         &self.d().info.thumbprint_sha256
     }
+    /// Key usages as text ("Digital Signature, Key Encipherment"); empty when the
+    /// certificate has no key usage extension.
     pub fn usage(&self) -> &str {
         &self.d().info.usage
     }
+    /// The key usage bits (0x80 digital signature down to 0x01).
     pub fn usage_flags(&self) -> i32 {
         self.d().info.usage_flags as i32
     }
+    /// The X.509 version: "V1", "V2" or "V3".
     pub fn version(&self) -> &str {
         &self.d().info.version
     }

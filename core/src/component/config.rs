@@ -58,16 +58,22 @@ use json::{CONNACK_KEYS, CONNECT_KEYS, DISCONNECT_KEYS, OUTGOING_KEYS, WILL_KEYS
 /// value is text, and the faces present the kind as one of these three.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SettingType {
+    /// "True" or "False".
     Bool,
+    /// A whole number, written in decimal.
     Int,
+    /// Free text (also JSON, hex and lists).
     String,
 }
 
 /// MQTT versions a setting means something under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Applies {
+    /// Both MQTT 3.1.1 and 5.0.
     Both,
+    /// MQTT 3.1.1 only.
     V311Only,
+    /// MQTT 5.0 only.
     V5Only,
 }
 
@@ -100,13 +106,19 @@ pub(crate) enum Access {
     },
 }
 
+/// One configuration setting of the registry that `config` reads and writes: its name,
+/// group, type, default and the MQTT versions it applies to.
 #[derive(Clone)]
 pub struct Setting {
     /// The documented name; indexed settings end in `[i]`.
     pub name: &'static str,
+    /// The group it is listed under in the documentation (such as "Connection" or "TLS").
     pub group: &'static str,
+    /// The type its text stands for.
     pub kind: SettingType,
+    /// True when `config` may read it but not set it.
     pub read_only: bool,
+    /// The MQTT versions it applies to.
     pub applies: Applies,
     /// What a new client (or one after Reset) reads.
     pub default: &'static str,
@@ -847,6 +859,7 @@ fn out_of_range(s: &Setting, i: usize, len: usize, count: &str) -> Error {
     )
 }
 
+/// A boolean as the settings show it: "True" or "False".
 pub fn fmt_bool(b: bool) -> String {
     if b { "True" } else { "False" }.to_string()
 }
@@ -865,6 +878,8 @@ pub fn parse_bool(name: &str, v: &str) -> Result<bool> {
     bool_word(v).ok_or_else(|| invalid(name, v, "expected True/False, 1/0 or Yes/No"))
 }
 
+/// Reads `v` as an integer in `min..=max` for setting `name` (surrounding spaces allowed).
+/// Fails with INVALID_ARGUMENT naming the setting and the value otherwise.
 pub fn parse_int(name: &str, v: &str, min: i64, max: i64) -> Result<i64> {
     let n: i64 = v
         .trim()

@@ -315,11 +315,17 @@ impl Mqtt {
         }
     }
 
+    /// Connects to RemoteHost:RemotePort with the current properties and settings. With a
+    /// Timeout it returns once the server accepted the connection (or fails with the refusal's
+    /// code, or a timeout); with Timeout 0 it returns at once and the Connected event tells the
+    /// outcome. Fails with ALREADY_CONNECTED or ALREADY_CONNECTING when a connection exists.
     pub fn connect(&self) -> Result<()> {
         let done = self.start_connect()?;
         self.finish_blocking(&done, "connecting", true)
     }
 
+    /// Sets RemoteHost and RemotePort, then connects as [`Mqtt::connect`] does. A port outside
+    /// 0..=65535 fails with INVALID_ARGUMENT.
     pub fn connect_to(&self, host: &str, port: i32) -> Result<()> {
         self.check_not_connected()?;
         self.set_target(host, port)?;
@@ -379,6 +385,8 @@ impl Mqtt {
         Some(done)
     }
 
+    /// Closes the connection cleanly (DISCONNECT, then the socket). With a Timeout it returns
+    /// once the connection is closed; fails with CONNECT_FIRST when not connected.
     pub fn disconnect(&self) -> Result<()> {
         match self.start_disconnect() {
             Some(done) => self.finish_blocking(&done, "disconnecting", true),
@@ -394,9 +402,12 @@ impl Mqtt {
         }
     }
 
+    /// [`Mqtt::connect`] as a future: resolves when the server accepted the connection, or with
+    /// the error that ended the attempt; the wait is bounded by Timeout when it is set.
     pub fn connect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
         self.finish_async(self.start_connect(), "connecting", true)
     }
+    /// [`Mqtt::connect_to`] as a future; see [`Mqtt::connect_async`].
     pub fn connect_to_async(
         &self,
         host: &str,
@@ -408,6 +419,7 @@ impl Mqtt {
             .and_then(|_| self.start_connect());
         self.finish_async(started, "connecting", true)
     }
+    /// [`Mqtt::disconnect`] as a future: resolves when the connection is closed.
     pub fn disconnect_async(&self) -> impl Future<Output = Result<()>> + Send + 'static {
         let started = match self.start_disconnect() {
             Some(done) => Ok(done),

@@ -50,6 +50,28 @@ impl Delivered {
 /// reason code, and with the connection's error when the connection ends before the
 /// acknowledgement (with a persistent session the message stays in it and is sent again
 /// when the session resumes; only this wait is over).
+///
+/// ```no_run
+/// use ferromq::{code, Mqtt, PublishOptions};
+///
+/// # async fn run(client: Mqtt) -> ferromq::Result<()> {
+/// let qos2 = PublishOptions { qos: 2, ..PublishOptions::default() };
+/// // In async code: await the acknowledgement (PUBCOMP for QoS 2).
+/// let done = client.publish_with("orders/42", "paid", &qos2)?.await?;
+/// println!("packet {} completed, reason {}", done.packet_id, done.reason_code);
+///
+/// // In blocking code: wait, or look without waiting.
+/// let delivery = client.publish_with("orders/43", "paid", &qos2)?;
+/// if delivery.result().is_none() {
+///     match delivery.wait() {
+///         Ok(d) => println!("done: {d:?}"),
+///         Err(e) if e.code == code::SERVER_REFUSED => eprintln!("refused: {}", e.message),
+///         Err(e) => return Err(e),
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub struct Delivery {
     pub(crate) done: Completion<Delivered>,
     pub(crate) client: Mqtt,

@@ -25,7 +25,7 @@ impl Mqtt {
 
     /// Fires every pending event; when none is pending waits briefly for one.
     ///
-    /// Returns after one turn of firing ([`DISPATCH_SLICE`] at most, a handler's own time
+    /// Returns after one turn of firing (`DISPATCH_SLICE` at most, a handler's own time
     /// aside) even when more keep arriving: the caller's loop stays in control.
     pub fn do_events(&self) -> Result<()> {
         if self.dispatch_pending() == 0 && !self.push_mode() {

@@ -74,6 +74,33 @@ pub const WAIT_CHECK_EVERY: Duration = Duration::from_millis(50);
 /// One MQTT client: the documented class. Cheap to clone (a handle); all methods take
 /// `&self` and may be called from several threads. The connection ends when the last
 /// handle is dropped.
+///
+/// Events (messages received, acknowledgements, connection changes) reach the handler set
+/// with [`Mqtt::set_event_handler`]; they fire inside [`Mqtt::do_events`] and inside every
+/// blocking call, on the calling thread. Methods with a Timeout (seconds, the `timeout`
+/// property; 0 makes them return at once) wait for the server's answer; the `_async` forms
+/// are futures instead. Errors carry the documented numeric [`Error::code`].
+///
+/// ```no_run
+/// use ferromq::{Event, Mqtt};
+/// use std::sync::Arc;
+///
+/// # fn main() -> ferromq::Result<()> {
+/// let client = Mqtt::new();
+/// client.set_version(1)?; // MQTT 5.0
+/// client.set_event_handler(Some(Arc::new(|e: &mut Event| {
+///     if let Event::MessageIn(m) = e {
+///         println!("{}: {}", m.topic, String::from_utf8_lossy(&m.message));
+///     }
+/// })));
+/// client.connect_to("127.0.0.1", 1883)?;
+/// client.subscribe("sensors/#", 1)?;
+/// client.publish_message("sensors/t1", 1, "21.5")?;
+/// client.do_events()?;
+/// client.disconnect()?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Mqtt {
     handle: Arc<Handle>,
@@ -87,6 +114,7 @@ pub struct WeakMqtt {
 }
 
 impl WeakMqtt {
+    /// The client, if a handle to it still exists.
     pub fn upgrade(&self) -> Option<Mqtt> {
         self.handle.upgrade().map(|handle| Mqtt { handle })
     }
@@ -142,6 +170,8 @@ pub(crate) fn not_connected() -> Error {
 }
 
 impl Mqtt {
+    /// A new, unconnected client with every property and setting at its default
+    /// (MQTT 3.1.1, RemotePort 1883, Timeout 60 seconds).
     pub fn new() -> Mqtt {
         Mqtt {
             handle: Arc::new(Handle {
@@ -161,6 +191,7 @@ impl Mqtt {
         }
     }
 
+    /// A handle that does not keep the client alive (see [`WeakMqtt`]).
     pub fn downgrade(&self) -> WeakMqtt {
         WeakMqtt {
             handle: Arc::downgrade(&self.handle),

@@ -34,21 +34,28 @@ impl Mqtt {
 
     // ---- properties ----
 
+    /// ClientId: the client identifier sent in CONNECT ("" lets a 5.0 server assign one).
     pub fn client_id(&self) -> String {
         self.sh().props.lock().client_id.clone()
     }
+    /// Sets ClientId. Fails with BAD_STATE while a connection exists.
     pub fn set_client_id(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::BAD_STATE, "ClientId", |p| p.client_id = v.to_string())
     }
+    /// CleanSession (3.1.1) / Clean Start (5.0): true starts with no stored session.
     pub fn clean_session(&self) -> bool {
         self.sh().props.lock().clean_session
     }
+    /// Sets CleanSession. Fails with BAD_STATE while a connection exists.
     pub fn set_clean_session(&self, v: bool) -> Result<()> {
         self.set_connect_prop(code::BAD_STATE, "CleanSession", |p| p.clean_session = v)
     }
+    /// KeepAliveInterval in seconds (0..=65535; 0 turns keep-alive off).
     pub fn keep_alive_interval(&self) -> i32 {
         self.sh().props.lock().keep_alive_interval
     }
+    /// Sets KeepAliveInterval. Fails with INVALID_ARGUMENT outside 0..=65535 and BAD_STATE while
+    /// a connection exists.
     pub fn set_keep_alive_interval(&self, v: i32) -> Result<()> {
         if !(0..=65535).contains(&v) {
             return Err(Error::new(
@@ -60,15 +67,19 @@ impl Mqtt {
             p.keep_alive_interval = v
         })
     }
+    /// User: the user name sent in CONNECT ("" sends none).
     pub fn user(&self) -> String {
         self.sh().props.lock().user.clone()
     }
+    /// Sets User. Fails with BAD_STATE while a connection exists.
     pub fn set_user(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::BAD_STATE, "User", |p| p.user = v.to_string())
     }
+    /// Password: the password sent in CONNECT ("" sends none).
     pub fn password(&self) -> String {
         self.sh().props.lock().password.clone()
     }
+    /// Sets Password. Fails with BAD_STATE while a connection exists.
     pub fn set_password(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::BAD_STATE, "Password", |p| p.password = v.to_string())
     }
@@ -76,6 +87,7 @@ impl Mqtt {
     pub fn version(&self) -> i32 {
         self.sh().props.lock().version
     }
+    /// Sets Version: 0 or 1, else INVALID_ARGUMENT; BAD_STATE while a connection exists.
     pub fn set_version(&self, v: i32) -> Result<()> {
         if !(0..=1).contains(&v) {
             return Err(Error::new(
@@ -85,17 +97,22 @@ impl Mqtt {
         }
         self.set_connect_prop(code::BAD_STATE, "Version", |p| p.version = v)
     }
+    /// RemoteHost: the server's host name or address, or a `ws://` / `wss://` URL.
     pub fn remote_host(&self) -> String {
         self.sh().props.lock().remote_host.clone()
     }
+    /// Sets RemoteHost. Fails with REMOTE_HOST_LOCKED while a connection exists.
     pub fn set_remote_host(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::REMOTE_HOST_LOCKED, "RemoteHost", |p| {
             p.remote_host = v.to_string()
         })
     }
+    /// RemotePort: the server's TCP port (default 1883).
     pub fn remote_port(&self) -> i32 {
         self.sh().props.lock().remote_port
     }
+    /// Sets RemotePort (0..=65535, else INVALID_ARGUMENT). Fails with REMOTE_PORT_LOCKED while a
+    /// connection exists.
     pub fn set_remote_port(&self, v: i32) -> Result<()> {
         check_port(v)?;
         self.set_connect_prop(code::REMOTE_PORT_LOCKED, "RemotePort", |p| {
@@ -106,6 +123,7 @@ impl Mqtt {
     pub fn timeout(&self) -> i32 {
         self.sh().props.lock().timeout
     }
+    /// Sets Timeout in seconds; a negative value fails with INVALID_ARGUMENT.
     pub fn set_timeout(&self, v: i32) -> Result<()> {
         if v < 0 {
             return Err(Error::new(
@@ -116,6 +134,7 @@ impl Mqtt {
         self.sh().props.lock().timeout = v;
         Ok(())
     }
+    /// True while the connection is up (CONNACK accepted, not yet closed).
     pub fn connected(&self) -> bool {
         self.sh().connected()
     }
@@ -127,9 +146,12 @@ impl Mqtt {
             self.disconnect()
         }
     }
+    /// WillTopic: where the server publishes the will if the client vanishes ("" for no will).
     pub fn will_topic(&self) -> String {
         self.sh().props.lock().will_topic.clone()
     }
+    /// Sets WillTopic. A topic with wildcards fails with INVALID_TOPIC; BAD_STATE while a
+    /// connection exists.
     pub fn set_will_topic(&self, v: &str) -> Result<()> {
         if !v.is_empty() {
             crate::topic::validate_topic_name(v)?;
@@ -138,9 +160,11 @@ impl Mqtt {
             p.will_topic = v.to_string()
         })
     }
+    /// WillMessage: the will's payload, as text.
     pub fn will_message(&self) -> String {
         self.sh().props.lock().will_message.clone()
     }
+    /// Sets WillMessage. Fails with BAD_STATE while a connection exists.
     pub fn set_will_message(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::BAD_STATE, "WillMessage", |p| {
             p.will_message = v.to_string()
@@ -156,6 +180,7 @@ impl Mqtt {
             None => p.cfg.transport.local_host.clone(),
         }
     }
+    /// Sets LocalHost. Fails with LOCAL_HOST_LOCKED while a connection exists.
     pub fn set_local_host(&self, v: &str) -> Result<()> {
         self.set_connect_prop(code::LOCAL_HOST_LOCKED, "LocalHost", |p| {
             p.cfg.transport.local_host = v.trim().to_string()
@@ -170,6 +195,8 @@ impl Mqtt {
             None => p.cfg.transport.local_port,
         }
     }
+    /// Sets LocalPort (0..=65535, else INVALID_ARGUMENT). Fails with LOCAL_PORT_LOCKED while a
+    /// connection exists.
     pub fn set_local_port(&self, v: i32) -> Result<()> {
         if !(0..=65535).contains(&v) {
             return Err(Error::new(

@@ -168,10 +168,15 @@ impl Mqtt {
         }
     }
 
+    /// Publishes `message` (UTF-8 text) on `topic` with QoS 0, 1 or 2, using the client-wide
+    /// settings (retain flag, outgoing properties). Returns once the message is accepted for
+    /// sending; its acknowledgement arrives as the MessageAck and MessageOut events. A bad topic
+    /// or QoS fails with the documented code before anything is sent.
     pub fn publish_message(&self, topic: &str, qos: i32, message: &str) -> Result<()> {
         self.publish_data(topic, qos, Bytes::copy_from_slice(message.as_bytes()))
     }
 
+    /// [`Mqtt::publish_message`] with a binary payload.
     pub fn publish_data(&self, topic: &str, qos: i32, data: impl Into<Bytes>) -> Result<()> {
         let spec = self.class_spec(qos);
         self.publish_blocking(topic, qos, data.into(), spec)

@@ -27,6 +27,7 @@ use crate::error::{code, Error, Result};
 pub struct PublishOptions {
     /// 0, 1 or 2.
     pub qos: i32,
+    /// Ask the server to keep this message for future subscribers of its topic.
     pub retain: bool,
     /// Any property a PUBLISH may carry from a client: every one of
     /// [`PropertyId::message_properties`] except the Subscription Identifier, which only a

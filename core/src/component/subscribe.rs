@@ -144,10 +144,14 @@ impl Mqtt {
         Ok(done)
     }
 
+    /// Removes the subscriptions in `topic_filter` (one or more filters separated by
+    /// TopicDelimiter). With a Timeout it returns once the server answered.
     pub fn unsubscribe(&self, topic_filter: &str) -> Result<()> {
         let done = self.start_unsubscribe(topic_filter)?;
         self.finish_blocking(&done, "waiting for UNSUBACK", false)
     }
+    /// [`Mqtt::subscribe`] as a future: resolves when the SUBACK arrived (what the server
+    /// granted or refused for each filter comes as the Subscribed event).
     pub fn subscribe_async(
         &self,
         topic_filter: &str,
@@ -159,6 +163,7 @@ impl Mqtt {
             false,
         )
     }
+    /// [`Mqtt::unsubscribe`] as a future: resolves when the UNSUBACK arrived.
     pub fn unsubscribe_async(
         &self,
         topic_filter: &str,

@@ -12,6 +12,7 @@ impl Mqtt {
     pub fn ssl_enabled(&self) -> bool {
         self.sh().props.lock().ssl_enabled
     }
+    /// Sets SSLEnabled; takes effect at the next connection attempt.
     pub fn set_ssl_enabled(&self, v: bool) -> Result<()> {
         self.sh().props.lock().ssl_enabled = v;
         Ok(())
@@ -22,6 +23,7 @@ impl Mqtt {
     pub fn ssl_provider(&self) -> i32 {
         self.sh().props.lock().ssl_provider
     }
+    /// Sets SSLProvider (0, 1 or 2); any other value fails with INVALID_ARGUMENT.
     pub fn set_ssl_provider(&self, v: i32) -> Result<()> {
         if !(0..=2).contains(&v) {
             return Err(Error::new(
@@ -37,6 +39,8 @@ impl Mqtt {
     pub fn ssl_cert(&self) -> Certificate {
         self.sh().props.lock().ssl_cert.clone()
     }
+    /// Sets SSLCert. A non-empty certificate without a private key fails with
+    /// TLS_CREDENTIALS.
     pub fn set_ssl_cert(&self, cert: Certificate) -> Result<()> {
         if !cert.is_empty() && cert.client_cert().is_none() {
             return Err(Error::new(
@@ -56,6 +60,7 @@ impl Mqtt {
     pub fn ssl_accept_server_cert(&self) -> Certificate {
         self.sh().props.lock().ssl_accept_server_cert.clone()
     }
+    /// Sets SSLAcceptServerCert; an empty certificate pins nothing.
     pub fn set_ssl_accept_server_cert(&self, cert: Certificate) -> Result<()> {
         self.sh().props.lock().ssl_accept_server_cert = cert;
         Ok(())

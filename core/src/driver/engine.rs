@@ -55,6 +55,7 @@ pub struct AutoSave {
 }
 
 impl AutoSave {
+    /// Saves through `write` whenever the session changes.
     pub fn new(write: SaveFn) -> Self {
         AutoSave {
             write,
@@ -87,12 +88,16 @@ impl AutoSave {
     }
 }
 
+/// What happens to the link under the protocol: transport up, closed, task finished. The
+/// component turns these into the documented events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkEvent {
     /// The byte stream is up (after any proxy, TLS and WebSocket steps); CONNECT is being
     /// sent. `tls` says what the handshake settled.
     TransportUp {
+        /// Our end of the TCP connection.
         local: std::net::SocketAddr,
+        /// What the TLS handshake settled, when TLS is in use.
         tls: Option<Box<crate::transport::TlsInfo>>,
     },
     /// The transport could not be established.
@@ -103,10 +108,13 @@ pub enum LinkEvent {
     Finished,
 }
 
+/// What the engine's lock guards: the state machine and the bytes waiting to be written.
 pub struct EngineState {
+    /// The connection's state machine.
     pub conn: Connection,
     /// Encoded packets not yet handed to the socket.
     pub out: BytesMut,
+    /// Saves the session to its file after changes (SessionFile), when set.
     pub autosave: Option<AutoSave>,
     /// Plain TCP only: the socket, for writing from the thread that produced the bytes
     /// (`Engine::send`). Set by the task while it runs.
@@ -164,7 +172,10 @@ impl std::fmt::Display for Full {
 /// At most this many encoded bytes are written from the caller's thread (`Engine::send`).
 const DIRECT_MAX: usize = 64 * 1024;
 
+/// One client's engine: the state machine behind a lock, shared between the application's
+/// threads and the driver task, and the flags they signal each other with.
 pub struct Engine {
+    /// The state machine and output buffer, behind a lock.
     pub state: Mutex<EngineState>,
     /// A publisher waits for packet ids or for one of the MaxOutgoingMessages to complete:
     /// the driver announces room when acknowledgements free some (no write may follow that
@@ -176,6 +187,7 @@ pub struct Engine {
     pub drain_wanted: AtomicBool,
     /// Wakes the task: output to write, a new deadline, or an abort.
     pub wake: Notify,
+    /// Set to stop the task at once, without a DISCONNECT.
     pub abort: AtomicBool,
     /// Above this many buffered output bytes a non-blocking publish reports "would block".
     pub out_limit: usize,
@@ -185,6 +197,8 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine around `conn`; a non-blocking publish reports "would block" above `out_limit`
+    /// buffered bytes.
     pub fn new(conn: Connection, out_limit: usize, autosave: Option<AutoSave>) -> Self {
         Engine {
             state: Mutex::new(EngineState {
@@ -311,7 +325,7 @@ impl Engine {
     }
 
     /// Whether a publish at `qos` must wait, and why: the send buffer is over its bound,
-    /// nearly every packet identifier is taken (see [`ID_ROOM`]), or (QoS 1/2) the
+    /// nearly every packet identifier is taken (see `ID_ROOM`), or (QoS 1/2) the
     /// connection already keeps MaxOutgoingMessages publishes.
     pub fn full(&self, qos: QoS) -> Option<Full> {
         let st = self.state.lock();
@@ -341,6 +355,7 @@ impl Engine {
             && self.room_wanted.swap(false, Ordering::SeqCst)
     }
 
+    /// Bytes encoded and not yet handed to the socket.
     pub fn out_len(&self) -> usize {
         self.state.lock().out.len()
     }
@@ -351,6 +366,7 @@ impl Engine {
         self.wake.notify_one();
     }
 
+    /// True once `abort` was called.
     pub fn aborted(&self) -> bool {
         self.abort.load(Ordering::SeqCst)
     }

@@ -10,10 +10,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// What the driver task needs to open a connection.
 pub struct ConnectParams {
+    /// Where to connect.
     pub target: Target,
     /// Boxed: a task holds it only while connecting, and idle connections are many.
     pub options: Box<TransportOptions>,
+    /// Told about the transport's steps (certificates, proxy, status).
     pub observer: Arc<dyn TransportObserver>,
     /// Covers building the transport (proxy, TLS, WebSocket) and the wait for CONNACK;
     /// None waits forever.

@@ -27,13 +27,19 @@ pub const DEFAULT_INFLIGHT_V311: u16 = 20;
 /// Everything CONNECT needs plus the client-side limits of one connection.
 #[derive(Clone, Debug)]
 pub struct ConnectionConfig {
+    /// 3.1.1 or 5.0.
     pub protocol: Protocol,
+    /// The client identifier sent in CONNECT; empty lets a 5.0 server assign one.
     pub client_id: String,
+    /// Start a new session (true) or resume the server's stored one (false).
     pub clean_session: bool,
     /// Seconds; 0 disables keep-alive.
     pub keep_alive: u16,
+    /// User name sent in CONNECT, if any.
     pub username: Option<String>,
+    /// Password sent in CONNECT, if any.
     pub password: Option<Bytes>,
+    /// The will message, if any.
     pub will: Option<Will>,
     /// 5.0 CONNECT properties (ignored under 3.1.1).
     pub connect_properties: Properties,
@@ -68,11 +74,15 @@ pub struct ServerLimits {
     pub keep_alive: u16,
     /// How many QoS 1/2 PUBLISH packets may be unacknowledged at once.
     pub receive_maximum: u16,
+    /// The server's Maximum Packet Size in bytes; `None`: no limit announced.
     pub maximum_packet_size: Option<u32>,
     /// Highest topic alias we may use; 0 means none.
     pub topic_alias_maximum: u16,
+    /// Highest QoS the server accepts on a PUBLISH.
     pub maximum_qos: QoS,
+    /// False when the server does not keep retained messages.
     pub retain_available: bool,
+    /// The client identifier the server chose for us, if it chose one.
     pub assigned_client_identifier: Option<String>,
     /// Wildcard Subscription Available: false when the server refuses '+' and '#' filters.
     pub wildcard_subscription_available: bool,
@@ -141,6 +151,8 @@ enum PendingAck {
     Unsubscribe(usize),
 }
 
+/// The sans-IO state machine of one MQTT connection: fed received bytes, commands and the
+/// current time, it produces bytes to send and [`ProtocolEvent`]s. It does no I/O itself.
 pub struct Connection {
     config: ConnectionConfig,
     phase: Phase,
@@ -186,6 +198,7 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A state machine for one connection with `config`, not yet connected.
     pub fn new(config: ConnectionConfig) -> Self {
         let server = ServerLimits::defaults(config.keep_alive);
         Connection {
@@ -228,6 +241,7 @@ impl Connection {
         self.log_level = level;
     }
 
+    /// The protocol version this connection speaks.
     pub fn protocol(&self) -> Protocol {
         self.config.protocol
     }
@@ -562,6 +576,9 @@ impl Connection {
         Ok(id)
     }
 
+    /// Queues an UNSUBSCRIBE for `filters` and gives its packet identifier. Fails with
+    /// INVALID_TOPIC_FILTER for an empty list or a bad filter, CONNECT_FIRST when not
+    /// connected.
     pub fn unsubscribe(
         &mut self,
         now: Instant,
@@ -724,6 +741,7 @@ impl Connection {
         out.len() > start
     }
 
+    /// The next event to hand to the layer above, oldest first; `None` when none is waiting.
     pub fn poll_event(&mut self) -> Option<ProtocolEvent> {
         let ev = self.events.pop_front();
         if ev.is_none() {
@@ -761,10 +779,12 @@ impl Connection {
         super::earliest(self.poll_timeout(), floor)
     }
 
+    /// True between a successful CONNACK and the close.
     pub fn is_connected(&self) -> bool {
         self.phase == Phase::Connected
     }
 
+    /// True once the connection is over; nothing more happens on it.
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
     }
@@ -774,6 +794,7 @@ impl Connection {
         self.outgoing.iter().map(|(_, e)| e.msg.clone()).collect()
     }
 
+    /// Incoming QoS 2 messages held until PUBREL, in arrival order.
     pub fn incoming(&self) -> Vec<Message> {
         self.incoming.iter().map(|(_, m)| m.clone()).collect()
     }
@@ -787,10 +808,12 @@ impl Connection {
         max != 0 && self.outgoing.len() >= max
     }
 
+    /// How many outgoing QoS 1/2 publishes are held, in flight or waiting for the send window.
     pub fn outgoing_len(&self) -> usize {
         self.outgoing.len()
     }
 
+    /// How many packet identifiers are taken right now.
     pub fn ids_in_use(&self) -> usize {
         self.outgoing.len() + self.pending.len()
     }
@@ -882,10 +905,6 @@ impl Connection {
         }
     }
 
-    /// Moves the session out, leaving this connection with nothing in flight: for
-    /// carrying it to the next connection after this one closed (AutoReconnect), with
-    /// [`Connection::restore`] or [`Connection::with_session`]. Acknowledgements that
-    /// still arrive here are then unknown to it.
     /// The transport under this connection is gone: take the session for the next
     /// connection and refuse every later command (1117), in one step, so nothing published
     /// after the session was taken can be left behind in a dead connection.
@@ -894,6 +913,10 @@ impl Connection {
         self.take_session()
     }
 
+    /// Moves the session out, leaving this connection with nothing in flight: for
+    /// carrying it to the next connection after this one closed (AutoReconnect), with
+    /// [`Connection::restore`] or [`Connection::with_session`]. Acknowledgements that
+    /// still arrive here are then unknown to it.
     pub fn take_session(&mut self) -> SessionState {
         let session = self.session();
         self.outgoing.take_all();

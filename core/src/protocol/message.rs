@@ -4,6 +4,7 @@ use crate::codec::{ByteString, Properties, QoS};
 use bytes::Bytes;
 use std::sync::{Arc, OnceLock};
 
+/// Which way a message travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// We publish (the documented Direction 0).
@@ -37,16 +38,25 @@ pub enum MessageState {
     InDone = 9,
 }
 
+/// A message as the engine tracks it: its PUBLISH fields, its direction and its
+/// acknowledgement state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
+    /// Which way it travels.
     pub direction: Direction,
     /// 0 for QoS 0.
     pub packet_id: u16,
+    /// The topic it is published on.
     pub topic: ByteString,
+    /// Its quality of service.
     pub qos: QoS,
+    /// Its payload bytes.
     pub payload: Bytes,
+    /// The retain flag.
     pub retain: bool,
+    /// True when this is a retransmission.
     pub dup: bool,
+    /// Where it is in its acknowledgement flow.
     pub state: MessageState,
     /// 5.0 properties of the PUBLISH (empty under 3.1.1). Shared: the same message is
     /// held in flight, queued as an event and listed to the application, and a set of

@@ -81,6 +81,7 @@ impl SessionState {
         &self.client_id
     }
 
+    /// The packet identifier the next new packet will try first (1..=65535).
     pub fn next_packet_id(&self) -> u16 {
         self.next_packet_id
     }

@@ -45,6 +45,7 @@ impl std::fmt::Debug for CertStore {
 /// A client certificate as the application selected it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClientCert {
+    /// Where the certificate and its private key are read from.
     pub store: CertStore,
     /// StorePassword (and KeyPassword, which defaults to it).
     pub password: String,
@@ -71,6 +72,8 @@ impl std::fmt::Debug for ClientCert {
 }
 
 impl ClientCert {
+    /// A certificate from `store`, opened with `password` (empty for none); the first one
+    /// with a private key is used unless `subject` is then set.
     pub fn new(store: CertStore, password: impl Into<String>) -> ClientCert {
         ClientCert {
             store,
@@ -189,8 +192,11 @@ impl ClientCert {
 
 /// A loaded client certificate: what rustls needs, and the fields to show.
 pub struct ClientIdentity {
+    /// The certificate chain, leaf first, in DER.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The private key of the leaf certificate.
     pub key: PrivateKeyDer<'static>,
+    /// The leaf's fields, as the Certificate class shows them.
     pub info: CertificateInfo,
 }
 
@@ -460,12 +466,16 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
 pub struct CertificateInfo {
     /// "CN=localhost, O=ferromq tests": most specific part first, as the reference shows it.
     pub subject: String,
+    /// The issuer's distinguished name, in the same form as `subject`.
     pub issuer: String,
     /// Validity, as "23-Jan-2000 15:00:00" in UTC (the reference uses the local zone; a
     /// library in a multi-threaded process cannot read it safely), and as Unix seconds.
     pub effective_date: String,
+    /// End of validity, in the same form as `effective_date`.
     pub expiration_date: String,
+    /// Start of validity, Unix seconds (UTC).
     pub not_before: i64,
+    /// End of validity, Unix seconds (UTC).
     pub not_after: i64,
     /// Hex digits, two per byte, upper case.
     pub serial_number: String,
@@ -473,11 +483,15 @@ pub struct CertificateInfo {
     pub version: String,
     /// Colon-separated lower-case hex of the hash of the DER certificate.
     pub fingerprint: String,
+    /// The same with SHA-1.
     pub fingerprint_sha1: String,
+    /// The same with SHA-256.
     pub fingerprint_sha256: String,
     /// Upper-case hex of the same hashes, without separators.
     pub thumbprint_md5: String,
+    /// The same with SHA-1.
     pub thumbprint_sha1: String,
+    /// The same with SHA-256.
     pub thumbprint_sha256: String,
     /// The SubjectPublicKeyInfo, base64.
     pub public_key: String,
@@ -498,6 +512,7 @@ pub struct CertificateInfo {
     pub subject_alt_names: String,
     /// Base64 of the DER certificate (Encoded) and the DER itself (EncodedB).
     pub encoded: String,
+    /// The DER bytes of the certificate.
     pub encoded_b: Vec<u8>,
     /// A private key was loaded with this certificate (client certificates only). The key
     /// itself is never exported.
@@ -505,6 +520,8 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
+    /// Reads the fields of a DER-encoded X.509 certificate. Fails with TLS_CERT_NOT_FOUND
+    /// when the bytes are not a readable certificate.
     pub fn from_der(der: &[u8]) -> Result<CertificateInfo> {
         let (_, cert) = parse_x509_certificate(der).map_err(|e| {
             Error::new(

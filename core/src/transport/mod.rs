@@ -45,6 +45,7 @@ pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for T {}
 
+/// An owned, type-erased byte stream (plain TCP, TLS, WebSocket...).
 pub type BoxStream = Box<dyn Stream>;
 
 /// The ConnectionStatus event's ConnectionEvent texts, in the order they happen.
@@ -71,6 +72,7 @@ pub struct ServerAuthentication {
 }
 
 impl ServerAuthentication {
+    /// The server's own (leaf) certificate.
     pub fn cert(&self) -> &CertificateInfo {
         // `chain` always holds the leaf (see tls::handshake).
         &self.chain[0]
@@ -106,6 +108,7 @@ impl TransportObserver for NoObserver {}
 
 /// The connected stream and what is known about it.
 pub struct Connected {
+    /// The byte stream to speak MQTT over.
     pub stream: BoxStream,
     /// Our end of the TCP connection.
     pub local: SocketAddr,

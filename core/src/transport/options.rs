@@ -12,6 +12,7 @@ use std::time::Duration;
 pub struct Target {
     /// A host name or an IP address (without brackets).
     pub host: String,
+    /// The TCP port (1883 is usual for MQTT, 8883 for MQTT over TLS).
     pub port: u16,
     /// `Some` for `ws://` and `wss://` targets.
     pub websocket: Option<WsTarget>,
@@ -20,6 +21,7 @@ pub struct Target {
     pub resolve_remotely: bool,
 }
 
+/// The WebSocket part of a `ws://` or `wss://` target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsTarget {
     /// `wss://`: TLS under the WebSocket, whatever `TlsOptions::enabled` says.
@@ -177,10 +179,15 @@ fn split_host_port<'a>(remote_host: &str, authority: &'a str) -> Result<(&'a str
 /// Everything about how to reach the target. `Default` is plain TCP with no proxy.
 #[derive(Clone, Debug, Default)]
 pub struct TransportOptions {
+    /// TCP settings: no-delay and the local address to connect from.
     pub tcp: super::TcpOptions,
+    /// Socket settings: address family, keep-alive probes, linger, buffer sizes, rate limit.
     pub socket: SocketOptions,
+    /// TLS settings; used when `tls.enabled` is set or the target is `wss://`.
     pub tls: TlsOptions,
+    /// WebSocket settings; used for `ws://` and `wss://` targets.
     pub websocket: WsOptions,
+    /// The proxy to go through, if any.
     pub proxy: Option<ProxyOptions>,
 }
 
@@ -188,27 +195,35 @@ pub struct TransportOptions {
 /// `V6First`). `Any` keeps the resolver's order and tries every address.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IpFamily {
+    /// Every address, in the resolver's order.
     #[default]
     Any,
+    /// IPv4 addresses only.
     V4Only,
+    /// IPv6 addresses only.
     V6Only,
+    /// IPv6 addresses first, then IPv4.
     V6First,
 }
 
 /// Socket settings beyond those of `TcpOptions`.
 #[derive(Clone, Debug, Default)]
 pub struct SocketOptions {
+    /// Which address families to try.
     pub ip_family: IpFamily,
     /// TCPKeepAlive with KeepAliveTime / KeepAliveInterval (`None` for the system's value).
     pub keep_alive: Option<KeepAlive>,
+    /// What closing the socket does with unsent data.
     pub linger: Linger,
     /// SO_RCVBUF / SO_SNDBUF in bytes; 0 leaves the system's size.
     pub in_buffer_size: u32,
+    /// SO_SNDBUF in bytes; 0 leaves the system's size.
     pub out_buffer_size: u32,
     /// MaxTransferRate: at most this many bytes per second are written; 0 for no limit.
     pub max_transfer_rate: u64,
 }
 
+/// TCP keep-alive probe timing; `None` in a field leaves the system's value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeepAlive {
     /// Idle time before the first probe.
@@ -233,16 +248,24 @@ pub enum Linger {
 /// The reference's SSLEnabledProtocols bits. Only TLS 1.2 and 1.3 are implemented; the
 /// others are accepted in a mask (the reference's default names TLS 1.0 and 1.1) and ignored.
 pub mod protocols {
+    /// SSL 2.0 (accepted in a mask, never enabled).
     pub const SSL2: u32 = 0x0C;
+    /// SSL 3.0 (accepted in a mask, never enabled).
     pub const SSL3: u32 = 0x30;
+    /// TLS 1.0 (accepted in a mask, never enabled).
     pub const TLS1: u32 = 0xC0;
+    /// TLS 1.1 (accepted in a mask, never enabled).
     pub const TLS1_1: u32 = 0x300;
+    /// TLS 1.2.
     pub const TLS1_2: u32 = 0xC00;
+    /// TLS 1.3.
     pub const TLS1_3: u32 = 0x3000;
     /// What we enable unless told otherwise.
     pub const DEFAULT: u32 = TLS1_2 | TLS1_3;
 }
 
+/// How the TLS layer verifies the server and presents the client: trusted CAs, the client
+/// certificate, the protocol versions, the server name.
 #[derive(Clone, Debug)]
 pub struct TlsOptions {
     /// TLS over TCP (`wss://` targets use TLS regardless).
@@ -303,6 +326,7 @@ impl Default for TlsOptions {
     }
 }
 
+/// WebSocket handshake and framing settings.
 #[derive(Clone, Debug)]
 pub struct WsOptions {
     /// Offered in Sec-WebSocket-Protocol; the server must pick it.
@@ -363,6 +387,7 @@ impl ProxyKind {
         }
     }
 
+    /// The kind's name for messages ("SOCKS5 proxy").
     pub fn name(self) -> &'static str {
         match self {
             ProxyKind::Http => "HTTP proxy",
@@ -373,14 +398,18 @@ impl ProxyKind {
     }
 }
 
+/// A proxy between the client and the server.
 #[derive(Clone, Debug)]
 pub struct ProxyOptions {
+    /// HTTP CONNECT or one of the SOCKS versions.
     pub kind: ProxyKind,
+    /// The proxy's host name or address.
     pub host: String,
     /// 0 takes the kind's default (80 or 1080).
     pub port: u16,
     /// Basic auth for HTTP, the user id for SOCKS4/4A, username/password auth for SOCKS5.
     pub user: String,
+    /// Password for the proxy (HTTP basic auth and SOCKS5 only).
     pub password: String,
     /// FirewallData: extra header lines for the HTTP CONNECT request ("Name: value", one per
     /// line).
@@ -391,6 +420,8 @@ pub struct ProxyOptions {
 }
 
 impl ProxyOptions {
+    /// A proxy of `kind` at `host`:`port` (0 for the kind's default port) without
+    /// credentials, headers or exceptions.
     pub fn new(kind: ProxyKind, host: impl Into<String>, port: u16) -> ProxyOptions {
         ProxyOptions {
             kind,
@@ -420,6 +451,7 @@ impl ProxyOptions {
             })
     }
 
+    /// The port to connect to: `port`, or the kind's default when it is 0.
     pub fn port_or_default(&self) -> u16 {
         if self.port == 0 {
             self.kind.default_port()

@@ -15,6 +15,8 @@ use tokio::net::TcpStream;
 /// The write half the engine holds (`try_write` from any thread).
 pub type DirectWriter = Arc<OwnedWriteHalf>;
 
+/// A plain TCP connection whose write half can be shared, so the engine can write
+/// straight from the caller's thread while the task reads.
 pub struct SharedTcp {
     /// tokio's own read half: it reads into the buffer's spare capacity without zeroing it
     /// first, so an idle connection's read buffer costs no resident memory.

@@ -6,6 +6,7 @@ use crate::error::{code, Error, Result};
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::{lookup_host, TcpSocket, TcpStream};
 
+/// How to open the TCP connection: socket options and the local address to bind.
 #[derive(Clone, Debug)]
 pub struct TcpOptions {
     /// On by default: MQTT packets are small and latency matters more than segment count.

@@ -61,6 +61,7 @@ pub struct TlsInfo {
 }
 
 impl TlsInfo {
+    /// The server's leaf certificate, when the server presented one.
     pub fn server_cert(&self) -> Option<&CertificateInfo> {
         self.server_chain.first()
     }

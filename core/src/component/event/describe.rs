@@ -12,6 +12,7 @@ pub enum ValueKind {
     Int,
     /// A 64-bit signed integer (a JavaScript number: every value the engine makes is exact).
     Long,
+    /// True or false.
     Bool,
     /// UTF-8 text.
     Text,
@@ -53,6 +54,7 @@ pub struct FieldDesc {
     /// The name in JavaScript (camelCase; the reference spells QoS differently in events
     /// and in MQTTMessage, so this is declared, not derived).
     pub js: &'static str,
+    /// What the field holds.
     pub kind: ValueKind,
     /// The handler's answer: the one field a handler may change, which the engine reads
     /// back once the handlers ran (SSLServerAuthentication's `accept`).
@@ -89,6 +91,7 @@ pub struct KindDesc {
     /// The Rust struct the variant holds ("MessageEvent"); None for a kind without fields.
     /// C's struct is `mqtt_` followed by this name in snake_case.
     pub rust_type: Option<&'static str>,
+    /// The fields, in the described order.
     pub fields: &'static [FieldDesc],
 }
 
@@ -102,16 +105,24 @@ impl KindDesc {
 /// One field's value, borrowed from the event or message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value<'a> {
+    /// A 32-bit integer.
     Int(i32),
+    /// A 64-bit integer.
     Long(i64),
+    /// A boolean.
     Bool(bool),
+    /// Text.
     Text(&'a str),
+    /// Bytes.
     Bytes(&'a Bytes),
+    /// A payload (see [`ValueKind::Payload`]).
     Payload(&'a Bytes),
+    /// MQTT 5.0 message properties.
     Properties(&'a Properties),
 }
 
 impl Value<'_> {
+    /// The kind of this value.
     pub fn kind(&self) -> ValueKind {
         match self {
             Value::Int(_) => ValueKind::Int,
@@ -128,13 +139,17 @@ impl Value<'_> {
 /// Reads a value's fields in the described order. A face writes one of these instead of
 /// one conversion per kind.
 pub trait FieldVisitor {
+    /// What `field` may fail with; a face's conversion error.
     type Error;
+    /// Called once per field, in order, with its description and value.
     fn field(&mut self, desc: &'static FieldDesc, value: Value<'_>) -> Result<(), Self::Error>;
 }
 
 /// A struct of the description: its fields, and a walk over their values in that order.
 pub trait Described {
+    /// The fields, in the described order.
     const FIELDS: &'static [FieldDesc];
+    /// Hands each field's value to `v`, in order; stops at the first error.
     fn visit<V: FieldVisitor>(&self, v: &mut V) -> Result<(), V::Error>;
     /// The field declared `answer`, for the engine to read back what the handlers left.
     fn answer_mut(&mut self) -> Option<&mut bool>;
