@@ -35,6 +35,8 @@ lint: $(LINTS)
 lint-rust: setup
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --all-targets -- -D warnings
+	# The crate denies missing docs; broken doc links are caught here.
+	RUSTDOCFLAGS="-D warnings" cargo doc -q -p ferromq --no-deps
 
 # The committed include/mqtt.h is what cbindgen makes of ffi-c/src.
 lint-header: setup
