@@ -81,7 +81,7 @@ async def test_aio_scenario_connect_v5(make_aio: Callable[[], ferromq.aio.mqtt],
     await _connect_and_close(m, broker)
 
 
-async def _roundtrip(m: ferromq.aio.mqtt, topic: str, qos: int) -> None:
+async def _roundtrip(m: ferromq.aio.mqtt, topic: str, qos: ferromq.QoS) -> None:
     ins: List[ferromq.MessageEvent] = []
     outs: List[ferromq.MessageEvent] = []
     acks: List[ferromq.MessageAckEvent] = []
@@ -181,7 +181,7 @@ async def test_aio_scenario_publish_wildcard_refused(aconnected: ferromq.aio.mqt
 
 async def test_aio_scenario_publish_qos3_refused(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     with pytest.raises(ferromq.MQTTError) as err:
-        await aconnected.publish_data(topic, 3, b"x")
+        await aconnected.publish_data(topic, 3, b"x")  # type: ignore[arg-type]  # the run-time check
     assert err.value.code == 505
     assert aconnected.connected
     await aconnected.publish_data(topic, 1, b"fine")

@@ -293,7 +293,7 @@ def scenario_qos2_burst_311(make_client: Callable[[], ferromq.mqtt], broker: Bro
 # ---- sessions ----
 
 
-def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file: str, n: int = 5) -> str:
+def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: ferromq.QoS, file: str, n: int = 5) -> str:
     """Publish n messages to a frozen broker, save the session, drop the client."""
     m = ferromq.mqtt()
     m.timeout = 5
@@ -316,7 +316,7 @@ def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file
 
 @pytest.mark.parametrize("qos", [1, 2])
 def scenario_session_save_restore(
-    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], tmp_path: Path, qos: int
+    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], tmp_path: Path, qos: ferromq.QoS
 ) -> None:
     b = private_broker
     topic = unique("session")
