@@ -6,10 +6,22 @@ from typing import Callable, Literal, Optional, Union, overload
 from typing_extensions import Self
 
 from ._native import (
+    _R,
+    ConnectedEvent,
+    ConnectionStatusEvent,
     Delivered,
+    DisconnectedEvent,
+    ErrorEvent,
+    LogEvent,
+    MessageAckEvent,
     MessageEvent,
     MessageProperties,
     PublishProperties,
+    ReadyToSendEvent,
+    SSLServerAuthenticationEvent,
+    SSLStatusEvent,
+    SubscribedEvent,
+    UnsubscribedEvent,
     _AioClient,
     _OnConnectedEvent,
     _OnConnectionStatusEvent,
@@ -50,8 +62,8 @@ class mqtt(_AioClient):
     def __init__(self) -> None: ...
     @overload
     def on(
-        self, event: Literal["Connected"], handler: _OnConnectedEvent, *, concurrent: bool = False
-    ) -> _OnConnectedEvent:
+        self, event: Literal["Connected"], handler: Callable[[ConnectedEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[ConnectedEvent], _R]:
         """Register `handler` for the event (or, without it, return a decorator that does).
         An awaitable the handler returns is awaited before the next event's handlers start;
         with concurrent=True it runs as a task instead, alongside later events."""
@@ -61,60 +73,68 @@ class mqtt(_AioClient):
     ) -> Callable[[_OnConnectedEvent], _OnConnectedEvent]: ...
     @overload
     def on(
-        self, event: Literal["ConnectionStatus"], handler: _OnConnectionStatusEvent, *, concurrent: bool = False
-    ) -> _OnConnectionStatusEvent: ...
+        self,
+        event: Literal["ConnectionStatus"],
+        handler: Callable[[ConnectionStatusEvent], _R],
+        *,
+        concurrent: bool = False,
+    ) -> Callable[[ConnectionStatusEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["ConnectionStatus"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnConnectionStatusEvent], _OnConnectionStatusEvent]: ...
     @overload
     def on(
-        self, event: Literal["Disconnected"], handler: _OnDisconnectedEvent, *, concurrent: bool = False
-    ) -> _OnDisconnectedEvent: ...
+        self, event: Literal["Disconnected"], handler: Callable[[DisconnectedEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[DisconnectedEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["Disconnected"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnDisconnectedEvent], _OnDisconnectedEvent]: ...
     @overload
-    def on(self, event: Literal["Error"], handler: _OnErrorEvent, *, concurrent: bool = False) -> _OnErrorEvent: ...
+    def on(
+        self, event: Literal["Error"], handler: Callable[[ErrorEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[ErrorEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["Error"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnErrorEvent], _OnErrorEvent]: ...
     @overload
-    def on(self, event: Literal["Log"], handler: _OnLogEvent, *, concurrent: bool = False) -> _OnLogEvent: ...
+    def on(
+        self, event: Literal["Log"], handler: Callable[[LogEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[LogEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["Log"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnLogEvent], _OnLogEvent]: ...
     @overload
     def on(
-        self, event: Literal["MessageAck"], handler: _OnMessageAckEvent, *, concurrent: bool = False
-    ) -> _OnMessageAckEvent: ...
+        self, event: Literal["MessageAck"], handler: Callable[[MessageAckEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[MessageAckEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["MessageAck"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnMessageAckEvent], _OnMessageAckEvent]: ...
     @overload
     def on(
-        self, event: Literal["MessageIn"], handler: _OnMessageEvent, *, concurrent: bool = False
-    ) -> _OnMessageEvent: ...
+        self, event: Literal["MessageIn"], handler: Callable[[MessageEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[MessageEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["MessageIn"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnMessageEvent], _OnMessageEvent]: ...
     @overload
     def on(
-        self, event: Literal["MessageOut"], handler: _OnMessageEvent, *, concurrent: bool = False
-    ) -> _OnMessageEvent: ...
+        self, event: Literal["MessageOut"], handler: Callable[[MessageEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[MessageEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["MessageOut"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnMessageEvent], _OnMessageEvent]: ...
     @overload
     def on(
-        self, event: Literal["ReadyToSend"], handler: _OnReadyToSendEvent, *, concurrent: bool = False
-    ) -> _OnReadyToSendEvent: ...
+        self, event: Literal["ReadyToSend"], handler: Callable[[ReadyToSendEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[ReadyToSendEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["ReadyToSend"], handler: None = None, *, concurrent: bool = False
@@ -123,34 +143,34 @@ class mqtt(_AioClient):
     def on(
         self,
         event: Literal["SSLServerAuthentication"],
-        handler: _OnSSLServerAuthenticationEvent,
+        handler: Callable[[SSLServerAuthenticationEvent], _R],
         *,
         concurrent: bool = False,
-    ) -> _OnSSLServerAuthenticationEvent: ...
+    ) -> Callable[[SSLServerAuthenticationEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["SSLServerAuthentication"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnSSLServerAuthenticationEvent], _OnSSLServerAuthenticationEvent]: ...
     @overload
     def on(
-        self, event: Literal["SSLStatus"], handler: _OnSSLStatusEvent, *, concurrent: bool = False
-    ) -> _OnSSLStatusEvent: ...
+        self, event: Literal["SSLStatus"], handler: Callable[[SSLStatusEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[SSLStatusEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["SSLStatus"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnSSLStatusEvent], _OnSSLStatusEvent]: ...
     @overload
     def on(
-        self, event: Literal["Subscribed"], handler: _OnSubscribedEvent, *, concurrent: bool = False
-    ) -> _OnSubscribedEvent: ...
+        self, event: Literal["Subscribed"], handler: Callable[[SubscribedEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[SubscribedEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["Subscribed"], handler: None = None, *, concurrent: bool = False
     ) -> Callable[[_OnSubscribedEvent], _OnSubscribedEvent]: ...
     @overload
     def on(
-        self, event: Literal["Unsubscribed"], handler: _OnUnsubscribedEvent, *, concurrent: bool = False
-    ) -> _OnUnsubscribedEvent: ...
+        self, event: Literal["Unsubscribed"], handler: Callable[[UnsubscribedEvent], _R], *, concurrent: bool = False
+    ) -> Callable[[UnsubscribedEvent], _R]: ...
     @overload
     def on(
         self, event: Literal["Unsubscribed"], handler: None = None, *, concurrent: bool = False
