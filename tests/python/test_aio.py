@@ -201,7 +201,7 @@ async def test_handlers_run_on_the_loop_thread(aconnected: ferromq.aio.mqtt, top
     assert set(threads) == {threading.get_ident()}
 
 
-async def test_async_handler_runs_as_a_task_and_may_await_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
+async def test_async_handler_is_awaited_and_may_await_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     pongs: List[str] = []
 
