@@ -21,12 +21,18 @@ gives one message its own options and returns (or, asyncio, completes with) its
 :class:`Delivered` acknowledgement; ``request()`` / ``respond()`` do request/response;
 ``MessageEvent.properties`` is the :class:`MessageProperties` of each received message.
 
+Typing: ``on("MessageIn", fn)`` expects ``fn`` to take a :class:`MessageEvent` (each event
+name its own class), ``version`` is ``Literal[0, 1]`` and a QoS is :data:`QoS`
+(``Literal[0, 1, 2]``), so mypy catches a misspelt event field or ``version = 5``.
+
 TLS and proxies: ``ssl_enabled``, ``ssl_cert``, ``ssl_accept_server_cert``,
 ``ssl_server_cert`` (values of :class:`Certificate`) and ``firewall`` (a
 :class:`Firewall`).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from . import aio
 from ._error import MQTTError
@@ -57,6 +63,11 @@ from ._native import (
     mqtt,
 )
 
+QoS = Literal[0, 1, 2]
+"""The type of a QoS level, as ``publish()``, ``subscribe()`` and ``MessageEvent.qos`` have it;
+for annotating a variable that holds one (mypy then checks it; other values still raise
+MQTTError 505 at run time)."""
+
 __all__ = [
     "CONFIG_SETTINGS",
     "EVENT_NAMES",
@@ -75,6 +86,7 @@ __all__ = [
     "MessageEvent",
     "MessageProperties",
     "PublishProperties",
+    "QoS",
     "ReadyToSendEvent",
     "SSLServerAuthenticationEvent",
     "SSLStatusEvent",

@@ -64,6 +64,11 @@ class ConfigSetting:
 def config_settings(group: Optional[str] = None) -> Tuple[ConfigSetting, ...]:
     """Every setting of the registry (only those of `group` when given), in registry order."""
 
+_QoS = Literal[0, 1, 2]
+"""A QoS level; others raise MQTTError 505 at run time."""
+_Version = Literal[0, 1]
+"""The MQTT version: 0 = 3.1.1, 1 = 5.0."""
+
 @final
 class MQTTMessage:
     """A QoS 1/2 message whose acknowledgement flow has not finished: an entry of
@@ -74,7 +79,7 @@ class MQTTMessage:
     @property
     def topic(self) -> str: ...
     @property
-    def qos(self) -> int: ...
+    def qos(self) -> _QoS: ...
     @property
     def message(self) -> str:
         """The payload as text (invalid UTF-8 shows as U+FFFD)."""
@@ -403,7 +408,7 @@ class MessageEvent:
     @property
     def topic(self) -> str: ...
     @property
-    def qos(self) -> int: ...
+    def qos(self) -> _QoS: ...
     @property
     def message(self) -> str:
         """The payload as text (invalid UTF-8 shows as U+FFFD)."""
@@ -487,7 +492,23 @@ _Event = Union[
     UnsubscribedEvent,
 ]
 
-_H = TypeVar("_H", bound=Callable[..., object])
+# A handler of one event: on() maps each documented name to the class its handler gets, so
+# mypy checks what a handler reads of its event (a lambda's parameter gets that class too).
+_R = TypeVar("_R")
+_OnConnectedEvent = TypeVar("_OnConnectedEvent", bound=Callable[[ConnectedEvent], object])
+_OnConnectionStatusEvent = TypeVar("_OnConnectionStatusEvent", bound=Callable[[ConnectionStatusEvent], object])
+_OnDisconnectedEvent = TypeVar("_OnDisconnectedEvent", bound=Callable[[DisconnectedEvent], object])
+_OnErrorEvent = TypeVar("_OnErrorEvent", bound=Callable[[ErrorEvent], object])
+_OnLogEvent = TypeVar("_OnLogEvent", bound=Callable[[LogEvent], object])
+_OnMessageAckEvent = TypeVar("_OnMessageAckEvent", bound=Callable[[MessageAckEvent], object])
+_OnMessageEvent = TypeVar("_OnMessageEvent", bound=Callable[[MessageEvent], object])
+_OnReadyToSendEvent = TypeVar("_OnReadyToSendEvent", bound=Callable[[ReadyToSendEvent], object])
+_OnSSLServerAuthenticationEvent = TypeVar(
+    "_OnSSLServerAuthenticationEvent", bound=Callable[[SSLServerAuthenticationEvent], object]
+)
+_OnSSLStatusEvent = TypeVar("_OnSSLStatusEvent", bound=Callable[[SSLStatusEvent], object])
+_OnSubscribedEvent = TypeVar("_OnSubscribedEvent", bound=Callable[[SubscribedEvent], object])
+_OnUnsubscribedEvent = TypeVar("_OnUnsubscribedEvent", bound=Callable[[UnsubscribedEvent], object])
 
 class _Client:
     """Properties, config() and on()/off(), shared by ferromq.mqtt and ferromq.aio.mqtt.
@@ -506,8 +527,8 @@ class _Client:
     """Seconds of idleness before a PINGREQ; 0 (default) disables keep-alive. 0..65535."""
     user: str
     password: str
-    version: int
-    """0 = MQTT 3.1.1 (default), 1 = MQTT 5.0."""
+    version: _Version
+    """0 = MQTT 3.1.1 (default), 1 = MQTT 5.0 (others raise MQTTError 10022 at run time)."""
     remote_host: str
     remote_port: int
     """Default 1883."""
@@ -564,10 +585,143 @@ class _Client:
     def config(self, setting: str) -> str:
         """config("Name") reads a setting; config("Name=Value") writes it and returns ""."""
     @overload
-    def on(self, event: _EventName, handler: _H) -> _H: ...
+    def on(
+        self, event: Literal["Connected"], handler: Callable[[ConnectedEvent], _R]
+    ) -> Callable[[ConnectedEvent], _R]: ...
     @overload
-    def on(self, event: _EventName, handler: None = None) -> Callable[[_H], _H]: ...
-    def off(self, event: _EventName, handler: Optional[Callable[..., object]] = None) -> int:
+    def on(
+        self, event: Literal["Connected"], handler: None = None
+    ) -> Callable[[_OnConnectedEvent], _OnConnectedEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["ConnectionStatus"], handler: Callable[[ConnectionStatusEvent], _R]
+    ) -> Callable[[ConnectionStatusEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["ConnectionStatus"], handler: None = None
+    ) -> Callable[[_OnConnectionStatusEvent], _OnConnectionStatusEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["Disconnected"], handler: Callable[[DisconnectedEvent], _R]
+    ) -> Callable[[DisconnectedEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["Disconnected"], handler: None = None
+    ) -> Callable[[_OnDisconnectedEvent], _OnDisconnectedEvent]: ...
+    @overload
+    def on(self, event: Literal["Error"], handler: Callable[[ErrorEvent], _R]) -> Callable[[ErrorEvent], _R]: ...
+    @overload
+    def on(self, event: Literal["Error"], handler: None = None) -> Callable[[_OnErrorEvent], _OnErrorEvent]: ...
+    @overload
+    def on(self, event: Literal["Log"], handler: Callable[[LogEvent], _R]) -> Callable[[LogEvent], _R]: ...
+    @overload
+    def on(self, event: Literal["Log"], handler: None = None) -> Callable[[_OnLogEvent], _OnLogEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["MessageAck"], handler: Callable[[MessageAckEvent], _R]
+    ) -> Callable[[MessageAckEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["MessageAck"], handler: None = None
+    ) -> Callable[[_OnMessageAckEvent], _OnMessageAckEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["MessageIn"], handler: Callable[[MessageEvent], _R]
+    ) -> Callable[[MessageEvent], _R]: ...
+    @overload
+    def on(self, event: Literal["MessageIn"], handler: None = None) -> Callable[[_OnMessageEvent], _OnMessageEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["MessageOut"], handler: Callable[[MessageEvent], _R]
+    ) -> Callable[[MessageEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["MessageOut"], handler: None = None
+    ) -> Callable[[_OnMessageEvent], _OnMessageEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["ReadyToSend"], handler: Callable[[ReadyToSendEvent], _R]
+    ) -> Callable[[ReadyToSendEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["ReadyToSend"], handler: None = None
+    ) -> Callable[[_OnReadyToSendEvent], _OnReadyToSendEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["SSLServerAuthentication"], handler: Callable[[SSLServerAuthenticationEvent], _R]
+    ) -> Callable[[SSLServerAuthenticationEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["SSLServerAuthentication"], handler: None = None
+    ) -> Callable[[_OnSSLServerAuthenticationEvent], _OnSSLServerAuthenticationEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["SSLStatus"], handler: Callable[[SSLStatusEvent], _R]
+    ) -> Callable[[SSLStatusEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["SSLStatus"], handler: None = None
+    ) -> Callable[[_OnSSLStatusEvent], _OnSSLStatusEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["Subscribed"], handler: Callable[[SubscribedEvent], _R]
+    ) -> Callable[[SubscribedEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["Subscribed"], handler: None = None
+    ) -> Callable[[_OnSubscribedEvent], _OnSubscribedEvent]: ...
+    @overload
+    def on(
+        self, event: Literal["Unsubscribed"], handler: Callable[[UnsubscribedEvent], _R]
+    ) -> Callable[[UnsubscribedEvent], _R]: ...
+    @overload
+    def on(
+        self, event: Literal["Unsubscribed"], handler: None = None
+    ) -> Callable[[_OnUnsubscribedEvent], _OnUnsubscribedEvent]: ...
+    @overload
+    def off(self, event: Literal["Connected"], handler: Optional[Callable[[ConnectedEvent], object]] = None) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["ConnectionStatus"], handler: Optional[Callable[[ConnectionStatusEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["Disconnected"], handler: Optional[Callable[[DisconnectedEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(self, event: Literal["Error"], handler: Optional[Callable[[ErrorEvent], object]] = None) -> int: ...
+    @overload
+    def off(self, event: Literal["Log"], handler: Optional[Callable[[LogEvent], object]] = None) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["MessageAck"], handler: Optional[Callable[[MessageAckEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(self, event: Literal["MessageIn"], handler: Optional[Callable[[MessageEvent], object]] = None) -> int: ...
+    @overload
+    def off(self, event: Literal["MessageOut"], handler: Optional[Callable[[MessageEvent], object]] = None) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["ReadyToSend"], handler: Optional[Callable[[ReadyToSendEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(
+        self,
+        event: Literal["SSLServerAuthentication"],
+        handler: Optional[Callable[[SSLServerAuthenticationEvent], object]] = None,
+    ) -> int: ...
+    @overload
+    def off(self, event: Literal["SSLStatus"], handler: Optional[Callable[[SSLStatusEvent], object]] = None) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["Subscribed"], handler: Optional[Callable[[SubscribedEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(
+        self, event: Literal["Unsubscribed"], handler: Optional[Callable[[UnsubscribedEvent], object]] = None
+    ) -> int: ...
+    @overload
+    def off(self, event: _EventName, handler: Optional[Callable[[_Event], object]] = None) -> int:
         """Remove one handler, or all of the event's; returns how many were removed."""
 
 class mqtt(_Client):
@@ -600,20 +754,20 @@ class mqtt(_Client):
     def connect_to(self, host: str, port: int) -> None:
         """Set remote_host/remote_port and connect."""
     def disconnect(self) -> None: ...
-    def subscribe(self, topic_filter: str, qos: int) -> None:
+    def subscribe(self, topic_filter: str, qos: _QoS) -> None:
         """Subscribe to filters separated by TopicDelimiter (","); returns at SUBACK."""
     def unsubscribe(self, topic_filter: str) -> None:
         """Unsubscribe from filters given as to subscribe(); returns at UNSUBACK."""
-    def publish_message(self, topic: str, qos: int, message: str) -> None:
+    def publish_message(self, topic: str, qos: _QoS, message: str) -> None:
         """Publish text; returns once the message is in the send buffer."""
-    def publish_data(self, topic: str, qos: int, data: _Payload) -> None:
+    def publish_data(self, topic: str, qos: _QoS, data: _Payload) -> None:
         """Publish bytes/bytearray/memoryview; returns once in the send buffer."""
     @overload
     def publish(
         self,
         topic: str,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
         wait: Literal[True] = True,
@@ -627,7 +781,7 @@ class mqtt(_Client):
         self,
         topic: str,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
         *,
@@ -638,7 +792,7 @@ class mqtt(_Client):
         self,
         topic: str,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
         wait: bool = True,
@@ -648,7 +802,7 @@ class mqtt(_Client):
         topic: str,
         payload: _AnyPayload,
         timeout: float = 10.0,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
     ) -> MessageEvent:
@@ -658,7 +812,7 @@ class mqtt(_Client):
         self,
         request: MessageEvent,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
     ) -> Delivered:
@@ -679,16 +833,16 @@ class _AioClient(_Client):
     def _connect(self, fut: object) -> None: ...
     def _connect_to(self, fut: object, host: str, port: int) -> None: ...
     def _disconnect(self, fut: object) -> None: ...
-    def _subscribe(self, fut: object, topic_filter: str, qos: int) -> None: ...
+    def _subscribe(self, fut: object, topic_filter: str, qos: _QoS) -> None: ...
     def _unsubscribe(self, fut: object, topic_filter: str) -> None: ...
-    def _publish_message(self, fut: object, topic: str, qos: int, message: str) -> None: ...
-    def _publish_data(self, fut: object, topic: str, qos: int, data: _Payload) -> None: ...
+    def _publish_message(self, fut: object, topic: str, qos: _QoS, message: str) -> None: ...
+    def _publish_data(self, fut: object, topic: str, qos: _QoS, data: _Payload) -> None: ...
     def _publish(
         self,
         fut: object,
         topic: str,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
     ) -> None: ...
@@ -698,7 +852,7 @@ class _AioClient(_Client):
         topic: str,
         payload: _AnyPayload,
         timeout: float = 10.0,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
     ) -> None: ...
@@ -707,7 +861,7 @@ class _AioClient(_Client):
         fut: object,
         request: MessageEvent,
         payload: _AnyPayload,
-        qos: int = 0,
+        qos: _QoS = 0,
         retain: bool = False,
         properties: Optional[_Properties] = None,
     ) -> None: ...

@@ -17,14 +17,14 @@ import contextlib
 import functools
 import socket
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Optional, Union
 
 from ._native import _AioClient, _interrupted_error
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._native import Delivered, MessageEvent, MessageProperties, PublishProperties
+    from ._native import Delivered, MessageEvent, MessageProperties, PublishProperties, _EventName, _QoS
 
 __all__ = ["mqtt"]
 
@@ -83,6 +83,34 @@ def _readable(ref: "weakref.ref[mqtt]", loop: asyncio.AbstractEventLoop, rsock: 
         client._dispatch()
 
 
+class _Concurrent:
+    """A handler registered with concurrent=True: an awaitable it returns becomes a task of
+    its client at once, so the events after it do not wait for it. Equal to the function
+    it wraps, so off(name, fn) finds it."""
+
+    __slots__ = ("client", "fn")
+
+    def __init__(self, client: "weakref.ref[mqtt]", fn: Callable[..., object]) -> None:
+        # A weak reference: the client holds its handlers, the handler must not hold it.
+        self.client = client
+        self.fn = fn
+
+    def __call__(self, event: object) -> None:
+        result = self.fn(event)
+        if hasattr(result, "__await__"):
+            client = self.client()
+            if client is not None:
+                client._start_task(result)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Concurrent):
+            return self.fn == other.fn
+        return self.fn == other
+
+    def __hash__(self) -> int:
+        return hash(self.fn)
+
+
 def _forget(pending: "dict[asyncio.Future[Any], str]", fut: "asyncio.Future[Any]") -> None:
     pending.pop(fut, None)
 
@@ -116,8 +144,12 @@ class mqtt(_AioClient):
     called, awaited or not.
 
     Handlers run on the event loop. A handler may return an awaitable (e.g. be an
-    ``async def``); it is run as a task. An exception raised by a handler, or by such a
-    task, goes to ``loop.call_exception_handler`` and does not stop the other handlers.
+    ``async def``): it is awaited to its end before the handlers of the next event start,
+    so events are handled one at a time and in order (the events behind it wait in the
+    engine's bounded queue, which holds the broker back). ``on(name, handler,
+    concurrent=True)`` runs what that handler returns as a task instead, so later events
+    do not wait for it. An exception raised by a handler, or by its awaitable, goes to
+    ``loop.call_exception_handler`` and does not stop the other handlers or later events.
     """
 
     def __init__(self) -> None:
@@ -129,6 +161,8 @@ class mqtt(_AioClient):
         self._closed = False
         # The next round of dispatch when events were left over (see _dispatch).
         self._next_round: Optional[asyncio.Handle] = None
+        # The task awaiting what the handlers of one event returned; events wait for it.
+        self._in_order: Optional[asyncio.Future[None]] = None
 
     # ---- loop binding and delivery ----
 
@@ -153,24 +187,84 @@ class mqtt(_AioClient):
         loop = self._loop
         if loop is None:
             return
-        errors, awaitables, more = self._pump(_BATCH, _SLICE)
+        # While a handler's awaitable runs, no event is fired, but finished calls still get
+        # their results: the awaitable may itself be waiting for one.
+        held = self._in_order is not None
+        errors, awaitables, more = self._pump(0 if held else _BATCH, _SLICE)
         for exc in errors:
-            loop.call_exception_handler(
-                {"message": "exception in a ferromq event handler", "exception": exc, "client": self}
-            )
-        for aw in awaitables:
-            task = asyncio.ensure_future(aw)
+            self._report(exc, "exception in a ferromq event handler")
+        if awaitables:
+            task = asyncio.ensure_future(self._run_in_order(awaitables))
+            self._in_order = task
             self._tasks.add(task)
-            task.add_done_callback(self._task_done)
-        if more and self._next_round is None:
+            task.add_done_callback(self._tasks.discard)
+            return
+        if more and not held and self._next_round is None:
             self._next_round = loop.call_soon(self._dispatch)
+
+    async def _run_in_order(self, awaitables: "List[Awaitable[Any]]") -> None:
+        """Await what the handlers of one event returned, one after the other, then let the
+        next events through."""
+        try:
+            for i, aw in enumerate(awaitables):
+                try:
+                    await aw
+                except asyncio.CancelledError:
+                    # Cancelled (the loop is shutting down): the rest will never run.
+                    for rest in awaitables[i + 1 :]:
+                        if asyncio.iscoroutine(rest):
+                            rest.close()
+                    raise
+                except Exception as exc:  # noqa: BLE001 - reported, as a plain handler's is
+                    self._report(exc, "exception in a ferromq event handler task")
+        finally:
+            self._in_order = None
+            loop = self._loop
+            if not self._closed and loop is not None and not loop.is_closed() and self._next_round is None:
+                self._next_round = loop.call_soon(self._dispatch)
+
+    def _start_task(self, aw: "Awaitable[Any]") -> None:
+        """Run a concurrent handler's awaitable as a task; its exception is reported."""
+        task = asyncio.ensure_future(aw)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _report(self, exc: BaseException, message: str) -> None:
+        if self._loop is not None:
+            self._loop.call_exception_handler({"message": message, "exception": exc, "client": self})
 
     def _task_done(self, task: "asyncio.Future[Any]") -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None and self._loop is not None:
-            self._loop.call_exception_handler(
-                {"message": "exception in a ferromq event handler task", "exception": task.exception(), "client": self}
-            )
+        if not task.cancelled() and task.exception() is not None:
+            self._report(task.exception(), "exception in a ferromq event handler task")  # type: ignore[arg-type]
+
+    # ---- handlers ----
+
+    def on(
+        self,
+        event: "_EventName",
+        handler: Optional[Callable[..., object]] = None,
+        *,
+        concurrent: bool = False,
+    ) -> Any:
+        """Register ``handler`` for ``event`` and return it; without a handler, return a
+        decorator that registers the function it decorates. An awaitable the handler returns
+        is awaited before the next event's handlers start; with ``concurrent=True`` it runs
+        as a task instead, so later events do not wait for it. ``off(event, handler)``
+        removes it either way."""
+        if handler is None:
+
+            def register(fn: Callable[..., object]) -> Callable[..., object]:
+                self.on(event, fn, concurrent=concurrent)
+                return fn
+
+            # Checks the name now, as the blocking class's decorator form does.
+            super().on(event, None)
+            return register
+        if concurrent and callable(handler):
+            super().on(event, _Concurrent(weakref.ref(self), handler))
+            return handler
+        return super().on(event, handler)
 
     def _call(self, what: str, op: Callable[..., None], *args: Any) -> "asyncio.Future[Any]":
         fut = self._bind().create_future()
@@ -246,7 +340,7 @@ class mqtt(_AioClient):
         """Close the connection; completes once the socket is closed."""
         return self._call("disconnecting", self._disconnect)
 
-    def subscribe(self, topic_filter: str, qos: int) -> "asyncio.Future[None]":
+    def subscribe(self, topic_filter: str, qos: "_QoS") -> "asyncio.Future[None]":
         """Subscribe to one or more filters (separated by TopicDelimiter); completes at SUBACK."""
         return self._call("waiting for SUBACK", self._subscribe, topic_filter, qos)
 
@@ -254,11 +348,11 @@ class mqtt(_AioClient):
         """Unsubscribe from filters given as to subscribe(); completes at UNSUBACK."""
         return self._call("waiting for UNSUBACK", self._unsubscribe, topic_filter)
 
-    def publish_message(self, topic: str, qos: int, message: str) -> "asyncio.Future[None]":
+    def publish_message(self, topic: str, qos: "_QoS", message: str) -> "asyncio.Future[None]":
         """Publish text (UTF-8); completes once the message is in the send buffer."""
         return self._call("publishing", self._publish_message, topic, qos, message)
 
-    def publish_data(self, topic: str, qos: int, data: Payload) -> "asyncio.Future[None]":
+    def publish_data(self, topic: str, qos: "_QoS", data: Payload) -> "asyncio.Future[None]":
         """Publish bytes, bytearray or memoryview; completes once in the send buffer."""
         return self._call("publishing", self._publish_data, topic, qos, data)
 
@@ -266,7 +360,7 @@ class mqtt(_AioClient):
         self,
         topic: str,
         payload: AnyPayload,
-        qos: int = 0,
+        qos: "_QoS" = 0,
         retain: bool = False,
         properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
     ) -> "asyncio.Future[Delivered]":
@@ -283,7 +377,7 @@ class mqtt(_AioClient):
         topic: str,
         payload: AnyPayload,
         timeout: float = 10.0,
-        qos: int = 0,
+        qos: "_QoS" = 0,
         retain: bool = False,
         properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
     ) -> "asyncio.Future[MessageEvent]":
@@ -304,7 +398,7 @@ class mqtt(_AioClient):
         self,
         request: "MessageEvent",
         payload: AnyPayload,
-        qos: int = 0,
+        qos: "_QoS" = 0,
         retain: bool = False,
         properties: "Optional[Union[PublishProperties, MessageProperties]]" = None,
     ) -> "asyncio.Future[Delivered]":

@@ -179,6 +179,8 @@ impl AioClient {
     /// time aside: a slow handler is not cut short, the next one waits for another round),
     /// then resolve finished calls' futures. Returns (exceptions raised by handlers,
     /// awaitables returned by handlers, whether events may be left over for another round).
+    /// Firing stops after the first event whose handlers returned awaitables: aio.py runs
+    /// them to the end before the next event's handlers start (handlers in event order).
     fn _pump(&self, py: Python<'_>, max_events: usize, max_seconds: f64) -> PyResult<Pumped> {
         self.link.pending.store(false, Ordering::SeqCst);
         let mut errors = Vec::new();
@@ -189,17 +191,28 @@ impl AioClient {
         // collections along), the slice looked at after each handler, and every
         // SSLServerAuthentication answered with the `accept` its handlers left (what the
         // engine proposed when none is registered, or when one raised before changing it).
-        let fired = self.inner.fire_events(max_events, until, |ev| {
-            for outcome in self.handlers.fire(py, ev) {
-                let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
-                match awaitable {
-                    Ok((true, r)) => awaitables.push(r.unbind()),
-                    Ok((false, _)) => {}
-                    Err(e) => errors.push(e.into_value(py).into_any()),
-                }
+        let mut count = 0;
+        let mut more = true;
+        while count < max_events && awaitables.is_empty() {
+            if count > 0 && until.is_some_and(|t| Instant::now() >= t) {
+                break;
             }
-        });
-        let more = fired.more;
+            let fired = self.inner.fire_events(1, None, |ev| {
+                for outcome in self.handlers.fire(py, ev) {
+                    let awaitable = outcome.and_then(|r| Ok((r.hasattr("__await__")?, r)));
+                    match awaitable {
+                        Ok((true, r)) => awaitables.push(r.unbind()),
+                        Ok((false, _)) => {}
+                        Err(e) => errors.push(e.into_value(py).into_any()),
+                    }
+                }
+            });
+            if fired.count == 0 {
+                more = false;
+                break;
+            }
+            count += 1;
+        }
         // Every finished call gets its answer even if one of them cannot be delivered.
         let finished = std::mem::take(&mut *self.link.finished.lock());
         for (fut, r) in finished {

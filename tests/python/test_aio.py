@@ -81,7 +81,7 @@ async def test_aio_scenario_connect_v5(make_aio: Callable[[], ferromq.aio.mqtt],
     await _connect_and_close(m, broker)
 
 
-async def _roundtrip(m: ferromq.aio.mqtt, topic: str, qos: int) -> None:
+async def _roundtrip(m: ferromq.aio.mqtt, topic: str, qos: ferromq.QoS) -> None:
     ins: List[ferromq.MessageEvent] = []
     outs: List[ferromq.MessageEvent] = []
     acks: List[ferromq.MessageAckEvent] = []
@@ -181,7 +181,7 @@ async def test_aio_scenario_publish_wildcard_refused(aconnected: ferromq.aio.mqt
 
 async def test_aio_scenario_publish_qos3_refused(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     with pytest.raises(ferromq.MQTTError) as err:
-        await aconnected.publish_data(topic, 3, b"x")
+        await aconnected.publish_data(topic, 3, b"x")  # type: ignore[arg-type]  # the run-time check
     assert err.value.code == 505
     assert aconnected.connected
     await aconnected.publish_data(topic, 1, b"fine")
@@ -201,7 +201,7 @@ async def test_handlers_run_on_the_loop_thread(aconnected: ferromq.aio.mqtt, top
     assert set(threads) == {threading.get_ident()}
 
 
-async def test_async_handler_runs_as_a_task_and_may_await_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
+async def test_async_handler_is_awaited_and_may_await_the_client(aconnected: ferromq.aio.mqtt, topic: str) -> None:
     m = aconnected
     pongs: List[str] = []
 

@@ -37,7 +37,7 @@ def scenario_connect_v5(client: ferromq.mqtt, broker: Broker) -> None:
     _connect_and_close(client, broker)
 
 
-def _roundtrip(m: ferromq.mqtt, topic: str, qos: int) -> None:
+def _roundtrip(m: ferromq.mqtt, topic: str, qos: ferromq.QoS) -> None:
     ins: List[ferromq.MessageEvent] = []
     outs: List[ferromq.MessageEvent] = []
     acks: List[ferromq.MessageAckEvent] = []
@@ -159,7 +159,7 @@ def scenario_publish_qos3_refused(connected: ferromq.mqtt, topic: str) -> None:
     outs: List[ferromq.MessageEvent] = []
     m.on("MessageOut", outs.append)
     with pytest.raises(ferromq.MQTTError) as err:
-        m.publish_data(topic, 3, b"nope")
+        m.publish_data(topic, 3, b"nope")  # type: ignore[arg-type]  # the run-time check
     assert err.value.code == 505
     assert m.connected is True
     m.publish_data(topic, 1, b"still up")

@@ -361,7 +361,7 @@ def scenario_collections_in_message_ack(connected: ferromq.mqtt, topic: str) -> 
         listed_at_end.append(("out", e.packet_id, [x.packet_id for x in m.outgoing_messages]))
 
     m.subscribe(topic, 2)
-    sent = {1: "at least once \u00e9", 2: "exactly once \u00e9"}
+    sent: Dict[ferromq.QoS, str] = {1: "at least once \u00e9", 2: "exactly once \u00e9"}
     for qos, text in sent.items():
         m.publish_message(topic, qos, text)
     pump_until(m, lambda: len(listed_at_end) == 4)
@@ -502,7 +502,7 @@ def scenario_error_codes(make_client: Callable[[], ferromq.mqtt], broker: Broker
         m.subscribe("a/#/b", 0)
     assert err.value.code == 503 and "a/#/b" in err.value.message
     with pytest.raises(ferromq.MQTTError) as err:
-        m.subscribe("a/b", 3)
+        m.subscribe("a/b", 3)  # type: ignore[arg-type]  # the run-time check
     assert err.value.code == 505 and "3" in err.value.message
     assert m.connected, "refused calls leave the connection up"
     m.disconnect()

@@ -11,7 +11,7 @@ import gc
 import signal
 import time
 import weakref
-from typing import Callable, List
+from typing import Callable, List, Literal
 
 import pytest
 
@@ -26,7 +26,7 @@ INVALID_ARGUMENT = 10022
 # ---- MaxOutgoingMessages ----
 
 
-def bounded_publishing(b: LoneBroker, m: ferromq.mqtt, version: int) -> None:
+def bounded_publishing(b: LoneBroker, m: ferromq.mqtt, version: Literal[0, 1]) -> None:
     label = "5.0" if version == 1 else "3.1.1"
     m.version = version
     m.config("MaxOutgoingMessages=5")

@@ -11,7 +11,7 @@ import gc
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
@@ -26,6 +26,7 @@ INVALID_ARGUMENT = CODES["INVALID_ARGUMENT"]
 SERVER_REFUSED = CODES["SERVER_REFUSED"]
 INVALID_QOS = CODES["INVALID_QOS"]
 TIMEOUT = CODES["TIMEOUT"]
+QOS: Tuple[ferromq.QoS, ...] = (0, 1, 2)
 
 
 def v5(make_client: Callable[[], ferromq.mqtt], broker: Broker) -> ferromq.mqtt:
@@ -84,7 +85,7 @@ async def scenario_publish_options_concurrent(
     before = publisher.config("OutgoingMessageProperties")
 
     async def one(i: int) -> ferromq.Delivered:
-        return await publisher.publish(f"{topic}/{i}", f"m{i}", qos=i % 3, properties=all_properties(i))
+        return await publisher.publish(f"{topic}/{i}", f"m{i}", qos=QOS[i % 3], properties=all_properties(i))
 
     delivered = await asyncio.gather(*(one(i) for i in range(100)))
     assert [d.packet_id == -1 for d in delivered] == [i % 3 == 0 for i in range(100)]
@@ -110,7 +111,7 @@ async def scenario_publish_options_concurrent(
             await publisher.publish(topic, "x", qos=1, properties=bad)  # type: ignore[arg-type]
         assert err.value.code == INVALID_ARGUMENT and named in err.value.message, err.value
     with pytest.raises(ferromq.MQTTError) as err:
-        await publisher.publish(topic, "x", qos=3)
+        await publisher.publish(topic, "x", qos=3)  # type: ignore[arg-type]  # the run-time check
     assert err.value.code == INVALID_QOS
     old = make_aio()
     await old.connect_to(broker.host, broker.port)
@@ -131,7 +132,7 @@ def test_publish_options_concurrent_threads(make_client: Callable[[], ferromq.mq
 
     def one(i: int) -> None:
         try:
-            results[i] = publisher.publish(f"{topic}/{i}", f"m{i}".encode(), i % 3, False, all_properties(i))
+            results[i] = publisher.publish(f"{topic}/{i}", f"m{i}".encode(), QOS[i % 3], False, all_properties(i))
         except BaseException as e:  # noqa: BLE001 - handed to the test thread
             errors.append(e)
 
@@ -198,7 +199,7 @@ def scenario_publish_acknowledged(make_client: Callable[[], ferromq.mqtt], broke
                 d = await a.publish(topic, "a", qos=qos)
                 assert d.packet_id > 0 and d.reason_code == 0
             assert (await a.publish(unique("nobody"), "x", qos=1)).reason_code == 0x10
-            for qos in (1, 2):
+            for qos in QOS[1:]:
                 with pytest.raises(ferromq.MQTTError) as err:
                     await a.publish(_denied(), "no", qos=qos)
                 assert err.value.code == SERVER_REFUSED and "0x87" in err.value.message
@@ -222,7 +223,7 @@ def scenario_message_properties(make_client: Callable[[], ferromq.mqtt], broker:
     sub.config("SubscriptionIdentifier=77")
     sub.subscribe(f"{topic}/#", 2)
     publisher = v5(make_client, broker)
-    for qos in range(3):
+    for qos in QOS:
         publisher.publish(f"{topic}/{qos}", "p", qos=qos, properties=all_properties(qos))
     pump_until(sub, lambda: len(got.events) >= 3)
     assert len(got.events) == 3
@@ -451,7 +452,7 @@ def test_per_message_bad_arguments(make_client: Callable[[], ferromq.mqtt], brok
     with pytest.raises(TypeError, match="payload"):
         m.publish(topic, 5)  # type: ignore[call-overload]
     with pytest.raises(ferromq.MQTTError) as err:
-        m.publish(topic, "x", qos=3)
+        m.publish(topic, "x", qos=3)  # type: ignore[call-overload]  # the run-time check
     assert err.value.code == INVALID_QOS
     with pytest.raises(ferromq.MQTTError) as err:
         m.request(topic, "x", timeout=-1)

@@ -255,6 +255,11 @@ def scenario_v5_maximum_packet_size(make_client: Callable[[], ferromq.mqtt], bro
     assert c.connected
 
 
+def _appender(into: List[str]) -> Callable[[ferromq.MessageEvent], None]:
+    """A MessageIn handler keeping each message's text."""
+    return lambda e: into.append(e.message)
+
+
 async def scenario_shared_subscription(make_aio: Callable[[], ferromq.aio.mqtt], broker: Broker) -> None:  # noqa: F811 (the fixture)
     group = f"g{uuid.uuid4().hex[:8]}"
     topic = unique("shared")
@@ -262,7 +267,7 @@ async def scenario_shared_subscription(make_aio: Callable[[], ferromq.aio.mqtt],
     got: List[List[str]] = [[], []]
     for i, c in enumerate(members):
         c.version = 1
-        c.on("MessageIn", lambda e, i=i: got[i].append(e.message))
+        c.on("MessageIn", _appender(got[i]))
         await c.connect_to(broker.host, broker.port)
         await c.subscribe(f"$share/{group}/{topic}", 1)
     p = make_aio()
@@ -293,7 +298,7 @@ def scenario_qos2_burst_311(make_client: Callable[[], ferromq.mqtt], broker: Bro
 # ---- sessions ----
 
 
-def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file: str, n: int = 5) -> str:
+def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: ferromq.QoS, file: str, n: int = 5) -> str:
     """Publish n messages to a frozen broker, save the session, drop the client."""
     m = ferromq.mqtt()
     m.timeout = 5
@@ -316,7 +321,7 @@ def _unacknowledged(b: PrivateBroker, client_id: str, topic: str, qos: int, file
 
 @pytest.mark.parametrize("qos", [1, 2])
 def scenario_session_save_restore(
-    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], tmp_path: Path, qos: int
+    private_broker: PrivateBroker, make_client: Callable[[], ferromq.mqtt], tmp_path: Path, qos: ferromq.QoS
 ) -> None:
     b = private_broker
     topic = unique("session")

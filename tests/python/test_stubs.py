@@ -206,6 +206,10 @@ def test_stub_message_class_is_the_description() -> None:
 
 # The annotations of the stubs against the described kinds, and the message properties.
 
+# A message's QoS is one of the three levels (Literal[0, 1, 2]): what publish() takes, so a
+# received QoS can be passed on. (SubscribedEvent.qos is -1 for a refusal: a plain int.)
+QOS_FIELDS = {("MessageEvent", "qos"), ("MQTTMessage", "qos")}
+
 KIND_TYPES = {"int": "int", "long": "int", "bool": "bool", "text": "str", "bytes": "bytes", "payload": "str"}
 
 
@@ -238,7 +242,8 @@ def test_stub_event_field_types_are_the_description(kind: Dict[str, Any]) -> Non
     for f in kind["fields"]:
         if f["answer"]:
             continue  # a plain annotated attribute, checked by the member tests
-        assert types[f["name"]] == _kind_type(f["kind"]), (kind["type_name"], f["name"])
+        want = "_QoS" if (kind["type_name"], f["name"]) in QOS_FIELDS else _kind_type(f["kind"])
+        assert types[f["name"]] == want, (kind["type_name"], f["name"])
         if f["bytes_name"]:
             assert types[f["bytes_name"]] == "bytes", (kind["type_name"], f["bytes_name"])
 
@@ -265,3 +270,96 @@ def test_stub_publish_properties_are_the_description() -> None:
     runtime = ferromq.PublishProperties
     assert list(runtime.__annotations__) == [p["name"] for p in described]
     assert runtime.__total__ is False
+
+
+def test_stub_message_qos_is_a_level() -> None:
+    assert _property_types(_stub_class(DESCRIPTION["message_type"]))["qos"] == "_QoS"
+    assert ast.unparse(_module_assignment(_stub("_native.pyi"), "_QoS")) == "Literal[0, 1, 2]"
+    assert ast.unparse(_module_assignment(_stub("_native.pyi"), "_Version")) == "Literal[0, 1]"
+    assert ferromq.QoS.__args__ == (0, 1, 2)  # type: ignore[attr-defined]
+
+
+# on() and off(): one overload per event name and form, typed with the name's event class.
+
+
+def _overloads(tree: ast.Module, cls: str, method: str) -> List[ast.FunctionDef]:
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == cls:
+            return [
+                item
+                for item in node.body
+                if isinstance(item, ast.FunctionDef)
+                and item.name == method
+                and "overload" in {ast.unparse(d) for d in item.decorator_list}
+            ]
+    raise AssertionError(f"class {cls} is not in the stub")
+
+
+def _typevar_bounds(tree: ast.Module) -> Dict[str, str]:
+    """TypeVar name -> its bound, as written."""
+    out = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "TypeVar"
+        ):
+            bound = [k for k in node.value.keywords if k.arg == "bound"]
+            if bound and isinstance(node.targets[0], ast.Name):
+                out[node.targets[0].id] = ast.unparse(bound[0].value)
+    return out
+
+
+def _event_literal(f: ast.FunctionDef) -> str:
+    ann = f.args.args[1].annotation
+    assert ann is not None
+    text = ast.unparse(ann)
+    assert text.startswith("Literal["), (f.name, text)
+    name = ast.literal_eval(ann.slice)  # type: ignore[attr-defined]
+    assert isinstance(name, str)
+    return name
+
+
+@pytest.mark.parametrize("stub, cls", [("_native.pyi", "_Client"), ("aio.pyi", "mqtt")])
+def test_on_overloads_are_the_description(stub: str, cls: str) -> None:
+    tree = _stub(stub)
+    bounds = _typevar_bounds(_stub("_native.pyi"))
+    direct: Dict[str, List[str]] = {}
+    decorator: Dict[str, List[str]] = {}
+    for f in _overloads(tree, cls, "on"):
+        handler = f.args.args[2].annotation
+        assert handler is not None and f.returns is not None
+        name = _event_literal(f)
+        if ast.unparse(handler) == "None":
+            # The decorator form: takes and gives back a function of the name's event class.
+            ret = ast.unparse(f.returns)
+            assert ret.startswith("Callable[[_On"), ret
+            var = ret[len("Callable[[") :].split("]")[0]
+            assert ret == f"Callable[[{var}], {var}]"
+            decorator.setdefault(name, []).append(bounds[var])
+        else:
+            assert ast.unparse(handler) == ast.unparse(f.returns)
+            direct.setdefault(name, []).append(ast.unparse(handler))
+        if stub == "aio.pyi":
+            assert [ast.unparse(a) for a in f.args.kwonlyargs] == ["concurrent: bool"]
+    want = {k["name"]: k["type_name"] for k in DESCRIPTION["events"]}
+    assert direct == {n: [f"Callable[[{t}], _R]"] for n, t in want.items()}
+    assert decorator == {n: [f"Callable[[{t}], object]"] for n, t in want.items()}
+
+
+def test_off_overloads_are_the_description() -> None:
+    tree = _stub("_native.pyi")
+    named: Dict[str, List[str]] = {}
+    fallback = 0
+    for f in _overloads(tree, "_Client", "off"):
+        handler = f.args.args[2].annotation
+        assert handler is not None
+        if ast.unparse(f.args.args[1].annotation or handler) == "_EventName":
+            # Any name (a variable of the Literal type), with a handler that takes any event.
+            assert ast.unparse(handler) == "Optional[Callable[[_Event], object]]"
+            fallback += 1
+            continue
+        named.setdefault(_event_literal(f), []).append(ast.unparse(handler))
+    want = {k["name"]: k["type_name"] for k in DESCRIPTION["events"]}
+    assert named == {n: [f"Optional[Callable[[{t}], object]]"] for n, t in want.items()}
+    assert fallback == 1
