@@ -7,12 +7,10 @@ use crate::handle::{client, mqtt_t};
 use crate::message_properties::{mqtt_message_properties, properties_in};
 use crate::panic::guard;
 use crate::ptr::{borrow, bytes_in, sized_in, str_in, Out, SizedStruct};
-use bytes::Bytes;
 use ferromq::codec::Properties;
-use ferromq::{Delivery, Error, MessageEvent, PublishOptions};
+use ferromq::{Delivery, Error, PublishOptions};
 use std::ffi::{c_char, c_int};
 use std::mem::{offset_of, size_of};
-use std::sync::Arc;
 
 /// The options of one publish (mqtt_publish_ex, mqtt_request, mqtt_respond). They apply to
 /// that message only: the Retain, Duplicate and OutgoingMessageProperties settings are
@@ -163,18 +161,10 @@ pub extern "C" fn mqtt_respond(
                 "request->properties",
             )?
         };
-        // The core answers from the request's topic and properties; the rest of the event
-        // (its payload above all) is not needed, so it is not copied.
-        let event = MessageEvent {
-            packet_id: r.packet_id,
-            topic: str_in(r.topic, F, "request->topic")?.to_string(),
-            qos: r.qos,
-            message: Bytes::new(),
-            retained: r.retained,
-            duplicate: r.duplicate,
-            properties: Arc::new(properties),
-        };
+        // The core answers from the request's topic and properties alone: the rest of the
+        // event (its payload above all) is not read.
+        let topic = str_in(r.topic, F, "request->topic")?;
         let out = wanted(out, F)?;
-        finish(c.respond(&event, d.to_vec(), &options)?, out)
+        finish(c.respond_to(topic, &properties, d.to_vec(), &options)?, out)
     })
 }

@@ -13,11 +13,10 @@ use crate::properties::{self, PropertyArgs};
 use crate::transport::{FirewallFields, NativeCertificate};
 use crate::wake::{self, Drain};
 use bytes::Bytes;
-use ferromq::{Delivered, Event, MessageEvent, Mqtt, PublishOptions};
+use ferromq::{Delivered, Event, Mqtt, PublishOptions};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi::{Env, JsFunction, JsObject, JsUnknown};
 use napi_derive::napi;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[napi]
@@ -423,19 +422,14 @@ impl NativeMqtt {
         properties: Option<PropertyArgs>,
     ) -> napi::Result<JsUnknown> {
         guarded(|| {
-            let request = MessageEvent {
-                packet_id: -1,
-                topic: request_topic,
-                qos: 0,
-                message: Bytes::new(),
-                retained: false,
-                duplicate: false,
-                properties: Arc::new(sync(&env, properties::from_args(request_properties))?),
-            };
+            let request = sync(&env, properties::from_args(request_properties))?;
             let options = sync(&env, publish_options(qos, retain, properties))?;
-            let call = self
-                .inner
-                .respond_async(&request, payload_bytes(payload), &options);
+            let call = self.inner.respond_to_async(
+                &request_topic,
+                &request,
+                payload_bytes(payload),
+                &options,
+            );
             promise::start_with(&env, call, delivered)
         })
     }

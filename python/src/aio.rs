@@ -338,10 +338,14 @@ impl AioClient {
         retain: bool,
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let request = events::message_event(request)?;
+        let (topic, request) = events::request_parts(request)?;
         let options = options(py, qos, retain, properties)?;
         let data = any_payload(payload)?;
-        self.spawn(fut, self.inner.respond_async(&request, data, &options));
+        self.spawn(
+            fut,
+            self.inner
+                .respond_to_async(&topic, &request, data, &options),
+        );
         Ok(())
     }
 }

@@ -254,10 +254,15 @@ impl Blocking {
         retain: bool,
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Delivered> {
-        let request = events::message_event(request)?;
+        let (topic, request) = events::request_parts(request)?;
         let options = options(py, qos, retain, properties)?;
         let data = any_payload(payload)?;
-        blocking(py, || self.inner.respond(&request, data, &options)?.wait()).map(Delivered::from)
+        blocking(py, || {
+            self.inner
+                .respond_to(&topic, &request, data, &options)?
+                .wait()
+        })
+        .map(Delivered::from)
     }
 
     /// Fire every pending event; if none is pending, wait briefly (up to 0.1 s) for one.

@@ -10,7 +10,7 @@
 use crate::properties::MessageProperties;
 use bytes::Bytes;
 use ferromq::codec::Properties;
-use ferromq::{Event, FieldDesc, FieldVisitor, MessageEvent, Value, EVENT_KINDS, MESSAGE_FIELDS};
+use ferromq::{Event, FieldDesc, FieldVisitor, Value, EVENT_KINDS, MESSAGE_FIELDS};
 use pyo3::exceptions::{PyAttributeError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyType};
@@ -302,41 +302,27 @@ pub fn message_to_py<'py>(
     make(py, MESSAGE_TYPE, base)
 }
 
-/// The core's message back from a Python MessageEvent (what respond() answers), with the
-/// values and the shared properties the object holds; TypeError for anything else.
-pub fn message_event(obj: &Bound<'_, PyAny>) -> PyResult<MessageEvent> {
-    let not_a_message = || -> PyResult<PyErr> {
-        Ok(PyTypeError::new_err(format!(
+/// What respond() reads of a Python MessageEvent: its topic (named in the error when it
+/// is not a request) and the properties it shares with the core; TypeError for anything
+/// else.
+pub fn request_parts(obj: &Bound<'_, PyAny>) -> PyResult<(String, Arc<Properties>)> {
+    if !obj.is_instance_of::<MessageEventClass>() {
+        return Err(PyTypeError::new_err(format!(
             "respond() needs the MessageEvent of a received request, not {}",
             obj.get_type().name()?
-        )))
-    };
-    if !obj.is_instance_of::<MessageEventClass>() {
-        return Err(not_a_message()?);
+        )));
     }
-    let d = obj.cast::<Described>()?.get();
-    let mut m = MessageEvent {
-        packet_id: -1,
-        topic: String::new(),
-        qos: 0,
-        message: Bytes::new(),
-        retained: false,
-        duplicate: false,
-        properties: Arc::default(),
-    };
-    for (desc, v) in d.fields.iter().zip(d.values.iter()) {
-        match (desc.name, v) {
-            ("packet_id", Stored::Int(i)) => m.packet_id = *i,
-            ("topic", Stored::Text(t)) => m.topic = t.clone(),
-            ("qos", Stored::Int(i)) => m.qos = *i,
-            ("message", Stored::Payload(p)) => m.message = p.clone(),
-            ("retained", Stored::Bool(b)) => m.retained = *b,
-            ("duplicate", Stored::Bool(b)) => m.duplicate = *b,
-            ("properties", Stored::Properties(p)) => m.properties = p.clone(),
-            _ => {}
-        }
-    }
-    Ok(m)
+    let properties = obj
+        .cast::<Described>()?
+        .get()
+        .values
+        .iter()
+        .find_map(|v| match v {
+            Stored::Properties(p) => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Ok((obj.getattr("topic")?.extract()?, properties))
 }
 
 /// Carry what handlers may change (the described answer) back into the core's event.

@@ -57,10 +57,10 @@ fn publish_type(id: PropertyId) -> &'static str {
     }
 }
 
-/// Only a server sets it (the core refuses it on a publish): left out of what a publish
-/// takes, and dropped when a received message's properties are forwarded.
+/// Only a server sets it (the core's `client_may_publish`): left out of what a publish
+/// takes.
 fn received_only(id: PropertyId) -> bool {
-    id == PropertyId::SubscriptionIdentifier
+    !id.client_may_publish()
 }
 
 fn value_to_py(py: Python<'_>, v: PropertyValue) -> PyResult<Py<PyAny>> {
@@ -366,10 +366,7 @@ pub fn publish_properties(py: Python<'_>, arg: Option<&Bound<'_, PyAny>>) -> PyR
         return Ok(Properties::default());
     };
     if let Ok(received) = arg.cast::<MessageProperties>() {
-        let mut p = (*received.get().inner).clone();
-        p.subscription_identifiers.clear();
-        p.topic_alias = None;
-        return Ok(p);
+        return Ok(received.get().inner.forwarded());
     }
     let Ok(d) = arg.cast::<PyDict>() else {
         return Err(PyTypeError::new_err(format!(

@@ -303,6 +303,13 @@ impl PropertyId {
             .filter(|p| p.allowed_in(Ctx::Publish))
     }
 
+    /// Whether a client may put it on a PUBLISH: every one of
+    /// [`PropertyId::message_properties`] but the Subscription Identifier, which only a
+    /// server sends.
+    pub fn client_may_publish(self) -> bool {
+        self.allowed_in(Ctx::Publish) && self != PropertyId::SubscriptionIdentifier
+    }
+
     /// Its name in JavaScript: the field name in camelCase (`messageExpiryInterval`).
     pub fn js_name(self) -> String {
         let mut out = String::new();
@@ -322,6 +329,17 @@ impl PropertyId {
 }
 
 impl Properties {
+    /// A received message's properties as they may go out again on a publish (forwarding
+    /// it): without the Subscription Identifiers and the Topic Alias, which belong to the
+    /// connection it came on.
+    pub fn forwarded(&self) -> Properties {
+        Properties {
+            subscription_identifiers: Vec::new(),
+            topic_alias: None,
+            ..self.clone()
+        }
+    }
+
     /// True when no property is set.
     pub fn is_empty(&self) -> bool {
         *self == Properties::default()

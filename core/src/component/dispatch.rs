@@ -315,4 +315,44 @@ impl Mqtt {
             }
         }
     }
+
+    /// Runs `wait` on the runtime (its timers need one; the faces poll from their own
+    /// threads) for at most `limit` (201 with `timed_out`'s text), ending it early on
+    /// Interrupt (301). The wait is cancelled, not left running, when either ends it or the
+    /// caller drops the future: a publish or request given up on must not go out later.
+    pub(super) async fn bounded_wait<T: Send + 'static>(
+        &self,
+        wait: impl Future<Output = Result<T>> + Send + 'static,
+        limit: Duration,
+        epoch: u64,
+        what: &'static str,
+        timed_out: impl FnOnce() -> String,
+    ) -> Result<T> {
+        let task = driver::runtime().spawn(async move { tokio::time::timeout(limit, wait).await });
+        let _cancel = AbortOnDrop(task.abort_handle());
+        let shared = self.sh().clone();
+        let interrupted = shared.interrupted_since(epoch, what);
+        let interrupted_now = || shared.interrupts.load(Ordering::SeqCst) != epoch;
+        tokio::select! {
+            waited = task => match waited {
+                // Interrupt closes the connection, which can end the wait first: the
+                // failure is then the interrupt's.
+                Ok(Err(_)) | Ok(Ok(Err(_))) if interrupted_now() => Err(Error::interrupted(what)),
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) => Err(Error::new(code::TIMEOUT, timed_out())),
+                Err(e) => Err(Error::new(code::BAD_STATE, format!("task failed while {what}: {e}"))),
+            },
+            e = interrupted => Err(e),
+        }
+    }
+}
+
+/// Cancels a task spawned on the runtime for a face's future when that future is dropped
+/// or finishes: what the caller gave up on must not go on by itself.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

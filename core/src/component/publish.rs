@@ -399,52 +399,12 @@ impl Mqtt {
                 let spec = take_spec(&mut spec);
                 publisher.publish_or_keep(&engine, &sink, &topic, qos, data, spec)
             };
-            me.bounded_wait(wait, timeout, epoch, what).await
+            // Timeout 0 gets here only behind an earlier waiter, which its own Timeout
+            // bounds.
+            let limit = Duration::from_secs(timeout.max(1) as u64);
+            let timed_out = move || format!("timed out after {timeout} s {what}");
+            me.bounded_wait(wait, limit, epoch, what, timed_out).await
         }
-    }
-
-    /// Runs `wait` on the runtime (its timers need one; the faces poll from their own
-    /// threads) for at most `timeout` seconds (201), ending it early on Interrupt (301).
-    /// The wait is cancelled, not left running, when either ends it or the caller drops
-    /// the future: a publish given up on must not go out later.
-    async fn bounded_wait(
-        &self,
-        wait: impl Future<Output = Result<()>> + Send + 'static,
-        timeout: i32,
-        epoch: u64,
-        what: &'static str,
-    ) -> Result<()> {
-        // Timeout 0 gets here only behind an earlier waiter, which its own Timeout bounds.
-        let limit = Duration::from_secs(timeout.max(1) as u64);
-        let task = driver::runtime().spawn(async move { tokio::time::timeout(limit, wait).await });
-        let _cancel = AbortOnDrop(task.abort_handle());
-        let shared = self.sh().clone();
-        let interrupted = shared.interrupted_since(epoch, what);
-        let interrupted_now = || shared.interrupts.load(Ordering::SeqCst) != epoch;
-        tokio::select! {
-            waited = task => match waited {
-                // Interrupt closes the connection, which can end the wait first: the
-                // failure is then the interrupt's.
-                Ok(Err(_)) | Ok(Ok(Err(_))) if interrupted_now() => Err(Error::interrupted(what)),
-                Ok(Ok(r)) => r,
-                Ok(Err(_)) => Err(Error::new(
-                    code::TIMEOUT,
-                    format!("timed out after {timeout} s {what}"),
-                )),
-                Err(e) => Err(Error::new(code::BAD_STATE, format!("publish task failed: {e}"))),
-            },
-            e = interrupted => Err(e),
-        }
-    }
-}
-
-/// Cancels a task spawned on the runtime for a face's future when that future is dropped
-/// or finishes: what the caller gave up on must not go on by itself.
-pub(super) struct AbortOnDrop(pub tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -2,7 +2,7 @@
 //! QoS, the MQTT 5.0 PUBLISH properties), and the check those values get before anything is
 //! sent.
 
-use crate::codec::{Properties, PropertyId, PropertyType, PropertyValue};
+use crate::codec::{Properties, PropertyId, PropertyPlace, PropertyType, PropertyValue};
 use crate::error::{code, Error, Result};
 
 /// The options of one publish ([`crate::Mqtt::publish_with`]). They apply to this message
@@ -45,13 +45,13 @@ pub(crate) fn check_message_properties(p: &Properties) -> Result<()> {
             continue;
         }
         let name = id.field_name();
-        if id == PropertyId::SubscriptionIdentifier {
+        if id.allowed_in(PropertyPlace::Publish) && !id.client_may_publish() {
             return Err(Error::new(
                 code::INVALID_ARGUMENT,
                 format!("{name} {:?} cannot be published: only a server sets it, on the messages it sends", values),
             ));
         }
-        if !PropertyId::message_properties().any(|m| m == id) {
+        if !id.client_may_publish() {
             return Err(Error::new(
                 code::INVALID_ARGUMENT,
                 format!("{name} ({}) is not a property of a PUBLISH", id.name()),

@@ -8,11 +8,10 @@ use super::completion::Completion;
 use super::delivery::{Delivered, Delivery};
 use super::event::MessageEvent;
 use super::items::message_event;
-use super::publish::AbortOnDrop;
 use super::publish_options::PublishOptions;
 use super::shared::Shared;
 use super::Mqtt;
-use crate::codec::{QoS, SubscribeFilter};
+use crate::codec::{Properties, QoS, SubscribeFilter};
 use crate::error::{code, Error, Result};
 use crate::protocol::Message;
 use bytes::Bytes;
@@ -206,11 +205,10 @@ impl Mqtt {
         let prepared = self.prepare_request(options);
         let me = self.clone();
         let topic = topic.to_string();
-        let shared = self.sh().clone();
-        let epoch = shared.interrupts.load(Ordering::SeqCst);
+        let epoch = self.sh().interrupts.load(Ordering::SeqCst);
         async move {
             let p = prepared?;
-            let what = "waiting for the response to a request";
+            let waiter = me.clone();
             let work = async move {
                 p.subscribed.clone().await?;
                 me.publish_with_async(&topic, payload, &p.options).await?;
@@ -218,22 +216,11 @@ impl Mqtt {
                 drop(p);
                 response
             };
-            // The timer is made on the runtime: a face may poll this future on a thread of
-            // its own, outside any tokio context.
-            let task = crate::driver::runtime()
-                .spawn(async move { tokio::time::timeout(timeout, work).await });
-            let _cancel = AbortOnDrop(task.abort_handle());
-            tokio::select! {
-                waited = task => match waited {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(_)) => Err(Error::new(
-                        code::TIMEOUT,
-                        format!("no response within {timeout:?} to a request"),
-                    )),
-                    Err(e) => Err(Error::new(code::BAD_STATE, format!("request task failed: {e}"))),
-                },
-                e = shared.interrupted_since(epoch, what) => Err(e),
-            }
+            let what = "waiting for the response to a request";
+            let timed_out = move || format!("no response within {timeout:?} to a request");
+            waiter
+                .bounded_wait(work, timeout, epoch, what, timed_out)
+                .await
         }
     }
 
@@ -245,7 +232,20 @@ impl Mqtt {
         payload: impl Into<Bytes>,
         options: &PublishOptions,
     ) -> Result<Delivery> {
-        let (topic, options) = response_for(request, options)?;
+        self.respond_to(&request.topic, &request.properties, payload, options)
+    }
+
+    /// `respond` from the two parts of the request it reads, its topic (named in the error
+    /// when it is not a request) and its properties: for faces that hold a request in their
+    /// own form.
+    pub fn respond_to(
+        &self,
+        request_topic: &str,
+        request_properties: &Properties,
+        payload: impl Into<Bytes>,
+        options: &PublishOptions,
+    ) -> Result<Delivery> {
+        let (topic, options) = response_for(request_topic, request_properties, options)?;
         self.publish_with(&topic, payload, &options)
     }
 
@@ -256,28 +256,39 @@ impl Mqtt {
         payload: Bytes,
         options: &PublishOptions,
     ) -> impl Future<Output = Result<Delivered>> + Send + 'static {
-        let answer = response_for(request, options)
+        self.respond_to_async(&request.topic, &request.properties, payload, options)
+    }
+
+    /// `respond_to` for faces with their own event loop.
+    pub fn respond_to_async(
+        &self,
+        request_topic: &str,
+        request_properties: &Properties,
+        payload: Bytes,
+        options: &PublishOptions,
+    ) -> impl Future<Output = Result<Delivered>> + Send + 'static {
+        let answer = response_for(request_topic, request_properties, options)
             .map(|(topic, options)| self.publish_with_async(&topic, payload, &options));
         async move { answer?.await }
     }
 }
 
-/// Where and with what a response to `request` goes.
+/// Where and with what a response to the request on `request_topic` goes.
 fn response_for(
-    request: &MessageEvent,
+    request_topic: &str,
+    request: &Properties,
     options: &PublishOptions,
 ) -> Result<(String, PublishOptions)> {
-    let Some(topic) = request.properties.response_topic.clone() else {
+    let Some(topic) = request.response_topic.clone() else {
         return Err(Error::new(
             code::INVALID_ARGUMENT,
             format!(
-                "the message on \"{}\" has no ResponseTopic, so it is not a request and cannot be answered",
-                request.topic
+                "the message on \"{request_topic}\" has no ResponseTopic, so it is not a request and cannot be answered"
             ),
         ));
     };
     let mut options = options.clone();
-    options.properties.correlation_data = request.properties.correlation_data.clone();
+    options.properties.correlation_data = request.correlation_data.clone();
     Ok((topic, options))
 }
 
