@@ -416,6 +416,13 @@ fn scenario_outgoing_bound() {
         );
         c.mqtt.set_timeout(10).unwrap();
         c.mqtt.publish_message(&topic, 1, "after").unwrap();
+        // Acknowledged before the broker stops: a PUBACK still on its way would make room
+        // under the bound below, and the publish meant to wait would go at once.
+        let after = c.wait_for(1, |e| match e {
+            Event::MessageOut(m) if &m.message[..] == b"after" => Some(()),
+            _ => None,
+        });
+        assert_eq!(after.len(), 1, "version {version}: \"after\" acknowledged");
 
         // Interrupt ends an async publish waiting for room with 301 (and, as always,
         // closes the connection).
